@@ -1,0 +1,47 @@
+import { Module, type DynamicModule } from '@nestjs/common';
+import { ConfigModule, type AppConfig } from '@app/config';
+import { PersistenceModule } from '@app/persistence';
+import { OAuthModule } from '@app/oauth';
+import { IdentityModule } from '@app/identity';
+import { DiscoveryModule } from '@app/discovery';
+import { McpModule } from '@app/mcp';
+import { ToolsAccountModule } from '@app/tools-account';
+import { ToolsNotesModule } from '@app/tools-notes';
+import { HealthController } from './health.controller';
+import { Lifecycle } from './lifecycle';
+import { ENTITIES, MIGRATIONS } from './schema';
+
+export interface AppModuleOptions {
+  config: AppConfig;
+  /** The resolved database URL (DATABASE_URL, or the embedded cluster's). */
+  databaseUrl: string;
+}
+
+/** Composition only: which modules make up the deployable. */
+@Module({})
+export class AppModule {
+  static forRoot({ config, databaseUrl }: AppModuleOptions): DynamicModule {
+    return {
+      module: AppModule,
+      imports: [
+        ConfigModule.forRoot(config),
+        PersistenceModule.forRoot({
+          url: databaseUrl,
+          entities: ENTITIES,
+          migrations: MIGRATIONS,
+          poolSize: config.database.poolSize,
+          migrateOnStart: config.database.migrateOnStart,
+        }),
+        IdentityModule,
+        OAuthModule,
+        DiscoveryModule,
+        McpModule,
+        ToolsAccountModule,
+        ToolsNotesModule,
+      ],
+      controllers: [HealthController],
+      providers: [Lifecycle],
+      exports: [Lifecycle],
+    };
+  }
+}

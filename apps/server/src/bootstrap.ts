@@ -1,0 +1,58 @@
+import 'reflect-metadata';
+import { NestFactory } from '@nestjs/core';
+import type { NestExpressApplication } from '@nestjs/platform-express';
+import helmet from 'helmet';
+import type { Logger } from 'pino';
+import type { AppConfig } from '@app/config';
+import { AppModule } from './app.module';
+import { createHttpLogger, PinoNestLogger } from './logging';
+
+export interface CreateAppOptions {
+  config: AppConfig;
+  databaseUrl: string;
+  logger: Logger;
+}
+
+/**
+ * Builds the fully configured application without listening: main.ts and the end-to-end tests use
+ * the same function, so tests exercise the real middleware stack.
+ */
+export async function createApp({
+  config,
+  databaseUrl,
+  logger,
+}: CreateAppOptions): Promise<NestExpressApplication> {
+  const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot({ config, databaseUrl }), {
+    logger: new PinoNestLogger(logger.child({ component: 'nest' })),
+    abortOnError: false,
+  });
+  app.disable('x-powered-by');
+  // Client IPs and scheme come only from the proxy hops the operator trusts (ARCHITECTURE: TRUST_PROXY).
+  if (config.trustProxy !== undefined) app.set('trust proxy', config.trustProxy);
+  app.use(createHttpLogger(logger));
+  app.use(
+    helmet({
+      contentSecurityPolicy: {
+        useDefaults: false,
+        directives: {
+          defaultSrc: ["'self'"],
+          scriptSrc: ["'self'"],
+          styleSrc: ["'self'", "'unsafe-inline'"],
+          imgSrc: ["'self'", 'https:', 'data:'],
+          objectSrc: ["'none'"],
+          baseUri: ["'none'"],
+          // No form-action: the consent form's answer is a redirect to the client's redirect_uri,
+          // which browsers would otherwise block.
+          frameAncestors: ["'none'"],
+        },
+      },
+      frameguard: { action: 'deny' },
+      // Discovery documents must be readable cross-origin (browser-based MCP clients).
+      crossOriginResourcePolicy: { policy: 'cross-origin' },
+      strictTransportSecurity: config.secureCookies ? { maxAge: 31536000 } : false,
+      referrerPolicy: { policy: 'no-referrer' },
+    }),
+  );
+  await app.init();
+  return app;
+}

@@ -1,0 +1,261 @@
+import { randomBytes } from 'node:crypto';
+import { resolve } from 'node:path';
+import { plainToInstance } from 'class-transformer';
+import { validateSync, type ValidationError } from 'class-validator';
+import { ENVIRONMENT_VARIABLE_NAMES, EnvironmentVariables } from './environment';
+
+export type RuntimeEnvironment = 'development' | 'production' | 'test';
+export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+
+export interface GithubProviderConfig {
+  clientId: string;
+  clientSecret: string;
+  authorizationUrl: string;
+  tokenUrl: string;
+  userProfileUrl: string;
+  userEmailUrl: string;
+  /** Base of the REST API, used for the organisation membership check. */
+  apiUrl: string;
+  allowedOrgs: readonly string[];
+}
+
+export interface GoogleProviderConfig {
+  clientId: string;
+  clientSecret: string;
+  authorizationUrl: string;
+  tokenUrl: string;
+  userProfileUrl: string;
+}
+
+export interface OidcProviderConfig {
+  issuer: string;
+  clientId: string;
+  clientSecret: string;
+  displayName: string;
+  scopes: readonly string[];
+}
+
+/** The validated, typed and frozen configuration. Nothing but libs/config reads process.env. */
+export interface AppConfig {
+  readonly env: RuntimeEnvironment;
+  readonly isProduction: boolean;
+  readonly port: number;
+  /** Public base URL without a trailing slash. It is the OAuth issuer (RFC 8414 §2). */
+  readonly publicUrl: string;
+  readonly issuer: string;
+  /** The MCP resource identifier (RFC 8707 / RFC 9728 `resource`): publicUrl + '/mcp'. */
+  readonly mcpResource: string;
+  /** Whether cookies must be Secure and use the __Host- prefix. */
+  readonly secureCookies: boolean;
+  readonly productName: string;
+  readonly database: {
+    /** Unset means the embedded PostgreSQL in dataDir. */
+    readonly url: string | undefined;
+    readonly dataDir: string;
+    readonly poolSize: number;
+    readonly migrateOnStart: boolean;
+  };
+  /** Key material for signing cookies and CSRF tokens. */
+  readonly sessionSecret: string;
+  /** True when SESSION_SECRET was not set and a random per-start value is used (development only). */
+  readonly sessionSecretIsEphemeral: boolean;
+  readonly trustProxy: boolean | number | string | undefined;
+  readonly tokens: {
+    readonly accessTokenTtl: number;
+    readonly refreshTokenTtl: number;
+    readonly refreshReuseGrace: number;
+    readonly authorizationCodeTtl: number;
+    readonly authorizationRequestTtl: number;
+  };
+  readonly loginSessionTtl: number;
+  readonly devLogin: boolean;
+  readonly providers: {
+    readonly github: GithubProviderConfig | undefined;
+    readonly google: GoogleProviderConfig | undefined;
+    readonly oidc: OidcProviderConfig | undefined;
+  };
+  readonly allowedEmailDomains: readonly string[];
+  /** Origins (scheme://host[:port]) allowed to call /mcp from a browser, besides the public origin. */
+  readonly mcpAllowedOrigins: readonly string[];
+  readonly rateLimits: {
+    readonly registerPerHour: number;
+    readonly authorizePerMinute: number;
+    readonly tokenPerMinute: number;
+  };
+  readonly logLevel: LogLevel;
+  readonly shutdownTimeoutMs: number;
+}
+
+export class ConfigValidationError extends Error {
+  constructor(readonly problems: readonly string[]) {
+    super(`Invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    this.name = 'ConfigValidationError';
+  }
+}
+
+const list = (value: string | undefined): string[] =>
+  (value ?? '')
+    .split(',')
+    .map((v) => v.trim())
+    .filter((v) => v.length > 0);
+
+function flatten(errors: ValidationError[]): string[] {
+  return errors.flatMap((e) =>
+    Object.values(e.constraints ?? {})
+      .slice(0, 1)
+      .concat(flatten(e.children ?? [])),
+  );
+}
+
+function parseTrustProxy(value: string | undefined): AppConfig['trustProxy'] {
+  if (value === undefined) return undefined;
+  if (value === 'true') return true;
+  if (value === 'false') return false;
+  if (/^\d+$/.test(value)) return Number(value);
+  return value;
+}
+
+/**
+ * Validates an environment (process.env in production, a plain record in tests) and returns the
+ * frozen AppConfig. Throws ConfigValidationError naming each bad variable and its fix.
+ */
+export function loadConfig(source: Record<string, string | undefined> = process.env): AppConfig {
+  const picked: Record<string, string> = {};
+  for (const name of ENVIRONMENT_VARIABLE_NAMES) {
+    const value = source[name];
+    if (value !== undefined) picked[name] = value.trim();
+  }
+  const env = plainToInstance(EnvironmentVariables, picked);
+  const problems = flatten(validateSync(env, { whitelist: true, forbidUnknownValues: false }));
+
+  const runtime = (env.NODE_ENV ?? 'development') as RuntimeEnvironment;
+  const isProduction = runtime === 'production';
+  const port = env.PORT ?? 3000;
+  const publicUrl = (env.PUBLIC_URL ?? `http://localhost:${port}`).replace(/\/+$/, '');
+  const devLogin = env.DEV_LOGIN === undefined ? !isProduction : env.DEV_LOGIN === 'true';
+
+  // Dangerous combinations stop the boot in production (STYLE §9).
+  if (isProduction) {
+    if (!env.SESSION_SECRET) {
+      problems.push(
+        'SESSION_SECRET is required when NODE_ENV=production; set it to a random value of 32+ characters (openssl rand -base64 48)',
+      );
+    }
+    if (!publicUrl.startsWith('https://')) {
+      problems.push(
+        'PUBLIC_URL must be an https:// URL when NODE_ENV=production (OAuth 2.1 requires TLS; MCP GEN-04)',
+      );
+    }
+    if (devLogin) {
+      problems.push(
+        'DEV_LOGIN=true is refused when NODE_ENV=production; remove it and configure a real sign-in provider',
+      );
+    }
+  }
+
+  const pair = (id: string | undefined, secret: string | undefined, prefix: string) => {
+    if (id && !secret) problems.push(`${prefix}_CLIENT_SECRET is required when ${prefix}_CLIENT_ID is set`);
+    if (!id && secret) problems.push(`${prefix}_CLIENT_ID is required when ${prefix}_CLIENT_SECRET is set`);
+    return Boolean(id && secret);
+  };
+  const githubOn = pair(env.GITHUB_CLIENT_ID, env.GITHUB_CLIENT_SECRET, 'GITHUB');
+  const googleOn = pair(env.GOOGLE_CLIENT_ID, env.GOOGLE_CLIENT_SECRET, 'GOOGLE');
+  const oidcOn = pair(env.OIDC_CLIENT_ID, env.OIDC_CLIENT_SECRET, 'OIDC');
+  if (oidcOn && !env.OIDC_ISSUER) problems.push('OIDC_ISSUER is required when OIDC_CLIENT_ID is set');
+
+  const mcpAllowedOrigins: string[] = [];
+  for (const origin of list(env.MCP_ALLOWED_ORIGINS)) {
+    try {
+      const parsed = new URL(origin);
+      if (parsed.origin === 'null' || parsed.origin !== origin.replace(/\/$/, ''))
+        throw new Error('not an origin');
+      mcpAllowedOrigins.push(parsed.origin);
+    } catch {
+      problems.push(
+        `MCP_ALLOWED_ORIGINS entry "${origin}" must be an origin such as https://app.example.com`,
+      );
+    }
+  }
+
+  if (problems.length > 0) throw new ConfigValidationError(problems);
+
+  const githubApi = (env.GITHUB_API_URL ?? 'https://api.github.com').replace(/\/+$/, '');
+  const config: AppConfig = {
+    env: runtime,
+    isProduction,
+    port,
+    publicUrl,
+    issuer: publicUrl,
+    mcpResource: `${publicUrl}/mcp`,
+    secureCookies: publicUrl.startsWith('https://'),
+    productName: env.PRODUCT_NAME ?? 'MCP Auth Server',
+    database: {
+      url: env.DATABASE_URL,
+      dataDir: resolve(env.DATA_DIR ?? './.data'),
+      poolSize: env.DATABASE_POOL_SIZE ?? 10,
+      migrateOnStart: env.MIGRATE_ON_START === undefined ? !isProduction : env.MIGRATE_ON_START === 'true',
+    },
+    sessionSecret: env.SESSION_SECRET ?? randomBytes(32).toString('base64url'),
+    sessionSecretIsEphemeral: !env.SESSION_SECRET,
+    trustProxy: parseTrustProxy(env.TRUST_PROXY),
+    tokens: {
+      accessTokenTtl: env.ACCESS_TOKEN_TTL ?? 3600,
+      refreshTokenTtl: env.REFRESH_TOKEN_TTL ?? 2592000,
+      refreshReuseGrace: env.REFRESH_TOKEN_REUSE_GRACE ?? 30,
+      authorizationCodeTtl: 60,
+      authorizationRequestTtl: 600,
+    },
+    loginSessionTtl: env.LOGIN_SESSION_TTL ?? 7 * 24 * 3600,
+    devLogin,
+    providers: {
+      github: githubOn
+        ? {
+            clientId: env.GITHUB_CLIENT_ID!,
+            clientSecret: env.GITHUB_CLIENT_SECRET!,
+            authorizationUrl: env.GITHUB_AUTHORIZATION_URL ?? 'https://github.com/login/oauth/authorize',
+            tokenUrl: env.GITHUB_TOKEN_URL ?? 'https://github.com/login/oauth/access_token',
+            userProfileUrl: env.GITHUB_USER_PROFILE_URL ?? `${githubApi}/user`,
+            userEmailUrl: env.GITHUB_USER_EMAIL_URL ?? `${githubApi}/user/emails`,
+            apiUrl: githubApi,
+            allowedOrgs: list(env.GITHUB_ALLOWED_ORGS).map((o) => o.toLowerCase()),
+          }
+        : undefined,
+      google: googleOn
+        ? {
+            clientId: env.GOOGLE_CLIENT_ID!,
+            clientSecret: env.GOOGLE_CLIENT_SECRET!,
+            authorizationUrl: env.GOOGLE_AUTHORIZATION_URL ?? 'https://accounts.google.com/o/oauth2/v2/auth',
+            tokenUrl: env.GOOGLE_TOKEN_URL ?? 'https://oauth2.googleapis.com/token',
+            userProfileUrl: env.GOOGLE_USER_PROFILE_URL ?? 'https://openidconnect.googleapis.com/v1/userinfo',
+          }
+        : undefined,
+      oidc: oidcOn
+        ? {
+            issuer: env.OIDC_ISSUER!,
+            clientId: env.OIDC_CLIENT_ID!,
+            clientSecret: env.OIDC_CLIENT_SECRET!,
+            displayName: env.OIDC_DISPLAY_NAME ?? 'Company SSO',
+            scopes: list((env.OIDC_SCOPES ?? 'openid,email,profile').replace(/\s+/g, ',')),
+          }
+        : undefined,
+    },
+    allowedEmailDomains: list(env.ALLOWED_EMAIL_DOMAINS).map((d) => d.toLowerCase()),
+    mcpAllowedOrigins,
+    rateLimits: {
+      registerPerHour: env.RATE_LIMIT_REGISTER_PER_HOUR ?? 20,
+      authorizePerMinute: env.RATE_LIMIT_AUTHORIZE_PER_MINUTE ?? 60,
+      tokenPerMinute: env.RATE_LIMIT_TOKEN_PER_MINUTE ?? 600,
+    },
+    logLevel: (env.LOG_LEVEL ?? 'info') as LogLevel,
+    shutdownTimeoutMs: (env.SHUTDOWN_TIMEOUT ?? 25) * 1000,
+  };
+  return deepFreeze(config);
+}
+
+function deepFreeze<T>(value: T): T {
+  if (value && typeof value === 'object') {
+    for (const child of Object.values(value)) deepFreeze(child);
+    Object.freeze(value);
+  }
+  return value;
+}

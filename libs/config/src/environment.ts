@@ -1,0 +1,260 @@
+import { Transform } from 'class-transformer';
+import {
+  IsBooleanString,
+  IsIn,
+  IsInt,
+  IsOptional,
+  IsString,
+  IsUrl,
+  Matches,
+  Max,
+  Min,
+  MinLength,
+} from 'class-validator';
+
+/**
+ * Every environment variable the product reads, with its validation rule.
+ * The table in README.md ("Configuration") documents the same list; the unit test
+ * `environment.spec.ts` keeps them in step.
+ */
+const toInt = ({ value }: { value: unknown }) =>
+  typeof value === 'string' && /^-?\d+$/.test(value) ? Number(value) : value === '' ? undefined : value;
+const blankToUndefined = ({ value }: { value: unknown }) => (value === '' ? undefined : value);
+const httpUrl = { require_tld: false, require_protocol: true, protocols: ['http', 'https'] };
+
+export class EnvironmentVariables {
+  @IsOptional()
+  @IsIn(['development', 'production', 'test'], {
+    message: 'NODE_ENV must be development, production or test',
+  })
+  NODE_ENV?: string;
+
+  @IsOptional()
+  @Transform(toInt)
+  @IsInt({ message: 'PORT must be a whole number between 0 and 65535, e.g. PORT=3000' })
+  @Min(0, { message: 'PORT must be a whole number between 0 and 65535, e.g. PORT=3000' })
+  @Max(65535, { message: 'PORT must be a whole number between 0 and 65535, e.g. PORT=3000' })
+  PORT?: number;
+
+  @IsOptional()
+  @Transform(blankToUndefined)
+  @IsUrl(httpUrl, { message: 'PUBLIC_URL must be an absolute http(s) URL such as https://mcp.example.com' })
+  @Matches(/^[^?#]*$/, { message: 'PUBLIC_URL must not contain a query or fragment' })
+  PUBLIC_URL?: string;
+
+  @IsOptional()
+  @Transform(blankToUndefined)
+  @Matches(/^postgres(ql)?:\/\/.+/, {
+    message: 'DATABASE_URL must be a PostgreSQL URL such as postgres://user:pass@host:5432/db',
+  })
+  DATABASE_URL?: string;
+
+  @IsOptional()
+  @Transform(toInt)
+  @IsInt({ message: 'DATABASE_POOL_SIZE must be a whole number from 1 to 200' })
+  @Min(1, { message: 'DATABASE_POOL_SIZE must be a whole number from 1 to 200' })
+  @Max(200, { message: 'DATABASE_POOL_SIZE must be a whole number from 1 to 200' })
+  DATABASE_POOL_SIZE?: number;
+
+  @IsOptional()
+  @IsString()
+  @MinLength(1, { message: 'DATA_DIR must be a folder path such as ./.data' })
+  DATA_DIR?: string;
+
+  @IsOptional()
+  @IsBooleanString({ message: 'MIGRATE_ON_START must be true or false' })
+  MIGRATE_ON_START?: string;
+
+  @IsOptional()
+  @Transform(blankToUndefined)
+  @IsString()
+  @MinLength(32, {
+    message: 'SESSION_SECRET must be at least 32 characters; generate one with `openssl rand -base64 48`',
+  })
+  SESSION_SECRET?: string;
+
+  @IsOptional()
+  @Transform(blankToUndefined)
+  @Matches(
+    /^(true|false|\d{1,2}|(loopback|linklocal|uniquelocal|[0-9a-fA-F:.]+(\/\d{1,3})?)(\s*,\s*(loopback|linklocal|uniquelocal|[0-9a-fA-F:.]+(\/\d{1,3})?))*)$/,
+    {
+      message:
+        'TRUST_PROXY must be a hop count (e.g. 1), true/false, or a comma list of addresses/CIDRs (e.g. 10.0.0.0/8)',
+    },
+  )
+  TRUST_PROXY?: string;
+
+  @IsOptional()
+  @Transform(toInt)
+  @IsInt({ message: 'ACCESS_TOKEN_TTL must be a number of seconds from 60 to 86400' })
+  @Min(60, { message: 'ACCESS_TOKEN_TTL must be a number of seconds from 60 to 86400' })
+  @Max(86400, { message: 'ACCESS_TOKEN_TTL must be a number of seconds from 60 to 86400' })
+  ACCESS_TOKEN_TTL?: number;
+
+  @IsOptional()
+  @Transform(toInt)
+  @IsInt({ message: 'REFRESH_TOKEN_TTL must be a number of seconds from 300 to 31536000' })
+  @Min(300, { message: 'REFRESH_TOKEN_TTL must be a number of seconds from 300 to 31536000' })
+  @Max(31536000, { message: 'REFRESH_TOKEN_TTL must be a number of seconds from 300 to 31536000' })
+  REFRESH_TOKEN_TTL?: number;
+
+  @IsOptional()
+  @Transform(toInt)
+  @IsInt({ message: 'REFRESH_TOKEN_REUSE_GRACE must be a number of seconds from 0 (strict) to 300' })
+  @Min(0, { message: 'REFRESH_TOKEN_REUSE_GRACE must be a number of seconds from 0 (strict) to 300' })
+  @Max(300, { message: 'REFRESH_TOKEN_REUSE_GRACE must be a number of seconds from 0 (strict) to 300' })
+  REFRESH_TOKEN_REUSE_GRACE?: number;
+
+  @IsOptional()
+  @Transform(toInt)
+  @IsInt({ message: 'LOGIN_SESSION_TTL must be a number of seconds from 300 to 2592000' })
+  @Min(300, { message: 'LOGIN_SESSION_TTL must be a number of seconds from 300 to 2592000' })
+  @Max(2592000, { message: 'LOGIN_SESSION_TTL must be a number of seconds from 300 to 2592000' })
+  LOGIN_SESSION_TTL?: number;
+
+  @IsOptional()
+  @IsBooleanString({ message: 'DEV_LOGIN must be true or false' })
+  DEV_LOGIN?: string;
+
+  @IsOptional() @Transform(blankToUndefined) @IsString() GITHUB_CLIENT_ID?: string;
+  @IsOptional() @Transform(blankToUndefined) @IsString() GITHUB_CLIENT_SECRET?: string;
+  @IsOptional()
+  @Transform(blankToUndefined)
+  @IsUrl(httpUrl, { message: 'GITHUB_AUTHORIZATION_URL must be an absolute http(s) URL' })
+  GITHUB_AUTHORIZATION_URL?: string;
+  @IsOptional()
+  @Transform(blankToUndefined)
+  @IsUrl(httpUrl, { message: 'GITHUB_TOKEN_URL must be an absolute http(s) URL' })
+  GITHUB_TOKEN_URL?: string;
+  @IsOptional()
+  @Transform(blankToUndefined)
+  @IsUrl(httpUrl, { message: 'GITHUB_USER_PROFILE_URL must be an absolute http(s) URL' })
+  GITHUB_USER_PROFILE_URL?: string;
+  @IsOptional()
+  @Transform(blankToUndefined)
+  @IsUrl(httpUrl, { message: 'GITHUB_USER_EMAIL_URL must be an absolute http(s) URL' })
+  GITHUB_USER_EMAIL_URL?: string;
+  @IsOptional()
+  @Transform(blankToUndefined)
+  @IsUrl(httpUrl, { message: 'GITHUB_API_URL must be an absolute http(s) URL' })
+  GITHUB_API_URL?: string;
+  @IsOptional() @Transform(blankToUndefined) @IsString() GITHUB_ALLOWED_ORGS?: string;
+
+  @IsOptional() @Transform(blankToUndefined) @IsString() GOOGLE_CLIENT_ID?: string;
+  @IsOptional() @Transform(blankToUndefined) @IsString() GOOGLE_CLIENT_SECRET?: string;
+  @IsOptional()
+  @Transform(blankToUndefined)
+  @IsUrl(httpUrl, { message: 'GOOGLE_AUTHORIZATION_URL must be an absolute http(s) URL' })
+  GOOGLE_AUTHORIZATION_URL?: string;
+  @IsOptional()
+  @Transform(blankToUndefined)
+  @IsUrl(httpUrl, { message: 'GOOGLE_TOKEN_URL must be an absolute http(s) URL' })
+  GOOGLE_TOKEN_URL?: string;
+  @IsOptional()
+  @Transform(blankToUndefined)
+  @IsUrl(httpUrl, { message: 'GOOGLE_USER_PROFILE_URL must be an absolute http(s) URL' })
+  GOOGLE_USER_PROFILE_URL?: string;
+
+  @IsOptional()
+  @Transform(blankToUndefined)
+  @IsUrl(httpUrl, {
+    message: 'OIDC_ISSUER must be the absolute http(s) issuer URL of your identity provider',
+  })
+  OIDC_ISSUER?: string;
+  @IsOptional() @Transform(blankToUndefined) @IsString() OIDC_CLIENT_ID?: string;
+  @IsOptional() @Transform(blankToUndefined) @IsString() OIDC_CLIENT_SECRET?: string;
+  @IsOptional() @Transform(blankToUndefined) @IsString() OIDC_DISPLAY_NAME?: string;
+  @IsOptional() @Transform(blankToUndefined) @IsString() OIDC_SCOPES?: string;
+
+  @IsOptional()
+  @Transform(blankToUndefined)
+  @Matches(/^\s*[a-z0-9.-]+(\s*,\s*[a-z0-9.-]+)*\s*$/i, {
+    message: 'ALLOWED_EMAIL_DOMAINS must be a comma list of domains such as example.com,example.org',
+  })
+  ALLOWED_EMAIL_DOMAINS?: string;
+
+  @IsOptional()
+  @Transform(blankToUndefined)
+  @IsString()
+  MCP_ALLOWED_ORIGINS?: string;
+
+  @IsOptional()
+  @Transform(toInt)
+  @IsInt({ message: 'RATE_LIMIT_REGISTER_PER_HOUR must be a whole number from 1 to 100000' })
+  @Min(1, { message: 'RATE_LIMIT_REGISTER_PER_HOUR must be a whole number from 1 to 100000' })
+  @Max(100000, { message: 'RATE_LIMIT_REGISTER_PER_HOUR must be a whole number from 1 to 100000' })
+  RATE_LIMIT_REGISTER_PER_HOUR?: number;
+
+  @IsOptional()
+  @Transform(toInt)
+  @IsInt({ message: 'RATE_LIMIT_AUTHORIZE_PER_MINUTE must be a whole number from 1 to 100000' })
+  @Min(1, { message: 'RATE_LIMIT_AUTHORIZE_PER_MINUTE must be a whole number from 1 to 100000' })
+  @Max(100000, { message: 'RATE_LIMIT_AUTHORIZE_PER_MINUTE must be a whole number from 1 to 100000' })
+  RATE_LIMIT_AUTHORIZE_PER_MINUTE?: number;
+
+  @IsOptional()
+  @Transform(toInt)
+  @IsInt({ message: 'RATE_LIMIT_TOKEN_PER_MINUTE must be a whole number from 1 to 100000' })
+  @Min(1, { message: 'RATE_LIMIT_TOKEN_PER_MINUTE must be a whole number from 1 to 100000' })
+  @Max(100000, { message: 'RATE_LIMIT_TOKEN_PER_MINUTE must be a whole number from 1 to 100000' })
+  RATE_LIMIT_TOKEN_PER_MINUTE?: number;
+
+  @IsOptional()
+  @IsIn(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], {
+    message: 'LOG_LEVEL must be one of fatal, error, warn, info, debug, trace, silent',
+  })
+  LOG_LEVEL?: string;
+
+  @IsOptional()
+  @Transform(toInt)
+  @IsInt({ message: 'SHUTDOWN_TIMEOUT must be a number of seconds from 1 to 300' })
+  @Min(1, { message: 'SHUTDOWN_TIMEOUT must be a number of seconds from 1 to 300' })
+  @Max(300, { message: 'SHUTDOWN_TIMEOUT must be a number of seconds from 1 to 300' })
+  SHUTDOWN_TIMEOUT?: number;
+
+  @IsOptional() @Transform(blankToUndefined) @IsString() PRODUCT_NAME?: string;
+}
+
+/** Names of every variable in the schema, for docs and the "unknown variable" check in tests. */
+export const ENVIRONMENT_VARIABLE_NAMES = [
+  'NODE_ENV',
+  'PORT',
+  'PUBLIC_URL',
+  'DATABASE_URL',
+  'DATABASE_POOL_SIZE',
+  'DATA_DIR',
+  'MIGRATE_ON_START',
+  'SESSION_SECRET',
+  'TRUST_PROXY',
+  'ACCESS_TOKEN_TTL',
+  'REFRESH_TOKEN_TTL',
+  'REFRESH_TOKEN_REUSE_GRACE',
+  'LOGIN_SESSION_TTL',
+  'DEV_LOGIN',
+  'GITHUB_CLIENT_ID',
+  'GITHUB_CLIENT_SECRET',
+  'GITHUB_AUTHORIZATION_URL',
+  'GITHUB_TOKEN_URL',
+  'GITHUB_USER_PROFILE_URL',
+  'GITHUB_USER_EMAIL_URL',
+  'GITHUB_API_URL',
+  'GITHUB_ALLOWED_ORGS',
+  'GOOGLE_CLIENT_ID',
+  'GOOGLE_CLIENT_SECRET',
+  'GOOGLE_AUTHORIZATION_URL',
+  'GOOGLE_TOKEN_URL',
+  'GOOGLE_USER_PROFILE_URL',
+  'OIDC_ISSUER',
+  'OIDC_CLIENT_ID',
+  'OIDC_CLIENT_SECRET',
+  'OIDC_DISPLAY_NAME',
+  'OIDC_SCOPES',
+  'ALLOWED_EMAIL_DOMAINS',
+  'MCP_ALLOWED_ORIGINS',
+  'RATE_LIMIT_REGISTER_PER_HOUR',
+  'RATE_LIMIT_AUTHORIZE_PER_MINUTE',
+  'RATE_LIMIT_TOKEN_PER_MINUTE',
+  'LOG_LEVEL',
+  'SHUTDOWN_TIMEOUT',
+  'PRODUCT_NAME',
+] as const;

@@ -1,0 +1,2 @@
+export { IdentityModule } from './identity.module';
+export { IDENTITY_ENTITIES, IDENTITY_MIGRATIONS } from './schema';

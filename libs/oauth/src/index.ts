@@ -1,0 +1,15 @@
+export { OAuthModule } from './oauth.module';
+export { OAUTH_ENTITIES, OAUTH_MIGRATIONS } from './schema';
+export {
+  ACCESS_TOKEN_VERIFIER,
+  type AccessTokenVerifier,
+  type AccessTokenCheck,
+  type AccessTokenRejection,
+  type VerifiedAccessToken,
+} from './ports/access-token-verifier';
+export { SCOPE_REGISTRY, type ScopeRegistry, type ScopeDefinition } from './ports/scope-registry';
+export {
+  SIGNED_IN_USER_RESOLVER,
+  type SignedInUserResolver,
+  type SignedInUser,
+} from './ports/signed-in-user';

@@ -1,0 +1,27 @@
+/** What a resource server learns from a valid access token. */
+export interface VerifiedAccessToken {
+  /** The user's stable id (token `sub`). */
+  readonly userId: string;
+  readonly clientId: string;
+  readonly grantId: string;
+  readonly scopes: readonly string[];
+  /** RFC 8707 audience the token is bound to. */
+  readonly audience: string;
+  readonly expiresAt: Date;
+}
+
+export type AccessTokenRejection = 'missing' | 'invalid' | 'expired' | 'revoked' | 'wrong_audience';
+
+export type AccessTokenCheck =
+  | { readonly ok: true; readonly token: VerifiedAccessToken }
+  | { readonly ok: false; readonly reason: AccessTokenRejection };
+
+/**
+ * Exported by OAuthModule for resource servers (libs/mcp). Checks a presented bearer token for
+ * existence (by digest), expiry, revocation and audience (RFC 8707, MCP RS-TOK-03/04).
+ */
+export interface AccessTokenVerifier {
+  verify(token: string | undefined, expectedAudience: string): Promise<AccessTokenCheck>;
+}
+
+export const ACCESS_TOKEN_VERIFIER = Symbol('ACCESS_TOKEN_VERIFIER');

@@ -1,0 +1,1 @@
+export { ToolsAccountModule } from './tools-account.module';

@@ -1,0 +1,73 @@
+import { createServer } from 'node:net';
+import type { NestExpressApplication } from '@nestjs/platform-express';
+import { DataSource } from 'typeorm';
+import { loadConfig, type AppConfig } from '@app/config';
+import { createApp } from '../../apps/server/src/bootstrap';
+import { createRootLogger } from '../../apps/server/src/logging';
+import { createTestDatabase, type TestDatabase } from './database';
+
+export interface TestApp {
+  readonly app: NestExpressApplication;
+  /** http://127.0.0.1:<port>, also the PUBLIC_URL and issuer. */
+  readonly url: string;
+  readonly config: AppConfig;
+  readonly dataSource: DataSource;
+  readonly database: TestDatabase;
+  close(): Promise<void>;
+}
+
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.on('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      server.close(() =>
+        address && typeof address === 'object' ? resolve(address.port) : reject(new Error('no port')),
+      );
+    });
+  });
+}
+
+export interface StartTestAppOptions {
+  /** Extra environment variables (as strings, exactly as an operator would set them). */
+  env?: Record<string, string>;
+  /** Share a database with another app instance (multi-replica tests); otherwise a fresh one. */
+  database?: TestDatabase;
+}
+
+/** Boots the real application (same bootstrap as main.ts) on a free port against its own database. */
+export async function startTestApp(options: StartTestAppOptions = {}): Promise<TestApp> {
+  const database = options.database ?? (await createTestDatabase());
+  const port = await freePort();
+  const url = `http://127.0.0.1:${port}`;
+  const config = loadConfig({
+    NODE_ENV: 'test',
+    PORT: String(port),
+    PUBLIC_URL: url,
+    DATABASE_URL: database.url,
+    DATABASE_POOL_SIZE: '5',
+    MIGRATE_ON_START: 'false',
+    DEV_LOGIN: 'true',
+    SESSION_SECRET: 'test-session-secret-0123456789abcdef0123456789',
+    LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
+    ...options.env,
+  });
+  const app = await createApp({
+    config,
+    databaseUrl: database.url,
+    logger: createRootLogger(config.logLevel),
+  });
+  await app.listen(port, '127.0.0.1');
+  return {
+    app,
+    url,
+    config,
+    dataSource: app.get(DataSource),
+    database,
+    close: async () => {
+      await app.close();
+      if (!options.database) await database.drop();
+    },
+  };
+}
