@@ -7,6 +7,7 @@ import { DiscoveryModule } from '@app/discovery';
 import { McpModule } from '@app/mcp';
 import { ToolsAccountModule } from '@app/tools-account';
 import { ToolsNotesModule } from '@app/tools-notes';
+import { WebModule } from '@app/web';
 import { HealthController } from './health.controller';
 import { Lifecycle } from './lifecycle';
 import { ENTITIES, MIGRATIONS } from './schema';
@@ -32,6 +33,7 @@ export class AppModule {
           poolSize: config.database.poolSize,
           migrateOnStart: config.database.migrateOnStart,
         }),
+        WebModule,
         IdentityModule,
         OAuthModule,
         DiscoveryModule,

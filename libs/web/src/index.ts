@@ -1,0 +1,2 @@
+export { WebModule } from './web.module';
+export { PageRenderer, type PageOptions } from './page-renderer';
