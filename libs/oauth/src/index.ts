@@ -13,3 +13,7 @@ export {
   type SignedInUserResolver,
   type SignedInUser,
 } from './ports/signed-in-user';
+export {
+  PENDING_AUTHORIZATION_DESCRIBER,
+  type PendingAuthorizationDescriber,
+} from './ports/pending-authorization';
