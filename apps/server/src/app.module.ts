@@ -8,6 +8,7 @@ import { McpModule } from '@app/mcp';
 import { ToolsAccountModule } from '@app/tools-account';
 import { ToolsNotesModule } from '@app/tools-notes';
 import { WebModule } from '@app/web';
+import { AuditModule } from '@app/audit';
 import { HealthController } from './health.controller';
 import { Lifecycle } from './lifecycle';
 import { ENTITIES, MIGRATIONS } from './schema';
@@ -34,6 +35,7 @@ export class AppModule {
           migrateOnStart: config.database.migrateOnStart,
         }),
         WebModule,
+        AuditModule,
         IdentityModule,
         OAuthModule,
         DiscoveryModule,

@@ -1,6 +1,7 @@
 import 'reflect-metadata';
 import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
+import cookieParser from 'cookie-parser';
 import helmet from 'helmet';
 import type { Logger } from 'pino';
 import type { AppConfig } from '@app/config';
@@ -30,6 +31,7 @@ export async function createApp({
   // Client IPs and scheme come only from the proxy hops the operator trusts (ARCHITECTURE: TRUST_PROXY).
   if (config.trustProxy !== undefined) app.set('trust proxy', config.trustProxy);
   app.use(createHttpLogger(logger));
+  app.use(cookieParser());
   app.use(
     helmet({
       contentSecurityPolicy: {
