@@ -1,0 +1,105 @@
+import type { AppConfig } from '@app/config';
+import type { ScopeRegistry } from '@app/oauth';
+
+/** Paths of the authorization server's endpoints (served by OAuthModule). One list, used here only. */
+export const OAUTH_ENDPOINT_PATHS = {
+  authorization: '/oauth/authorize',
+  token: '/api/oauth/token',
+  registration: '/api/oauth/register',
+  revocation: '/api/oauth/revoke',
+  introspection: '/api/oauth/introspect',
+} as const;
+
+/** Path of the MCP endpoint relative to PUBLIC_URL. */
+export const MCP_PATH = '/mcp';
+
+const CLIENT_AUTH_METHODS = ['client_secret_basic', 'client_secret_post', 'none'];
+
+/** The path part of PUBLIC_URL ('' when it is an origin). */
+function basePath(config: AppConfig): string {
+  return new URL(config.publicUrl).pathname.replace(/\/+$/, '');
+}
+
+/**
+ * RFC 9728 §3.1: the well-known suffix goes between the host and the resource's path, so
+ * https://h/base/mcp → https://h/.well-known/oauth-protected-resource/base/mcp (RS-PRM-05/06).
+ */
+export function protectedResourceMetadataUrl(config: AppConfig): string {
+  const origin = new URL(config.publicUrl).origin;
+  return `${origin}/.well-known/oauth-protected-resource${basePath(config)}${MCP_PATH}`;
+}
+
+/** RFC 8414 §3: for an issuer with a path, the suffix is inserted before it (AS-MD-06). */
+export function authorizationServerMetadataUrl(config: AppConfig): string {
+  const origin = new URL(config.publicUrl).origin;
+  return `${origin}/.well-known/oauth-authorization-server${basePath(config)}`;
+}
+
+/**
+ * Local request paths (as the app sees them, after a proxy strips PUBLIC_URL's path) at which each
+ * document is served. Both the root and the path-inserted forms, so that a client following either
+ * rule finds it (RS-PRM-11, AS-MD-06).
+ */
+export function documentPaths(config: AppConfig): {
+  authorizationServer: string[];
+  protectedResource: string[];
+} {
+  const base = basePath(config);
+  const as = ['/.well-known/oauth-authorization-server'];
+  const prm = ['/.well-known/oauth-protected-resource', `/.well-known/oauth-protected-resource${MCP_PATH}`];
+  if (base) {
+    as.push(`/.well-known/oauth-authorization-server${base}`);
+    prm.push(
+      `/.well-known/oauth-protected-resource${base}${MCP_PATH}`,
+      `/.well-known/oauth-protected-resource${base}`,
+    );
+  }
+  return { authorizationServer: as, protectedResource: prm };
+}
+
+/** RFC 8414 authorization server metadata: every endpoint the server has, and nothing it lacks. */
+export function buildAuthorizationServerMetadata(
+  config: AppConfig,
+  scopes: ScopeRegistry,
+): Record<string, unknown> {
+  const url = (path: string) => `${config.publicUrl}${path}`;
+  return {
+    // AS-MD-08: the issuer is PUBLIC_URL exactly, the same string as in PRM authorization_servers.
+    issuer: config.issuer,
+    authorization_endpoint: url(OAUTH_ENDPOINT_PATHS.authorization),
+    token_endpoint: url(OAUTH_ENDPOINT_PATHS.token),
+    registration_endpoint: url(OAUTH_ENDPOINT_PATHS.registration),
+    revocation_endpoint: url(OAUTH_ENDPOINT_PATHS.revocation),
+    introspection_endpoint: url(OAUTH_ENDPOINT_PATHS.introspection),
+    scopes_supported: scopes.all().map((s) => s.name),
+    response_types_supported: ['code'],
+    response_modes_supported: ['query'],
+    grant_types_supported: ['authorization_code', 'refresh_token'],
+    // AS-MD-10 / AS-PK-02: present, and S256 only.
+    code_challenge_methods_supported: ['S256'],
+    token_endpoint_auth_methods_supported: CLIENT_AUTH_METHODS,
+    revocation_endpoint_auth_methods_supported: CLIENT_AUTH_METHODS,
+    introspection_endpoint_auth_methods_supported: ['client_secret_basic', 'client_secret_post'],
+    // RFC 9207 / AS-PK-08, AS-MD-13: `iss` is sent in every authorization response.
+    authorization_response_iss_parameter_supported: true,
+    service_documentation: `${config.publicUrl}/`,
+  };
+}
+
+/** RFC 9728 protected resource metadata for the MCP endpoint. */
+export function buildProtectedResourceMetadata(
+  config: AppConfig,
+  scopes: ScopeRegistry,
+): Record<string, unknown> {
+  return {
+    // RS-PRM-03/04: the MCP canonical URI, identical to what clients connect to.
+    resource: config.mcpResource,
+    // RS-PRM-02: at least one authorization server; ours, by its exact issuer string.
+    authorization_servers: [config.issuer],
+    // RS-PRM-10: only the minimal default set; RS-PRM-09: never offline_access.
+    scopes_supported: scopes.defaults().filter((s) => s !== 'offline_access'),
+    bearer_methods_supported: ['header'],
+    resource_name: config.productName,
+    resource_documentation: `${config.publicUrl}/`,
+  };
+}
