@@ -1,5 +1,16 @@
 // Entities and migrations owned by IdentityModule. Migration timestamps for this lib: 17641xxxxxxxx.
+import { LoginSessionEntity } from './entities/login-session.entity';
+import { UpstreamLoginAttemptEntity } from './entities/upstream-login-attempt.entity';
+import { UserIdentityEntity } from './entities/user-identity.entity';
+import { UserEntity } from './entities/user.entity';
+import { CreateIdentityTables1764100000000 } from './migrations/1764100000000-CreateIdentityTables';
+
 // eslint-disable-next-line @typescript-eslint/no-unsafe-function-type
-export const IDENTITY_ENTITIES: Function[] = [];
+export const IDENTITY_ENTITIES: Function[] = [
+  UserEntity,
+  UserIdentityEntity,
+  LoginSessionEntity,
+  UpstreamLoginAttemptEntity,
+];
 // eslint-disable-next-line @typescript-eslint/no-unsafe-function-type
-export const IDENTITY_MIGRATIONS: Function[] = [];
+export const IDENTITY_MIGRATIONS: Function[] = [CreateIdentityTables1764100000000];
