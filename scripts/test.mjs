@@ -44,12 +44,16 @@ function findTests(dir, out = []) {
   for (const name of readdirSync(dir)) {
     const path = join(dir, name);
     if (statSync(path).isDirectory()) findTests(path, out);
-    else if (/\.(spec|int-spec|e2e-spec)\.js$/.test(name)) out.push(path);
+    else if ((conformance ? /\.conformance-spec\.js$/ : /\.(spec|int-spec|e2e-spec)\.js$/).test(name))
+      out.push(path);
   }
   return out;
 }
 
-const filters = process.argv.slice(2);
+const args = process.argv.slice(2);
+// --conformance runs only the conformance suite (scripts/conformance.mjs provides its tools).
+const conformance = args.includes('--conformance');
+const filters = args.filter((a) => a !== '--conformance');
 const server = await pickServer();
 const template = `mcp_test_template_${process.pid}`;
 const admin = new Client({ connectionString: server.url });

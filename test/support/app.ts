@@ -4,6 +4,7 @@ import { DataSource } from 'typeorm';
 import { loadConfig, type AppConfig } from '@app/config';
 import { createApp } from '../../apps/server/src/bootstrap';
 import { createRootLogger } from '../../apps/server/src/logging';
+import { startMetricsServer } from '../../apps/server/src/metrics';
 import { createTestDatabase, type TestDatabase } from './database';
 
 export interface TestApp {
@@ -59,6 +60,10 @@ export async function startTestApp(options: StartTestAppOptions = {}): Promise<T
     logger: createRootLogger(config.logLevel),
   });
   await app.listen(port, '127.0.0.1');
+  const metrics =
+    config.metricsPort !== undefined
+      ? await startMetricsServer(config.metricsPort, app.get(DataSource), '127.0.0.1')
+      : undefined;
   return {
     app,
     url,
@@ -66,6 +71,7 @@ export async function startTestApp(options: StartTestAppOptions = {}): Promise<T
     dataSource: app.get(DataSource),
     database,
     close: async () => {
+      metrics?.close();
       await app.close();
       if (!options.database) await database.drop();
     },

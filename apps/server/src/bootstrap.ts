@@ -7,6 +7,7 @@ import type { Logger } from 'pino';
 import type { AppConfig } from '@app/config';
 import { AppModule } from './app.module';
 import { createHttpLogger, PinoNestLogger } from './logging';
+import { httpMetricsMiddleware } from './metrics';
 
 export interface CreateAppOptions {
   config: AppConfig;
@@ -31,6 +32,7 @@ export async function createApp({
   // Client IPs and scheme come only from the proxy hops the operator trusts (ARCHITECTURE: TRUST_PROXY).
   if (config.trustProxy !== undefined) app.set('trust proxy', config.trustProxy);
   app.use(createHttpLogger(logger));
+  if (config.metricsPort !== undefined) app.use(httpMetricsMiddleware());
   app.use(cookieParser());
   app.use(
     helmet({

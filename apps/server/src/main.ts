@@ -4,6 +4,8 @@ import { startEmbeddedDatabase, type EmbeddedDatabase } from '@app/persistence';
 import { createApp } from './bootstrap';
 import { Lifecycle } from './lifecycle';
 import { createRootLogger } from './logging';
+import { startMetricsServer } from './metrics';
+import { DataSource } from 'typeorm';
 
 async function main(): Promise<void> {
   let config: AppConfig;
@@ -37,6 +39,10 @@ async function main(): Promise<void> {
   const app = await createApp({ config, databaseUrl, logger });
   await app.listen(config.port);
   const server = app.getHttpServer();
+  const metrics =
+    config.metricsPort !== undefined
+      ? await startMetricsServer(config.metricsPort, app.get(DataSource))
+      : undefined;
   logger.info(
     {
       port: config.port,
@@ -68,6 +74,7 @@ async function main(): Promise<void> {
     try {
       await new Promise<void>((resolve) => server.close(() => resolve()));
       clearInterval(idleSweeper);
+      metrics?.close();
       await app.close();
       await embedded?.stop();
       clearTimeout(deadline);

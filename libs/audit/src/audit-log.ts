@@ -1,4 +1,5 @@
 import { Injectable, Logger } from '@nestjs/common';
+import client from 'prom-client';
 import { DataSource, type EntityManager } from 'typeorm';
 import type { QueryDeepPartialEntity } from 'typeorm/query-builder/QueryPartialEntity';
 import { AuditEventEntity } from './audit-event.entity';
@@ -11,6 +12,30 @@ export interface AuditRecord {
   ip?: string | null;
   /** Ids, counts, outcomes. Never a token, code, secret, cookie or tool argument value. */
   detail?: Record<string, unknown>;
+}
+
+// Metrics derived from the audit stream, so token, reuse-detection and tool counters need no code of
+// their own in the modules that write the events.
+const eventsTotal = new client.Counter({
+  name: 'mcp_auth_events_total',
+  help: 'Security events written to the audit log, by type (token issued, refreshed, reuse detected, revoked ...)',
+  labelNames: ['type'] as const,
+});
+const toolCallsTotal = new client.Counter({
+  name: 'mcp_tool_calls_total',
+  help: 'MCP tool calls by tool and outcome',
+  labelNames: ['tool', 'outcome'] as const,
+});
+
+function countEvent(event: AuditRecord): void {
+  eventsTotal.inc({ type: event.type });
+  const tool = event.detail?.tool;
+  if (typeof tool === 'string' && event.type.startsWith('tool.')) {
+    toolCallsTotal.inc({
+      tool,
+      outcome: typeof event.detail?.outcome === 'string' ? event.detail.outcome : 'unknown',
+    });
+  }
 }
 
 /** Append-only security log in PostgreSQL (table audit_events), shared by all modules. */
@@ -34,6 +59,7 @@ export class AuditLog {
       ip: event.ip ?? null,
       detail: event.detail ?? {},
     } as QueryDeepPartialEntity<AuditEventEntity>);
+    countEvent(event);
     this.logger.debug(`${event.type} user=${event.userId ?? '-'} client=${event.clientId ?? '-'}`);
   }
 

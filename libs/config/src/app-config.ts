@@ -84,6 +84,8 @@ export interface AppConfig {
   };
   readonly logLevel: LogLevel;
   readonly shutdownTimeoutMs: number;
+  /** Port of the separate Prometheus listener; undefined = no metrics endpoint. */
+  readonly metricsPort: number | undefined;
 }
 
 export class ConfigValidationError extends Error {
@@ -248,6 +250,7 @@ export function loadConfig(source: Record<string, string | undefined> = process.
     },
     logLevel: (env.LOG_LEVEL ?? 'info') as LogLevel,
     shutdownTimeoutMs: (env.SHUTDOWN_TIMEOUT ?? 25) * 1000,
+    metricsPort: env.METRICS_PORT,
   };
   return deepFreeze(config);
 }

@@ -213,6 +213,13 @@ export class EnvironmentVariables {
   SHUTDOWN_TIMEOUT?: number;
 
   @IsOptional() @Transform(blankToUndefined) @IsString() PRODUCT_NAME?: string;
+
+  @IsOptional()
+  @Transform(toInt)
+  @IsInt({ message: 'METRICS_PORT must be a port number from 1 to 65535 (Prometheus metrics listener)' })
+  @Min(1, { message: 'METRICS_PORT must be a port number from 1 to 65535 (Prometheus metrics listener)' })
+  @Max(65535, { message: 'METRICS_PORT must be a port number from 1 to 65535 (Prometheus metrics listener)' })
+  METRICS_PORT?: number;
 }
 
 /** Names of every variable in the schema, for docs and the "unknown variable" check in tests. */
@@ -257,4 +264,5 @@ export const ENVIRONMENT_VARIABLE_NAMES = [
   'LOG_LEVEL',
   'SHUTDOWN_TIMEOUT',
   'PRODUCT_NAME',
+  'METRICS_PORT',
 ] as const;
