@@ -1,4 +1,48 @@
-import { Module } from '@nestjs/common';
+import { Global, Module } from '@nestjs/common';
+import { APP_CONFIG, type AppConfig } from '@app/config';
+import { SIGNED_IN_USER_RESOLVER } from '@app/oauth';
+import { IDENTITY_PROVIDERS, type IdentityProvider } from './providers/identity-provider';
+import { IdentityProviderRegistry } from './providers/identity-provider-registry';
+import { LoginSessionRepository } from './sessions/login-session.repository';
+import { LoginSessionService } from './sessions/login-session.service';
+import { SessionUserResolver } from './sessions/session-user.resolver';
+import { SignInService } from './sign-in.service';
+import { AccessPolicy } from './users/access-policy';
+import { AccountService } from './users/account.service';
+import { UserRepository } from './users/user.repository';
+import { IdentityCookies } from './web/identity-cookies';
+import { IdentityErrorFilter } from './web/identity-error.filter';
+import { LoginController } from './web/login.controller';
+import { LoginCsrf } from './web/login-csrf';
+import { SignInPages } from './web/sign-in-pages';
 
-@Module({})
+/**
+ * Who is the person in this browser: users, linked upstream identities, login sessions, the sign-in
+ * page and the Passport-based providers. Global so SIGNED_IN_USER_RESOLVER reaches OAuthModule.
+ */
+@Global()
+@Module({
+  controllers: [LoginController],
+  providers: [
+    {
+      provide: IDENTITY_PROVIDERS,
+      inject: [APP_CONFIG],
+      useFactory: (_config: AppConfig): IdentityProvider[] => [],
+    },
+    IdentityProviderRegistry,
+    IdentityCookies,
+    LoginCsrf,
+    SignInPages,
+    IdentityErrorFilter,
+    UserRepository,
+    AccountService,
+    AccessPolicy,
+    LoginSessionRepository,
+    LoginSessionService,
+    SessionUserResolver,
+    SignInService,
+    { provide: SIGNED_IN_USER_RESOLVER, useExisting: SessionUserResolver },
+  ],
+  exports: [SIGNED_IN_USER_RESOLVER, LoginSessionService, UserRepository],
+})
 export class IdentityModule {}

@@ -1,0 +1,43 @@
+/**
+ * What a sign-in provider proved about the person, normalised. Upstream tokens are not part of it:
+ * they stay inside the strategy that used them and are never stored or passed on (RS-TOK-06).
+ */
+export interface UpstreamProfile {
+  /** Provider key (`github`, `google`, `oidc`, `dev`). */
+  readonly provider: string;
+  /** Who vouches for `subject` (issuer or provider base URL). */
+  readonly issuer: string;
+  /** The provider's stable id for the account: GitHub's numeric id, the OIDC/Google `sub`. */
+  readonly subject: string;
+  readonly username: string | null;
+  readonly displayName: string;
+  /** Lower-cased. */
+  readonly email: string | null;
+  /** True only when the provider says the address is verified (GitHub primary+verified, `email_verified`). */
+  readonly emailVerified: boolean;
+  readonly avatarUrl: string | null;
+}
+
+/** Why a sign-in was refused; each has its own sentence on the error page and in the audit log. */
+export type SignInRefusal =
+  | 'email_domain_not_allowed'
+  | 'verified_email_required'
+  | 'org_not_allowed'
+  | 'user_disabled'
+  | 'upstream_denied'
+  | 'upstream_failed'
+  | 'attempt_invalid'
+  | 'csrf_failed'
+  | 'provider_unknown';
+
+/** Thrown by strategies and policies to refuse a person with a reason (not a failure of ours). */
+export class SignInRefused extends Error {
+  constructor(
+    readonly reason: SignInRefusal,
+    /** For the log only; never shown, never contains secrets. */
+    readonly detail?: string,
+  ) {
+    super(`sign-in refused: ${reason}${detail ? ` (${detail})` : ''}`);
+    this.name = 'SignInRefused';
+  }
+}

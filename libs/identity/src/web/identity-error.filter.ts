@@ -1,0 +1,52 @@
+import {
+  ArgumentsHost,
+  Catch,
+  HttpException,
+  Injectable,
+  Logger,
+  type ExceptionFilter,
+} from '@nestjs/common';
+import type { Response } from 'express';
+import { PageRenderer } from '@app/web';
+import { SignInRefused } from '../users/upstream-profile';
+import { IDENTITY_VIEWS, SignInPages } from './sign-in-pages';
+
+/**
+ * Last line of the sign-in pages: whatever escapes a handler becomes a plain error page. No stack
+ * trace, no upstream message, no session (sessions are only created by a committed sign-in).
+ */
+@Catch()
+@Injectable()
+export class IdentityErrorFilter implements ExceptionFilter {
+  private readonly logger = new Logger('SignInError');
+
+  constructor(
+    private readonly pages: PageRenderer,
+    private readonly signInPages: SignInPages,
+  ) {}
+
+  catch(error: unknown, host: ArgumentsHost): void {
+    const res = host.switchToHttp().getResponse<Response>();
+    if (res.headersSent) return;
+    if (error instanceof SignInRefused) return this.signInPages.error(res, error.reason);
+    const status = error instanceof HttpException ? error.getStatus() : 500;
+    if (status >= 500) {
+      this.logger.error(`sign-in page failed: ${error instanceof Error ? error.name : 'error'}`);
+    }
+    this.pages.render(res, {
+      viewsDir: IDENTITY_VIEWS,
+      view: 'sign-in-error',
+      title: status >= 500 ? 'Something went wrong' : 'Request not understood',
+      status,
+      context: {
+        heading: status >= 500 ? 'Something went wrong' : 'Request not understood',
+        message:
+          status >= 500
+            ? 'The sign-in could not be completed because of a problem on our side. Please try again.'
+            : 'This request could not be handled. Start again from the sign-in page.',
+        reason: status >= 500 ? 'internal' : 'bad_request',
+        retryHref: '/login',
+      },
+    });
+  }
+}
