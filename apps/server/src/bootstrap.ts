@@ -32,6 +32,13 @@ export async function createApp({
   // Client IPs and scheme come only from the proxy hops the operator trusts (ARCHITECTURE: TRUST_PROXY).
   if (config.trustProxy !== undefined) app.set('trust proxy', config.trustProxy);
   app.use(createHttpLogger(logger));
+  const instanceId = config.instanceId;
+  if (instanceId) {
+    app.use((_req: unknown, res: { setHeader(n: string, v: string): void }, next: () => void) => {
+      res.setHeader('X-Served-By', instanceId);
+      next();
+    });
+  }
   if (config.metricsPort !== undefined) app.use(httpMetricsMiddleware());
   app.use(cookieParser());
   app.use(

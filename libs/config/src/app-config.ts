@@ -86,6 +86,8 @@ export interface AppConfig {
   readonly shutdownTimeoutMs: number;
   /** Port of the separate Prometheus listener; undefined = no metrics endpoint. */
   readonly metricsPort: number | undefined;
+  /** When set, every response carries `X-Served-By: <id>` (e.g. the pod name), for tracing through a balancer. */
+  readonly instanceId: string | undefined;
 }
 
 export class ConfigValidationError extends Error {
@@ -251,6 +253,7 @@ export function loadConfig(source: Record<string, string | undefined> = process.
     logLevel: (env.LOG_LEVEL ?? 'info') as LogLevel,
     shutdownTimeoutMs: (env.SHUTDOWN_TIMEOUT ?? 25) * 1000,
     metricsPort: env.METRICS_PORT,
+    instanceId: env.INSTANCE_ID,
   };
   return deepFreeze(config);
 }

@@ -220,6 +220,13 @@ export class EnvironmentVariables {
   @Min(1, { message: 'METRICS_PORT must be a port number from 1 to 65535 (Prometheus metrics listener)' })
   @Max(65535, { message: 'METRICS_PORT must be a port number from 1 to 65535 (Prometheus metrics listener)' })
   METRICS_PORT?: number;
+
+  @IsOptional()
+  @Transform(blankToUndefined)
+  @Matches(/^[A-Za-z0-9._-]{1,64}$/, {
+    message: 'INSTANCE_ID must be 1-64 letters, digits, dots, dashes or underscores',
+  })
+  INSTANCE_ID?: string;
 }
 
 /** Names of every variable in the schema, for docs and the "unknown variable" check in tests. */
@@ -265,4 +272,5 @@ export const ENVIRONMENT_VARIABLE_NAMES = [
   'SHUTDOWN_TIMEOUT',
   'PRODUCT_NAME',
   'METRICS_PORT',
+  'INSTANCE_ID',
 ] as const;
