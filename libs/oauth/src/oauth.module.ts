@@ -1,10 +1,62 @@
 import { Global, Module } from '@nestjs/common';
+import { AuthorizeController } from './authorize/authorize.controller';
+import { AuthorizeService } from './authorize/authorize.service';
+import { ClientAuthenticator } from './clients/client-authenticator';
+import { RegistrationController } from './clients/registration.controller';
+import { RegistrationService } from './clients/registration.service';
+import { AuthorizeExceptionFilter, OAuthJsonExceptionFilter } from './common/oauth-error.filters';
+import { PendingAuthorizationDescriberService } from './pending-authorization-describer';
+import { ACCESS_TOKEN_VERIFIER } from './ports/access-token-verifier';
+import { PENDING_AUTHORIZATION_DESCRIBER } from './ports/pending-authorization';
+import { RateLimitGuard } from './rate-limit/rate-limit.guard';
+import { AuthorizationRequestRepository } from './repositories/authorization-request.repository';
+import { ClientRepository } from './repositories/client.repository';
+import { ConsentRepository } from './repositories/consent.repository';
+import { RateLimitRepository } from './repositories/rate-limit.repository';
+import { TokenRepository } from './repositories/token.repository';
+import { AuthorizationCodeGrant } from './token/grants/authorization-code.grant';
+import { GRANT_HANDLERS, type GrantHandler } from './token/grants/grant-handler';
+import { RefreshTokenGrant } from './token/grants/refresh-token.grant';
+import { RevocationController } from './token/revocation.controller';
+import { RevocationService } from './token/revocation.service';
+import { TokenController } from './token/token.controller';
+import { TokenIssuer } from './token/token-issuer';
+import { AccessTokenVerifierService } from './verification/access-token-verifier.service';
+import { RevocationListener } from './verification/revocation-listener';
+
+/** The grant registry (STYLE §3): adding a grant is one class here plus its file. */
+const GRANT_HANDLER_CLASSES = [AuthorizationCodeGrant, RefreshTokenGrant];
 
 /** The authorization server. Global so its exported ports reach resource servers and sign-in pages. */
 @Global()
 @Module({
-  controllers: [],
-  providers: [],
-  exports: [],
+  controllers: [RegistrationController, AuthorizeController, TokenController, RevocationController],
+  providers: [
+    ClientRepository,
+    AuthorizationRequestRepository,
+    ConsentRepository,
+    TokenRepository,
+    RateLimitRepository,
+    RateLimitGuard,
+    OAuthJsonExceptionFilter,
+    AuthorizeExceptionFilter,
+    ClientAuthenticator,
+    RegistrationService,
+    AuthorizeService,
+    TokenIssuer,
+    RevocationService,
+    ...GRANT_HANDLER_CLASSES,
+    {
+      provide: GRANT_HANDLERS,
+      useFactory: (...handlers: GrantHandler[]) => handlers,
+      inject: GRANT_HANDLER_CLASSES,
+    },
+    RevocationListener,
+    AccessTokenVerifierService,
+    { provide: ACCESS_TOKEN_VERIFIER, useExisting: AccessTokenVerifierService },
+    PendingAuthorizationDescriberService,
+    { provide: PENDING_AUTHORIZATION_DESCRIBER, useExisting: PendingAuthorizationDescriberService },
+  ],
+  exports: [ACCESS_TOKEN_VERIFIER, PENDING_AUTHORIZATION_DESCRIBER],
 })
 export class OAuthModule {}

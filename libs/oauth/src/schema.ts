@@ -1,5 +1,24 @@
 // Entities and migrations owned by OAuthModule. Migration timestamps for this lib: 17642xxxxxxxx.
+import { AccessTokenEntity } from './entities/access-token.entity';
+import { AuthorizationCodeEntity } from './entities/authorization-code.entity';
+import { AuthorizationRequestEntity } from './entities/authorization-request.entity';
+import { ConsentEntity } from './entities/consent.entity';
+import { GrantEntity } from './entities/grant.entity';
+import { OAuthClientEntity } from './entities/oauth-client.entity';
+import { RateLimitBucketEntity } from './entities/rate-limit-bucket.entity';
+import { RefreshTokenEntity } from './entities/refresh-token.entity';
+import { CreateOAuthTables1764200000000 } from './migrations/1764200000000-CreateOAuthTables';
+
 // eslint-disable-next-line @typescript-eslint/no-unsafe-function-type
-export const OAUTH_ENTITIES: Function[] = [];
+export const OAUTH_ENTITIES: Function[] = [
+  OAuthClientEntity,
+  AuthorizationRequestEntity,
+  ConsentEntity,
+  GrantEntity,
+  AuthorizationCodeEntity,
+  AccessTokenEntity,
+  RefreshTokenEntity,
+  RateLimitBucketEntity,
+];
 // eslint-disable-next-line @typescript-eslint/no-unsafe-function-type
-export const OAUTH_MIGRATIONS: Function[] = [];
+export const OAUTH_MIGRATIONS: Function[] = [CreateOAuthTables1764200000000];

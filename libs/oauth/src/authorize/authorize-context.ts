@@ -1,0 +1,43 @@
+import type { AppConfig } from '@app/config';
+import type { ParamReader } from '../common/params';
+import type { OAuthClientEntity } from '../entities/oauth-client.entity';
+import type { ScopeRegistry } from '../ports/scope-registry';
+
+/** What the checks need besides the request. */
+export interface AuthorizeDependencies {
+  findClient(clientId: string): Promise<OAuthClientEntity | null>;
+  readonly scopes: ScopeRegistry;
+  readonly config: AppConfig;
+}
+
+/** An authorization request as the checks fill it in, in RFC order. */
+export interface AuthorizeContext {
+  readonly param: ParamReader;
+  client?: OAuthClientEntity;
+  /** Set once the redirect URI is known good: from then on errors go back to the client. */
+  redirectUri?: string;
+  redirectUriProvided?: boolean;
+  state?: string;
+  codeChallenge?: string;
+  scopes?: string[];
+  resource?: string;
+  prompt?: ReadonlySet<string>;
+}
+
+/** One small named check of the authorization endpoint (STYLE §2); throws a typed OAuth error. */
+export interface AuthorizeCheck {
+  readonly name: string;
+  run(context: AuthorizeContext, deps: AuthorizeDependencies): Promise<void> | void;
+}
+
+/** The fully checked request. */
+export interface ValidatedAuthorization {
+  client: OAuthClientEntity;
+  redirectUri: string;
+  redirectUriProvided: boolean;
+  state: string | undefined;
+  codeChallenge: string;
+  scopes: string[];
+  resource: string;
+  prompt: ReadonlySet<string>;
+}

@@ -1,0 +1,93 @@
+import { Injectable } from '@nestjs/common';
+import type { Request } from 'express';
+import { InvalidClientError, InvalidRequestError } from '../common/oauth-errors';
+import type { ParamReader } from '../common/params';
+import { digest, secretMatches } from '../common/secrets';
+import type { OAuthClientEntity, TokenEndpointAuthMethod } from '../entities/oauth-client.entity';
+import { ClientRepository } from '../repositories/client.repository';
+
+interface PresentedCredentials {
+  method: TokenEndpointAuthMethod;
+  clientId: string;
+  secret?: string;
+  usedBasic: boolean;
+}
+
+/** RFC 6749 §2.3.1: Basic credentials are form-urlencoded before base64. */
+function decodeFormComponent(value: string): string {
+  return decodeURIComponent(value.replace(/\+/g, ' '));
+}
+
+/** Reads the one authentication method a request uses (RFC 6749 §2.3: never more than one). */
+export function presentedCredentials(
+  authorization: string | undefined,
+  param: ParamReader,
+): PresentedCredentials {
+  const bodyId = param('client_id');
+  const bodySecret = param('client_secret');
+  if (authorization !== undefined) {
+    const match = /^Basic +([A-Za-z0-9+/]+={0,2})$/i.exec(authorization.trim());
+    if (!match) throw new InvalidClientError('Unsupported client authentication scheme', undefined, true);
+    let clientId: string;
+    let secret: string;
+    try {
+      const decoded = Buffer.from(match[1], 'base64').toString('utf8');
+      const colon = decoded.indexOf(':');
+      if (colon < 0) throw new Error('no colon');
+      clientId = decodeFormComponent(decoded.slice(0, colon));
+      secret = decodeFormComponent(decoded.slice(colon + 1));
+    } catch {
+      throw new InvalidClientError('Malformed HTTP Basic credentials', undefined, true);
+    }
+    if (bodySecret !== undefined) {
+      throw new InvalidRequestError('Use one client authentication method, not both Basic and client_secret');
+    }
+    if (bodyId !== undefined && bodyId !== clientId) {
+      throw new InvalidRequestError('client_id in the body differs from the authenticated client');
+    }
+    return { method: 'client_secret_basic', clientId, secret, usedBasic: true };
+  }
+  if (bodySecret !== undefined) {
+    if (bodyId === undefined) throw new InvalidClientError('client_id is required');
+    return { method: 'client_secret_post', clientId: bodyId, secret: bodySecret, usedBasic: false };
+  }
+  if (bodyId === undefined) throw new InvalidClientError('Client authentication is required');
+  return { method: 'none', clientId: bodyId, usedBasic: false };
+}
+
+/** Client authentication for the token, revocation and introspection endpoints. */
+@Injectable()
+export class ClientAuthenticator {
+  constructor(private readonly clients: ClientRepository) {}
+
+  async authenticate(request: Request, param: ParamReader): Promise<OAuthClientEntity> {
+    const presented = presentedCredentials(request.headers.authorization, param);
+    const fail = (detail: string) =>
+      new InvalidClientError('Client authentication failed', detail, presented.usedBasic);
+    if (presented.clientId.length > 64) throw fail('client_id too long');
+    const client = await this.clients.findWithSecrets(presented.clientId);
+    if (!client) {
+      // Same work as a known client, so response time does not tell which client ids exist.
+      secretMatches(presented.secret ?? '', digest('unknown-client'));
+      throw fail('unknown client');
+    }
+    // The client must use the method it registered (RFC 7591 token_endpoint_auth_method).
+    if (client.tokenEndpointAuthMethod !== presented.method) {
+      throw fail(`registered ${client.tokenEndpointAuthMethod}, used ${presented.method}`);
+    }
+    if (presented.method !== 'none') {
+      if (!secretMatches(presented.secret ?? '', client.clientSecretHash)) throw fail('wrong secret');
+      if (client.clientSecretExpiresAt && client.clientSecretExpiresAt.getTime() <= Date.now()) {
+        throw fail('secret expired');
+      }
+    }
+    client.clientSecretHash = null;
+    client.registrationTokenHash = null;
+    return client;
+  }
+}
+
+/** Refresh tokens go to clients registered for refresh_token (public clients always are; AS-RT-05). */
+export function clientMayRefresh(client: OAuthClientEntity): boolean {
+  return client.grantTypes.includes('refresh_token') || client.tokenEndpointAuthMethod === 'none';
+}

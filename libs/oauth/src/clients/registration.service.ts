@@ -1,0 +1,195 @@
+import { randomBytes } from 'node:crypto';
+import { Inject, Injectable } from '@nestjs/common';
+import { DataSource } from 'typeorm';
+import { APP_CONFIG, type AppConfig } from '@app/config';
+import { AuditLog } from '@app/audit';
+import { inTransaction } from '@app/persistence';
+import { InvalidClientMetadataError, InvalidTokenError } from '../common/oauth-errors';
+import { digest, newSecret, secretMatches } from '../common/secrets';
+import type { OAuthClientEntity } from '../entities/oauth-client.entity';
+import { SCOPE_REGISTRY, type ScopeRegistry } from '../ports/scope-registry';
+import { ClientRepository } from '../repositories/client.repository';
+import { validateClientMetadata } from './client-metadata';
+
+export const REGISTRATION_PATH = '/api/oauth/register';
+
+/** RFC 7591 §3.2.1 / RFC 7592 §3 client information response. */
+export interface ClientInformationResponse {
+  client_id: string;
+  client_id_issued_at: number;
+  client_secret?: string;
+  client_secret_expires_at?: number;
+  registration_access_token?: string;
+  registration_client_uri: string;
+  redirect_uris: string[];
+  token_endpoint_auth_method: string;
+  grant_types: string[];
+  response_types: string[];
+  client_name?: string;
+  client_uri?: string;
+  logo_uri?: string;
+  tos_uri?: string;
+  policy_uri?: string;
+  contacts?: string[];
+  scope?: string;
+  software_id?: string;
+  software_version?: string;
+  application_type?: string;
+}
+
+/** Dynamic client registration (RFC 7591) and management (RFC 7592). */
+@Injectable()
+export class RegistrationService {
+  constructor(
+    private readonly dataSource: DataSource,
+    private readonly clients: ClientRepository,
+    private readonly audit: AuditLog,
+    @Inject(SCOPE_REGISTRY) private readonly scopes: ScopeRegistry,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+  ) {}
+
+  async register(body: unknown, ip: string): Promise<ClientInformationResponse> {
+    const metadata = validateClientMetadata(body, this.scopes);
+    const clientId = `mcpc_${randomBytes(16).toString('base64url')}`;
+    // AS-REG-10: a secret only for confidential clients; shown once, stored as a digest.
+    const clientSecret = metadata.tokenEndpointAuthMethod === 'none' ? undefined : newSecret('clientSecret');
+    const registrationAccessToken = newSecret('registrationAccessToken');
+    // One transaction: a failure leaves neither the client nor its audit event behind.
+    const client = await inTransaction(this.dataSource, async (manager) => {
+      const created = await this.clients.insert(
+        clientId,
+        metadata,
+        {
+          clientSecretHash: clientSecret ? digest(clientSecret) : null,
+          registrationTokenHash: digest(registrationAccessToken),
+        },
+        manager,
+      );
+      await this.audit.record(
+        {
+          type: 'client.registered',
+          clientId,
+          ip,
+          detail: {
+            tokenEndpointAuthMethod: metadata.tokenEndpointAuthMethod,
+            redirectUriCount: metadata.redirectUris.length,
+          },
+        },
+        manager,
+      );
+      return created;
+    });
+    return this.toResponse(client, { clientSecret, registrationAccessToken });
+  }
+
+  /** RFC 7592 §2.1 read. The registration access token is rotated: only its digest is stored. */
+  async read(clientId: string, authorization: string | undefined): Promise<ClientInformationResponse> {
+    const client = await this.authorize(clientId, authorization);
+    const registrationAccessToken = await this.rotateRegistrationToken(client.clientId);
+    return this.toResponse(client, { registrationAccessToken });
+  }
+
+  /** RFC 7592 §2.2 update: the body replaces the metadata. */
+  async update(
+    clientId: string,
+    authorization: string | undefined,
+    body: unknown,
+    ip: string,
+  ): Promise<ClientInformationResponse> {
+    const client = await this.authorize(clientId, authorization);
+    const input = (typeof body === 'object' && body !== null ? body : {}) as Record<string, unknown>;
+    if (input.client_id !== client.clientId) {
+      throw new InvalidClientMetadataError('client_id in the body must equal the client being updated');
+    }
+    if (input.client_secret !== undefined) {
+      if (
+        typeof input.client_secret !== 'string' ||
+        !secretMatches(input.client_secret, client.clientSecretHash)
+      ) {
+        throw new InvalidClientMetadataError('client_secret does not match the current secret');
+      }
+    }
+    const metadata = validateClientMetadata(body, this.scopes);
+    let clientSecret: string | undefined;
+    let secretHash: Buffer | null | undefined;
+    if (metadata.tokenEndpointAuthMethod === 'none') secretHash = null;
+    else if (!client.clientSecretHash) {
+      clientSecret = newSecret('clientSecret');
+      secretHash = digest(clientSecret);
+    }
+    const registrationAccessToken = newSecret('registrationAccessToken');
+    const updated = await inTransaction(this.dataSource, async (manager) => {
+      await this.clients.replaceMetadata(client.clientId, metadata, secretHash, manager);
+      await manager.query(`UPDATE oauth_clients SET registration_token_hash = $2 WHERE client_id = $1`, [
+        client.clientId,
+        digest(registrationAccessToken),
+      ]);
+      await this.audit.record({ type: 'client.updated', clientId: client.clientId, ip, detail: {} }, manager);
+      return (await this.clients.find(client.clientId, manager))!;
+    });
+    return this.toResponse(updated, { clientSecret, registrationAccessToken });
+  }
+
+  /** RFC 7592 §2.3 delete: the client, its grants, codes and tokens are gone (every replica is told). */
+  async delete(clientId: string, authorization: string | undefined, ip: string): Promise<void> {
+    const client = await this.authorize(clientId, authorization);
+    await inTransaction(this.dataSource, async (manager) => {
+      await this.clients.delete(client.clientId, manager);
+      await this.audit.record({ type: 'client.deleted', clientId: client.clientId, ip, detail: {} }, manager);
+    });
+  }
+
+  /** RFC 7592 §2: Bearer registration access token; a bad token or unknown client is 401 either way. */
+  private async authorize(clientId: string, authorization: string | undefined): Promise<OAuthClientEntity> {
+    const match = /^Bearer +([A-Za-z0-9\-._~+/]+=*)$/i.exec(authorization?.trim() ?? '');
+    if (!match) throw new InvalidTokenError('A registration access token is required');
+    const client = clientId.length <= 64 ? await this.clients.findWithSecrets(clientId) : null;
+    if (!client || !secretMatches(match[1], client.registrationTokenHash)) {
+      throw new InvalidTokenError('The registration access token is invalid');
+    }
+    return client;
+  }
+
+  private async rotateRegistrationToken(clientId: string): Promise<string> {
+    const token = newSecret('registrationAccessToken');
+    await this.dataSource.query(
+      `UPDATE oauth_clients SET registration_token_hash = $2 WHERE client_id = $1`,
+      [clientId, digest(token)],
+    );
+    return token;
+  }
+
+  private toResponse(
+    client: OAuthClientEntity,
+    secrets: { clientSecret?: string; registrationAccessToken?: string },
+  ): ClientInformationResponse {
+    const optional = <T>(value: T | null): T | undefined => (value === null ? undefined : value);
+    const confidential = client.tokenEndpointAuthMethod !== 'none';
+    return {
+      client_id: client.clientId,
+      client_id_issued_at: Math.floor(client.createdAt.getTime() / 1000),
+      client_secret: secrets.clientSecret,
+      client_secret_expires_at: confidential
+        ? client.clientSecretExpiresAt
+          ? Math.floor(client.clientSecretExpiresAt.getTime() / 1000)
+          : 0
+        : undefined,
+      registration_access_token: secrets.registrationAccessToken,
+      registration_client_uri: `${this.config.publicUrl}${REGISTRATION_PATH}/${encodeURIComponent(client.clientId)}`,
+      redirect_uris: client.redirectUris,
+      token_endpoint_auth_method: client.tokenEndpointAuthMethod,
+      grant_types: client.grantTypes,
+      response_types: client.responseTypes,
+      client_name: optional(client.clientName),
+      client_uri: optional(client.clientUri),
+      logo_uri: optional(client.logoUri),
+      tos_uri: optional(client.tosUri),
+      policy_uri: optional(client.policyUri),
+      contacts: client.contacts.length > 0 ? client.contacts : undefined,
+      scope: optional(client.scope),
+      software_id: optional(client.softwareId),
+      software_version: optional(client.softwareVersion),
+      application_type: optional(client.applicationType),
+    };
+  }
+}

@@ -1,0 +1,201 @@
+/**
+ * OAuth errors are values with an RFC code (STYLE §1). Each carries its HTTP status, a public
+ * description, a private detail for the logs, and whether it may be sent to a redirect_uri.
+ * `toWireError()` is the one function that turns any thrown value into the wire body.
+ */
+export interface AuthorizationRedirect {
+  /** A redirect_uri already checked against the client's registered ones. */
+  readonly redirectUri: string;
+  readonly state: string | undefined;
+}
+
+export abstract class OAuthError extends Error {
+  abstract readonly error: string;
+  abstract readonly status: number;
+  /** RFC 6749 §4.1.2.1: whether the authorization endpoint may send this error to the client. */
+  readonly redirectable: boolean = true;
+  /** Set by the authorize service once client_id and redirect_uri are known good. */
+  redirect?: AuthorizationRedirect;
+
+  constructor(
+    /** Safe to show to the client (error_description). */
+    readonly description: string,
+    /** For the logs only; never sent. */
+    readonly detail?: string,
+  ) {
+    super(description);
+    this.name = new.target.name;
+  }
+
+  /** Extra response headers (WWW-Authenticate, Retry-After). */
+  headers(): Record<string, string> {
+    return {};
+  }
+}
+
+/** RFC 6749 §4.1.2.1 / §5.2 */
+export class InvalidRequestError extends OAuthError {
+  readonly error = 'invalid_request';
+  readonly status = 400;
+}
+
+/** RFC 6749 §5.2: client authentication failed. Never redirected. */
+export class InvalidClientError extends OAuthError {
+  readonly error = 'invalid_client';
+  readonly status: number = 401;
+  override readonly redirectable = false;
+  constructor(
+    description: string,
+    detail?: string,
+    /** The client tried HTTP Basic: answer with WWW-Authenticate: Basic (RFC 6749 §5.2). */
+    readonly usedBasic = false,
+  ) {
+    super(description, detail);
+  }
+  override headers(): Record<string, string> {
+    return this.usedBasic ? { 'WWW-Authenticate': 'Basic realm="oauth", charset="UTF-8"' } : {};
+  }
+}
+
+/** The authorization endpoint's "unknown client": shown on a page, not a 401 challenge. */
+export class UnknownClientError extends InvalidClientError {
+  override readonly status = 400;
+}
+
+/** RFC 6749 §5.2 */
+export class InvalidGrantError extends OAuthError {
+  readonly error = 'invalid_grant';
+  readonly status = 400;
+}
+
+/** RFC 6749 §4.1.2.1 / §5.2 */
+export class UnauthorizedClientError extends OAuthError {
+  readonly error = 'unauthorized_client';
+  readonly status = 400;
+}
+
+/** RFC 6749 §5.2 */
+export class UnsupportedGrantTypeError extends OAuthError {
+  readonly error = 'unsupported_grant_type';
+  readonly status = 400;
+}
+
+/** RFC 6749 §4.1.2.1 */
+export class UnsupportedResponseTypeError extends OAuthError {
+  readonly error = 'unsupported_response_type';
+  readonly status = 400;
+}
+
+/** RFC 6749 §4.1.2.1 / §5.2 */
+export class InvalidScopeError extends OAuthError {
+  readonly error = 'invalid_scope';
+  readonly status = 400;
+}
+
+/** RFC 8707 §2 */
+export class InvalidTargetError extends OAuthError {
+  readonly error = 'invalid_target';
+  readonly status = 400;
+}
+
+/** RFC 7591 §3.2.2. Also the authorize endpoint's bad redirect_uri: never redirected. */
+export class InvalidRedirectUriError extends OAuthError {
+  readonly error = 'invalid_redirect_uri';
+  readonly status = 400;
+  override readonly redirectable = false;
+}
+
+/** RFC 7591 §3.2.2 */
+export class InvalidClientMetadataError extends OAuthError {
+  readonly error = 'invalid_client_metadata';
+  readonly status = 400;
+  override readonly redirectable = false;
+}
+
+/** RFC 6749 §4.1.2.1 */
+export class AccessDeniedError extends OAuthError {
+  readonly error = 'access_denied';
+  readonly status = 403;
+}
+
+/** OpenID Connect Core §3.1.2.6, used for prompt=none (MCP clients send it too). */
+export class LoginRequiredError extends OAuthError {
+  readonly error = 'login_required';
+  readonly status = 400;
+}
+
+/** OpenID Connect Core §3.1.2.6 */
+export class ConsentRequiredError extends OAuthError {
+  readonly error = 'consent_required';
+  readonly status = 400;
+}
+
+/** RFC 6750 §3.1 */
+export class InvalidTokenError extends OAuthError {
+  readonly error = 'invalid_token';
+  readonly status = 401;
+  override readonly redirectable = false;
+  override headers(): Record<string, string> {
+    return { 'WWW-Authenticate': `Bearer error="invalid_token"` };
+  }
+}
+
+/** RFC 6750 §3.1 */
+export class InsufficientScopeError extends OAuthError {
+  readonly error = 'insufficient_scope';
+  readonly status = 403;
+  override readonly redirectable = false;
+}
+
+/** RFC 7009 §2.2.1 */
+export class UnsupportedTokenTypeError extends OAuthError {
+  readonly error = 'unsupported_token_type';
+  readonly status = 400;
+  override readonly redirectable = false;
+}
+
+/** 429 with Retry-After; the code is the one the MCP SDK's reference server uses. */
+export class TooManyRequestsError extends OAuthError {
+  readonly error = 'too_many_requests';
+  readonly status = 429;
+  override readonly redirectable = false;
+  constructor(readonly retryAfterSeconds: number) {
+    super('Too many requests; try again later');
+  }
+  override headers(): Record<string, string> {
+    return { 'Retry-After': String(this.retryAfterSeconds) };
+  }
+}
+
+/** RFC 6749 §4.1.2.1 / §5.2: anything unexpected. Carries no internals. */
+export class ServerError extends OAuthError {
+  readonly error = 'server_error';
+  readonly status = 500;
+}
+
+export interface WireError {
+  readonly status: number;
+  readonly body: { error: string; error_description?: string };
+  readonly headers: Record<string, string>;
+  /** The typed error (a ServerError for anything unknown). */
+  readonly cause: OAuthError;
+}
+
+/** The one function that turns any thrown value into the RFC 6749 §5.2 wire form. */
+export function toWireError(thrown: unknown): WireError {
+  const error =
+    thrown instanceof OAuthError
+      ? thrown
+      : new ServerError('The server could not complete the request', describeUnknown(thrown));
+  return {
+    status: error.status,
+    body: { error: error.error, error_description: error.description },
+    headers: error.headers(),
+    cause: error,
+  };
+}
+
+function describeUnknown(thrown: unknown): string {
+  if (thrown instanceof Error) return `${thrown.name}: ${thrown.message}`;
+  return 'non-error thrown';
+}

@@ -1,0 +1,83 @@
+import {
+  createCipheriv,
+  createDecipheriv,
+  createHash,
+  createHmac,
+  hkdfSync,
+  randomBytes,
+  timingSafeEqual,
+} from 'node:crypto';
+
+/**
+ * Recognisable prefixes so that secret scanners (and people) can tell a leaked value apart:
+ * `mcp_at_` access token, `mcp_rt_` refresh token, `mcp_ac_` authorization code, `mcp_cs_` client
+ * secret, `mcp_rat_` registration access token, `mcp_ar_` authorization request handle.
+ */
+export const SECRET_PREFIX = {
+  accessToken: 'mcp_at_',
+  refreshToken: 'mcp_rt_',
+  authorizationCode: 'mcp_ac_',
+  clientSecret: 'mcp_cs_',
+  registrationAccessToken: 'mcp_rat_',
+  authorizationRequest: 'mcp_ar_',
+} as const;
+
+export type SecretKind = keyof typeof SECRET_PREFIX;
+
+/** A new 256-bit random secret with its kind's prefix (house rule: every presented secret). */
+export function newSecret(kind: SecretKind): string {
+  return SECRET_PREFIX[kind] + randomBytes(32).toString('base64url');
+}
+
+/** SHA-256 digest: the only form in which a presented secret is stored (STYLE §5). */
+export function digest(secret: string): Buffer {
+  return createHash('sha256').update(secret, 'utf8').digest();
+}
+
+/** Constant-time comparison of a presented secret with a stored digest. */
+export function secretMatches(presented: string, storedDigest: Buffer | null | undefined): boolean {
+  if (!storedDigest || storedDigest.length !== 32) return false;
+  return timingSafeEqual(digest(presented), storedDigest);
+}
+
+/** Constant-time equality of two strings of any length (HMAC both, compare the MACs). */
+export function constantTimeEqual(a: string, b: string): boolean {
+  const key = randomBytes(32);
+  const ma = createHmac('sha256', key).update(a).digest();
+  const mb = createHmac('sha256', key).update(b).digest();
+  return timingSafeEqual(ma, mb);
+}
+
+/** HMAC-SHA256 in base64url (CSRF tokens bound to a login session). */
+export function hmac(key: string, message: string): string {
+  return createHmac('sha256', key).update(message).digest('base64url');
+}
+
+/**
+ * Seals a value under a key derived from a presented secret (HKDF-SHA256). The database holds only
+ * the secret's SHA-256 digest, which is not the HKDF key, so the database alone cannot open it.
+ * Used for the refresh-token reuse grace window: the retry of a just-rotated token gets the same
+ * response, which only the holder of that token can decrypt.
+ */
+export function sealWithSecret(secret: string, context: string, plaintext: string): Buffer {
+  const key = Buffer.from(hkdfSync('sha256', secret, 'mcp-refresh-grace', context, 32));
+  const iv = randomBytes(12);
+  const cipher = createCipheriv('aes-256-gcm', key, iv);
+  cipher.setAAD(Buffer.from(context));
+  const body = Buffer.concat([cipher.update(plaintext, 'utf8'), cipher.final()]);
+  return Buffer.concat([iv, cipher.getAuthTag(), body]);
+}
+
+/** Opens what sealWithSecret produced; null if the secret or context does not fit. */
+export function openWithSecret(secret: string, context: string, sealed: Buffer): string | null {
+  if (sealed.length < 28) return null;
+  try {
+    const key = Buffer.from(hkdfSync('sha256', secret, 'mcp-refresh-grace', context, 32));
+    const decipher = createDecipheriv('aes-256-gcm', key, sealed.subarray(0, 12));
+    decipher.setAAD(Buffer.from(context));
+    decipher.setAuthTag(sealed.subarray(12, 28));
+    return Buffer.concat([decipher.update(sealed.subarray(28)), decipher.final()]).toString('utf8');
+  } catch {
+    return null;
+  }
+}

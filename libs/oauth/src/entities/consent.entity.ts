@@ -1,0 +1,39 @@
+import {
+  Column,
+  CreateDateColumn,
+  Entity,
+  ForeignKey,
+  Index,
+  PrimaryColumn,
+  UpdateDateColumn,
+} from 'typeorm';
+import { OAuthClientEntity } from './oauth-client.entity';
+
+/** What a user approved for a client and resource; a later request for no more skips the page. */
+@Entity({ name: 'oauth_consents' })
+@Index('UQ_oauth_consents_user_client_resource', ['userId', 'clientId', 'resource'], { unique: true })
+@Index('IDX_oauth_consents_client', ['clientId'])
+export class ConsentEntity {
+  @PrimaryColumn({ type: 'uuid', primaryKeyConstraintName: 'PK_oauth_consents' })
+  id: string;
+
+  @Column({ name: 'user_id', type: 'uuid' })
+  @ForeignKey('users', 'id', { name: 'FK_oauth_consents_user', onDelete: 'CASCADE' })
+  userId: string;
+
+  @Column({ name: 'client_id', type: 'varchar', length: 64 })
+  @ForeignKey(() => OAuthClientEntity, 'clientId', { name: 'FK_oauth_consents_client', onDelete: 'CASCADE' })
+  clientId: string;
+
+  @Column({ type: 'text' })
+  resource: string;
+
+  @Column({ type: 'text', array: true })
+  scopes: string[];
+
+  @CreateDateColumn({ name: 'created_at', type: 'timestamptz' })
+  createdAt: Date;
+
+  @UpdateDateColumn({ name: 'updated_at', type: 'timestamptz' })
+  updatedAt: Date;
+}

@@ -1,0 +1,36 @@
+import { Column, CreateDateColumn, Entity, ForeignKey, Index, PrimaryColumn } from 'typeorm';
+import { OAuthClientEntity } from './oauth-client.entity';
+
+/** One chain of tokens from one authorization; revoking it revokes every code and token on it. */
+@Entity({ name: 'oauth_grants' })
+@Index('IDX_oauth_grants_user', ['userId'])
+@Index('IDX_oauth_grants_client', ['clientId'])
+export class GrantEntity {
+  @PrimaryColumn({ type: 'uuid', primaryKeyConstraintName: 'PK_oauth_grants' })
+  id: string;
+
+  @Column({ name: 'user_id', type: 'uuid' })
+  @ForeignKey('users', 'id', { name: 'FK_oauth_grants_user', onDelete: 'CASCADE' })
+  userId: string;
+
+  @Column({ name: 'client_id', type: 'varchar', length: 64 })
+  @ForeignKey(() => OAuthClientEntity, 'clientId', { name: 'FK_oauth_grants_client', onDelete: 'CASCADE' })
+  clientId: string;
+
+  /** The scopes the user granted; a refresh may only narrow them (RFC 6749 §6). */
+  @Column({ type: 'text', array: true })
+  scopes: string[];
+
+  /** RFC 8707 resource every token of this grant is bound to. */
+  @Column({ type: 'text' })
+  resource: string;
+
+  @CreateDateColumn({ name: 'created_at', type: 'timestamptz' })
+  createdAt: Date;
+
+  @Column({ name: 'revoked_at', type: 'timestamptz', nullable: true })
+  revokedAt: Date | null;
+
+  @Column({ name: 'revoked_reason', type: 'varchar', length: 64, nullable: true })
+  revokedReason: string | null;
+}

@@ -1,0 +1,335 @@
+import { randomUUID } from 'node:crypto';
+import { Injectable } from '@nestjs/common';
+import { DataSource, type EntityManager } from 'typeorm';
+import { managerOf, notifyRevocation, rowsOf } from './sql';
+
+export interface NewGrant {
+  userId: string;
+  clientId: string;
+  scopes: readonly string[];
+  resource: string;
+}
+
+export interface NewCode {
+  codeHash: Buffer;
+  grantId: string;
+  clientId: string;
+  userId: string;
+  redirectUri: string;
+  redirectUriProvided: boolean;
+  codeChallenge: string;
+  scopes: readonly string[];
+  resource: string;
+  ttlSeconds: number;
+}
+
+export interface CodeRedemption {
+  codeHash: Buffer;
+  clientId: string;
+  /** The S256 of the presented code_verifier. */
+  codeChallenge: string;
+  /** The redirect_uri sent with the token request, if any. */
+  redirectUri: string | undefined;
+  resource: string;
+}
+
+export interface RedeemedCode {
+  id: string;
+  grantId: string;
+  userId: string;
+  scopes: string[];
+  resource: string;
+}
+
+export interface CodeState {
+  grantId: string;
+  clientId: string;
+  consumed: boolean;
+  expired: boolean;
+  redirectUri: string;
+  redirectUriProvided: boolean;
+  codeChallenge: string;
+  resource: string;
+}
+
+export interface NewToken {
+  tokenHash: Buffer;
+  grantId: string;
+  clientId: string;
+  userId: string;
+  ttlSeconds: number;
+}
+
+export interface RotatedRefreshToken {
+  id: string;
+  grantId: string;
+  userId: string;
+  grantScopes: string[];
+  resource: string;
+}
+
+export interface RefreshTokenState {
+  id: string;
+  grantId: string;
+  clientId: string;
+  userId: string;
+  consumed: boolean;
+  expired: boolean;
+  grantRevoked: boolean;
+  /** Seconds since consumption (null when unconsumed). */
+  consumedSecondsAgo: number | null;
+  /** Whether the successor issued at rotation is still unused (the token was "just rotated"). */
+  successorUnused: boolean;
+  graceResponse: Buffer | null;
+}
+
+export interface AccessTokenRecord {
+  id: string;
+  grantId: string;
+  clientId: string;
+  userId: string;
+  scopes: string[];
+  audience: string;
+  createdAt: Date;
+  expiresAt: Date;
+  revoked: boolean;
+}
+
+export interface RefreshTokenRecord {
+  id: string;
+  grantId: string;
+  clientId: string;
+  userId: string;
+  scopes: string[];
+  resource: string;
+  createdAt: Date;
+  expiresAt: Date;
+  active: boolean;
+}
+
+/** Grants, codes, access and refresh tokens: the only code that touches these tables (STYLE §6). */
+@Injectable()
+export class TokenRepository {
+  constructor(private readonly dataSource: DataSource) {}
+
+  async createGrant(manager: EntityManager, grant: NewGrant): Promise<string> {
+    const id = randomUUID();
+    await manager.query(
+      `INSERT INTO oauth_grants (id, user_id, client_id, scopes, resource) VALUES ($1, $2, $3, $4, $5)`,
+      [id, grant.userId, grant.clientId, grant.scopes, grant.resource],
+    );
+    return id;
+  }
+
+  async insertCode(manager: EntityManager, code: NewCode): Promise<void> {
+    await manager.query(
+      `INSERT INTO oauth_authorization_codes (id, code_hash, grant_id, client_id, user_id, redirect_uri,
+         redirect_uri_provided, code_challenge, scopes, resource, expires_at)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, now() + make_interval(secs => $11))`,
+      [
+        randomUUID(),
+        code.codeHash,
+        code.grantId,
+        code.clientId,
+        code.userId,
+        code.redirectUri,
+        code.redirectUriProvided,
+        code.codeChallenge,
+        code.scopes,
+        code.resource,
+        code.ttlSeconds,
+      ],
+    );
+  }
+
+  /**
+   * STYLE §4 / AS-PK-09: single use is ONE conditional UPDATE. Every binding of the code (client,
+   * PKCE challenge, redirect_uri, resource, expiry, live grant) is in the WHERE clause, so a request
+   * that fails any of them consumes nothing, and of N concurrent redemptions exactly one gets a row.
+   */
+  async redeemCode(manager: EntityManager, r: CodeRedemption): Promise<RedeemedCode | null> {
+    const rows = rowsOf<RedeemedCode>(
+      await manager.query(
+        `UPDATE oauth_authorization_codes c SET consumed_at = now()
+          WHERE c.code_hash = $1 AND c.consumed_at IS NULL AND c.expires_at > now()
+            AND c.client_id = $2 AND c.code_challenge = $3 AND c.resource = $5
+            -- RFC 6749 §4.1.3: the same redirect_uri if it was sent at authorization
+            AND (c.redirect_uri = $4::text OR ($4::text IS NULL AND NOT c.redirect_uri_provided))
+            AND EXISTS (SELECT 1 FROM oauth_grants g WHERE g.id = c.grant_id AND g.revoked_at IS NULL)
+          RETURNING c.id, c.grant_id AS "grantId", c.user_id AS "userId", c.scopes, c.resource`,
+        [r.codeHash, r.clientId, r.codeChallenge, r.redirectUri ?? null, r.resource],
+      ),
+    );
+    return rows[0] ?? null;
+  }
+
+  /** Why a redemption failed (read only after the conditional UPDATE found nothing). */
+  async findCodeState(codeHash: Buffer): Promise<CodeState | null> {
+    const rows = await this.dataSource.query<CodeState[]>(
+      `SELECT grant_id AS "grantId", client_id AS "clientId", consumed_at IS NOT NULL AS consumed,
+              expires_at <= now() AS expired, redirect_uri AS "redirectUri",
+              redirect_uri_provided AS "redirectUriProvided", code_challenge AS "codeChallenge", resource
+         FROM oauth_authorization_codes WHERE code_hash = $1`,
+      [codeHash],
+    );
+    return rows[0] ?? null;
+  }
+
+  async insertAccessToken(
+    manager: EntityManager,
+    token: NewToken & { scopes: readonly string[]; audience: string },
+  ): Promise<string> {
+    const id = randomUUID();
+    await manager.query(
+      `INSERT INTO oauth_access_tokens (id, token_hash, grant_id, client_id, user_id, scopes, audience, expires_at)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, now() + make_interval(secs => $8))`,
+      [
+        id,
+        token.tokenHash,
+        token.grantId,
+        token.clientId,
+        token.userId,
+        token.scopes,
+        token.audience,
+        token.ttlSeconds,
+      ],
+    );
+    return id;
+  }
+
+  async insertRefreshToken(manager: EntityManager, token: NewToken): Promise<string> {
+    const id = randomUUID();
+    await manager.query(
+      `INSERT INTO oauth_refresh_tokens (id, token_hash, grant_id, client_id, user_id, expires_at)
+       VALUES ($1, $2, $3, $4, $5, now() + make_interval(secs => $6))`,
+      [id, token.tokenHash, token.grantId, token.clientId, token.userId, token.ttlSeconds],
+    );
+    return id;
+  }
+
+  /**
+   * STYLE §4 / AS-RT-03: rotation consumes the presented refresh token in ONE conditional UPDATE;
+   * of N concurrent uses exactly one gets the row.
+   */
+  async consumeRefreshToken(
+    manager: EntityManager,
+    tokenHash: Buffer,
+    clientId: string,
+  ): Promise<RotatedRefreshToken | null> {
+    const rows = rowsOf<RotatedRefreshToken>(
+      await manager.query(
+        `UPDATE oauth_refresh_tokens rt SET consumed_at = now()
+           FROM oauth_grants g
+          WHERE rt.token_hash = $1 AND rt.consumed_at IS NULL AND rt.expires_at > now()
+            AND rt.client_id = $2 AND g.id = rt.grant_id AND g.revoked_at IS NULL
+          RETURNING rt.id, rt.grant_id AS "grantId", rt.user_id AS "userId", g.scopes AS "grantScopes", g.resource`,
+        [tokenHash, clientId],
+      ),
+    );
+    return rows[0] ?? null;
+  }
+
+  /** Links the consumed token to its successor and stores the sealed response for the grace window. */
+  async recordRotation(
+    manager: EntityManager,
+    consumedId: string,
+    successorId: string,
+    sealedResponse: Buffer | null,
+  ): Promise<void> {
+    await manager.query(
+      `UPDATE oauth_refresh_tokens SET replaced_by = $2, grace_response = $3 WHERE id = $1`,
+      [consumedId, successorId, sealedResponse],
+    );
+    // The predecessor's sealed response is stale now: its successor (consumedId) has been used.
+    await manager.query(`UPDATE oauth_refresh_tokens SET grace_response = NULL WHERE replaced_by = $1`, [
+      consumedId,
+    ]);
+  }
+
+  async findRefreshTokenState(tokenHash: Buffer): Promise<RefreshTokenState | null> {
+    const rows = await this.dataSource.query<RefreshTokenState[]>(
+      `SELECT rt.id, rt.grant_id AS "grantId", rt.client_id AS "clientId", rt.user_id AS "userId",
+              rt.consumed_at IS NOT NULL AS consumed, rt.expires_at <= now() AS expired,
+              g.revoked_at IS NOT NULL AS "grantRevoked",
+              extract(epoch FROM now() - rt.consumed_at)::float8 AS "consumedSecondsAgo",
+              COALESCE(s.consumed_at IS NULL, false) AS "successorUnused",
+              rt.grace_response AS "graceResponse"
+         FROM oauth_refresh_tokens rt
+         JOIN oauth_grants g ON g.id = rt.grant_id
+         LEFT JOIN oauth_refresh_tokens s ON s.id = rt.replaced_by
+        WHERE rt.token_hash = $1`,
+      [tokenHash],
+    );
+    return rows[0] ?? null;
+  }
+
+  /**
+   * Revokes a grant and every token on it (RFC 6749 §10.5, reuse detection, RFC 7009) and announces
+   * it to every replica. Returns false when it was already revoked.
+   */
+  async revokeGrant(manager: EntityManager, grantId: string, reason: string): Promise<boolean> {
+    const rows = rowsOf<{ id: string }>(
+      await manager.query(
+        `UPDATE oauth_grants SET revoked_at = now(), revoked_reason = $2
+          WHERE id = $1 AND revoked_at IS NULL RETURNING id`,
+        [grantId, reason],
+      ),
+    );
+    if (rows.length === 0) return false;
+    await manager.query(
+      `UPDATE oauth_access_tokens SET revoked_at = now() WHERE grant_id = $1 AND revoked_at IS NULL`,
+      [grantId],
+    );
+    await notifyRevocation(manager, { kind: 'grant', id: grantId });
+    return true;
+  }
+
+  async revokeAccessToken(manager: EntityManager, tokenId: string): Promise<boolean> {
+    const rows = rowsOf<{ id: string }>(
+      await manager.query(
+        `UPDATE oauth_access_tokens SET revoked_at = now() WHERE id = $1 AND revoked_at IS NULL RETURNING id`,
+        [tokenId],
+      ),
+    );
+    if (rows.length > 0) await notifyRevocation(manager, { kind: 'token', id: tokenId });
+    return rows.length > 0;
+  }
+
+  /** An access token by digest, with its grant's revocation folded into `revoked`. */
+  async findAccessToken(tokenHash: Buffer, manager?: EntityManager): Promise<AccessTokenRecord | null> {
+    const rows = await managerOf(this.dataSource, manager).query<AccessTokenRecord[]>(
+      `SELECT at.id, at.grant_id AS "grantId", at.client_id AS "clientId", at.user_id AS "userId",
+              at.scopes, at.audience, at.created_at AS "createdAt", at.expires_at AS "expiresAt",
+              (at.revoked_at IS NOT NULL OR g.revoked_at IS NOT NULL) AS revoked
+         FROM oauth_access_tokens at JOIN oauth_grants g ON g.id = at.grant_id
+        WHERE at.token_hash = $1`,
+      [tokenHash],
+    );
+    return rows[0] ?? null;
+  }
+
+  async findRefreshToken(tokenHash: Buffer): Promise<RefreshTokenRecord | null> {
+    const rows = await this.dataSource.query<RefreshTokenRecord[]>(
+      `SELECT rt.id, rt.grant_id AS "grantId", rt.client_id AS "clientId", rt.user_id AS "userId",
+              g.scopes, g.resource, rt.created_at AS "createdAt", rt.expires_at AS "expiresAt",
+              (rt.consumed_at IS NULL AND rt.expires_at > now() AND g.revoked_at IS NULL) AS active
+         FROM oauth_refresh_tokens rt JOIN oauth_grants g ON g.id = rt.grant_id
+        WHERE rt.token_hash = $1`,
+      [tokenHash],
+    );
+    return rows[0] ?? null;
+  }
+
+  /** Housekeeping: drop long-expired codes and tokens (their grants stay for the audit trail). */
+  async deleteExpired(): Promise<void> {
+    await this.dataSource.query(
+      `DELETE FROM oauth_authorization_codes WHERE expires_at < now() - interval '1 day'`,
+    );
+    await this.dataSource.query(
+      `DELETE FROM oauth_access_tokens WHERE expires_at < now() - interval '1 day'`,
+    );
+    await this.dataSource.query(
+      `DELETE FROM oauth_refresh_tokens WHERE expires_at < now() - interval '1 day'`,
+    );
+  }
+}

@@ -1,0 +1,136 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { DataSource } from 'typeorm';
+import { APP_CONFIG, type AppConfig } from '@app/config';
+import { AuditLog } from '@app/audit';
+import { inTransaction } from '@app/persistence';
+import { clientMayRefresh } from '../../clients/client-authenticator';
+import { InvalidGrantError, InvalidRequestError, InvalidTargetError } from '../../common/oauth-errors';
+import { isValidCodeVerifier, s256 } from '../../common/pkce';
+import { resolveResource } from '../../common/resource';
+import { digest } from '../../common/secrets';
+import { TokenRepository } from '../../repositories/token.repository';
+import { TokenIssuer, type TokenResponse } from '../token-issuer';
+import type { GrantContext, GrantHandler } from './grant-handler';
+
+/** RFC 6749 §4.1.3 with PKCE (RFC 7636 §4.5–4.6) and resource indicators (RFC 8707 §2.2). */
+@Injectable()
+export class AuthorizationCodeGrant implements GrantHandler {
+  readonly grantType = 'authorization_code';
+  readonly parameters = ['code', 'code_verifier', 'redirect_uri', 'resource'] as const;
+
+  constructor(
+    private readonly dataSource: DataSource,
+    private readonly tokens: TokenRepository,
+    private readonly issuer: TokenIssuer,
+    private readonly audit: AuditLog,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+  ) {}
+
+  async handle({ client, param, ip }: GrantContext): Promise<TokenResponse> {
+    const code = param('code');
+    if (!code) throw new InvalidRequestError('code is required');
+    const verifier = param('code_verifier');
+    // AS-PK-01: PKCE is required for every client, so every code has a challenge to meet.
+    if (!verifier) throw new InvalidRequestError('code_verifier is required');
+    if (!isValidCodeVerifier(verifier))
+      throw new InvalidRequestError('code_verifier is malformed (RFC 7636 §4.1)');
+    const resource = resolveResource(param('resource'), this.config.mcpResource);
+    if (!resource) throw new InvalidTargetError('resource is not a resource this server issues tokens for');
+    const redirectUri = param('redirect_uri');
+    const codeHash = digest(code);
+
+    const issued = await inTransaction(this.dataSource, async (manager) => {
+      const redeemed = await this.tokens.redeemCode(manager, {
+        codeHash,
+        clientId: client.clientId,
+        codeChallenge: s256(verifier),
+        redirectUri,
+        resource,
+      });
+      if (!redeemed) return null;
+      const result = await this.issuer.issue(manager, {
+        grantId: redeemed.grantId,
+        clientId: client.clientId,
+        userId: redeemed.userId,
+        scopes: redeemed.scopes,
+        resource: redeemed.resource,
+        withRefreshToken: clientMayRefresh(client),
+      });
+      await this.audit.record(
+        {
+          type: 'token.issued',
+          userId: redeemed.userId,
+          clientId: client.clientId,
+          grantId: redeemed.grantId,
+          ip,
+          detail: {
+            grantType: this.grantType,
+            scopes: redeemed.scopes,
+            refreshToken: !!result.refreshTokenId,
+          },
+        },
+        manager,
+      );
+      return result.response;
+    });
+    if (issued) return issued;
+    return this.explainFailure(codeHash, client.clientId, redirectUri, verifier, resource, ip);
+  }
+
+  /** Read only after the atomic UPDATE matched nothing: says why, and handles replay. */
+  private async explainFailure(
+    codeHash: Buffer,
+    clientId: string,
+    redirectUri: string | undefined,
+    verifier: string,
+    resource: string,
+    ip: string,
+  ): Promise<never> {
+    const state = await this.tokens.findCodeState(codeHash);
+    if (!state) throw new InvalidGrantError('The authorization code is invalid', 'unknown code');
+    if (state.consumed) {
+      // RFC 6749 §4.1.2 / §10.5: a used code presented again revokes every token of its grant.
+      await inTransaction(this.dataSource, async (manager) => {
+        const revoked = await this.tokens.revokeGrant(manager, state.grantId, 'code_replay');
+        await this.audit.record(
+          {
+            type: 'code.replay_detected',
+            clientId,
+            grantId: state.grantId,
+            ip,
+            detail: { grantRevoked: revoked },
+          },
+          manager,
+        );
+        if (revoked) {
+          await this.audit.record(
+            {
+              type: 'grant.revoked',
+              clientId: state.clientId,
+              grantId: state.grantId,
+              ip,
+              detail: { reason: 'code_replay' },
+            },
+            manager,
+          );
+        }
+      });
+      throw new InvalidGrantError('The authorization code has already been used', 'code replay');
+    }
+    if (state.expired) throw new InvalidGrantError('The authorization code has expired');
+    if (state.clientId !== clientId) {
+      throw new InvalidGrantError('The authorization code was issued to another client', 'client mismatch');
+    }
+    if (redirectUri === undefined ? state.redirectUriProvided : redirectUri !== state.redirectUri) {
+      // RFC 6749 §4.1.3: the code is bound to the redirect_uri used at authorization.
+      throw new InvalidGrantError('redirect_uri does not match the authorization request');
+    }
+    if (s256(verifier) !== state.codeChallenge) {
+      throw new InvalidGrantError('PKCE verification failed: code_verifier does not match code_challenge');
+    }
+    if (state.resource !== resource) {
+      throw new InvalidTargetError('resource differs from the one the code was issued for');
+    }
+    throw new InvalidGrantError('The authorization code is no longer valid', 'grant revoked');
+  }
+}
