@@ -1,1 +1,13 @@
 export { McpModule } from './mcp.module';
+export { mcpBodyParser } from './http/mcp-body-parser';
+export {
+  McpTool,
+  RequireScopes,
+  McpScopes,
+  McpDeclarationError,
+  type McpToolOptions,
+  type McpToolAnnotations,
+  type ScopeDeclaration,
+} from './tools/decorators';
+export { ToolError, type McpCaller, type ToolOutput } from './tools/tool-types';
+export { SUPPORTED_PROTOCOL_VERSIONS } from './protocol/protocol-versions';

@@ -1,5 +1,6 @@
+import { CreateNotes1764300000000 } from './migrations/1764300000000-CreateNotes';
+import { NoteEntity } from './note.entity';
+
 // Entities and migrations owned by ToolsNotesModule. Migration timestamps for this lib: 17643xxxxxxxx.
-// eslint-disable-next-line @typescript-eslint/no-unsafe-function-type
-export const NOTES_ENTITIES: Function[] = [];
-// eslint-disable-next-line @typescript-eslint/no-unsafe-function-type
-export const NOTES_MIGRATIONS: Function[] = [];
+export const NOTES_ENTITIES = [NoteEntity];
+export const NOTES_MIGRATIONS = [CreateNotes1764300000000];

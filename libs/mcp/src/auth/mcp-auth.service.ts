@@ -1,0 +1,102 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { APP_CONFIG, type AppConfig } from '@app/config';
+import { protectedResourceMetadataUrl } from '@app/discovery';
+import { ACCESS_TOKEN_VERIFIER, type AccessTokenVerifier } from '@app/oauth';
+import { McpHttpError } from '../http/mcp-errors';
+import { ToolCatalog } from '../tools/tool-catalog';
+import type { McpCaller } from '../tools/tool-types';
+
+/** RFC 6750 §2.1: `Bearer` (case-insensitive) and one b64token. */
+const BEARER = /^Bearer +([A-Za-z0-9\-._~+/]+=*) *$/i;
+
+/**
+ * The resource server's token rules (RS-TOK-*), kept out of the guard (STYLE §7). It never reads
+ * OAuth tables: OAuthModule's AccessTokenVerifier checks digest, expiry, revocation and audience.
+ */
+@Injectable()
+export class McpAuthService {
+  /** RFC 9728 §5.1 / RS-PRM-05: where clients find our protected resource metadata. */
+  readonly resourceMetadataUrl: string;
+
+  constructor(
+    @Inject(ACCESS_TOKEN_VERIFIER) private readonly verifier: AccessTokenVerifier,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+    private readonly catalog: ToolCatalog,
+  ) {
+    this.resourceMetadataUrl = protectedResourceMetadataUrl(config);
+  }
+
+  /**
+   * RS-TOK-03: validates the bearer token before anything else happens. Only the Authorization header
+   * is read; a token in the query string or body is never accepted (RS-TOK-07). Throws the 401.
+   */
+  async authenticate(authorization: string | undefined): Promise<McpCaller> {
+    if (
+      authorization === undefined ||
+      authorization.trim() === '' ||
+      !/^Bearer\b/i.test(authorization.trim())
+    ) {
+      // RFC 6750 §3.1: a request without credentials gets a challenge with no error code.
+      throw this.unauthorized(false);
+    }
+    const match = BEARER.exec(authorization.trim());
+    // RS-TOK-04/05: the token must have been issued for this resource (RFC 8707 audience).
+    const check = match
+      ? await this.verifier.verify(match[1], this.config.mcpResource)
+      : ({ ok: false, reason: 'invalid' } as const);
+    if (!check.ok) throw this.unauthorized(true);
+    const { token } = check;
+    // Defence in depth: the verifier already checked both, but a wrong answer here would leak data.
+    if (token.audience !== this.config.mcpResource || token.expiresAt.getTime() <= Date.now()) {
+      throw this.unauthorized(true);
+    }
+    return Object.freeze({
+      userId: token.userId,
+      clientId: token.clientId,
+      grantId: token.grantId,
+      scopes: Object.freeze([...this.catalog.expand(token.scopes)].sort()),
+    });
+  }
+
+  /** RS-SC-06: whether the caller's scopes, with everything they imply, cover `required`. */
+  allows(caller: McpCaller, required: readonly string[]): boolean {
+    return required.every((scope) => caller.scopes.includes(scope));
+  }
+
+  /**
+   * RS-TOK-01/02, RS-SC-01: 401 naming the metadata and the minimal default scopes, plus
+   * `error="invalid_token"` when a token was presented (missing, invalid, expired, revoked, wrong
+   * audience all look the same to the client: get a new token).
+   */
+  unauthorized(tokenPresented: boolean): McpHttpError {
+    const params = [
+      ...(tokenPresented ? ['error="invalid_token"'] : []),
+      `resource_metadata="${this.resourceMetadataUrl}"`,
+      ...this.scopeParam(this.catalog.defaults()),
+    ];
+    return new McpHttpError(
+      401,
+      tokenPresented ? 'Unauthorized: invalid_token' : 'Unauthorized: a bearer token is required',
+      { 'WWW-Authenticate': `Bearer ${params.join(', ')}` },
+    );
+  }
+
+  /**
+   * RS-SC-04/05: 403 step-up challenge naming every scope this call needs (in one challenge), so the
+   * client can ask the user for exactly that.
+   */
+  insufficientScope(required: readonly string[]): McpHttpError {
+    const params = [
+      'error="insufficient_scope"',
+      ...this.scopeParam(required),
+      `resource_metadata="${this.resourceMetadataUrl}"`,
+    ];
+    return new McpHttpError(403, 'Forbidden: insufficient_scope', {
+      'WWW-Authenticate': `Bearer ${params.join(', ')}`,
+    });
+  }
+
+  private scopeParam(scopes: readonly string[]): string[] {
+    return scopes.length > 0 ? [`scope="${scopes.join(' ')}"`] : [];
+  }
+}
