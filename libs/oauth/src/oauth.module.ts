@@ -4,6 +4,7 @@ import { AuthorizeService } from './authorize/authorize.service';
 import { ClientAuthenticator } from './clients/client-authenticator';
 import { RegistrationController } from './clients/registration.controller';
 import { RegistrationService } from './clients/registration.service';
+import { OAuthBodyErrorHandler } from './common/body-error.handler';
 import { AuthorizeExceptionFilter, OAuthJsonExceptionFilter } from './common/oauth-error.filters';
 import { PendingAuthorizationDescriberService } from './pending-authorization-describer';
 import { ACCESS_TOKEN_VERIFIER } from './ports/access-token-verifier';
@@ -40,6 +41,7 @@ const GRANT_HANDLER_CLASSES = [AuthorizationCodeGrant, RefreshTokenGrant];
     RateLimitGuard,
     OAuthJsonExceptionFilter,
     AuthorizeExceptionFilter,
+    OAuthBodyErrorHandler,
     ClientAuthenticator,
     RegistrationService,
     AuthorizeService,

@@ -85,7 +85,12 @@ export function validateClientMetadata(body: unknown, scopes: ScopeRegistry): Va
   const input = body as Record<string, unknown>;
 
   // redirect_uris: required for the authorization code grant (RFC 7591 §2).
-  const redirectUris = optionalStringArray(input, 'redirect_uris');
+  let redirectUris: string[] | undefined;
+  try {
+    redirectUris = optionalStringArray(input, 'redirect_uris');
+  } catch {
+    throw new InvalidRedirectUriError('redirect_uris must be an array of URI strings');
+  }
   if (!redirectUris || redirectUris.length === 0) {
     throw new InvalidRedirectUriError('redirect_uris is required and must list at least one URI');
   }

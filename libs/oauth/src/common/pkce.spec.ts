@@ -4,7 +4,7 @@ import { isValidCodeVerifier, isValidS256Challenge, s256 } from './pkce';
 
 describe('PKCE S256 (RFC 7636, AS-PK-01/02)', () => {
   it('computes the RFC 7636 Appendix B example', () => {
-    const verifier = 'dBjftJeZ4CVP-mJ92K27uhbUJU1p1r_wW1gFWFOEjXk';
+    const verifier = 'dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk';
     assert.equal(s256(verifier), 'E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM');
     assert.ok(isValidCodeVerifier(verifier));
     assert.ok(isValidS256Challenge(s256(verifier)));

@@ -1,0 +1,47 @@
+import { Injectable, type OnModuleInit } from '@nestjs/common';
+import { HttpAdapterHost } from '@nestjs/core';
+import type { NextFunction, Request, Response } from 'express';
+import { InvalidClientMetadataError, InvalidRequestError, toWireError } from './oauth-errors';
+
+interface HttpError {
+  status?: number;
+  statusCode?: number;
+  type?: string;
+}
+
+/**
+ * A body the parser refuses (malformed JSON, wrong charset, too large) never reaches a controller,
+ * so the routes' OAuth filters cannot shape it. This Express error middleware sits after the routes
+ * and before Nest's own handler, and answers for the OAuth JSON endpoints only, with an RFC body.
+ */
+@Injectable()
+export class OAuthBodyErrorHandler implements OnModuleInit {
+  constructor(private readonly adapterHost: HttpAdapterHost) {}
+
+  onModuleInit(): void {
+    const instance = this.adapterHost.httpAdapter?.getInstance<{ use?: (fn: unknown) => void }>();
+    if (typeof instance?.use !== 'function') return;
+    instance.use((error: unknown, req: Request, res: Response, next: NextFunction) => {
+      const status = (error as HttpError)?.status ?? (error as HttpError)?.statusCode;
+      if (
+        !req.path.startsWith('/api/oauth/') ||
+        typeof status !== 'number' ||
+        status >= 500 ||
+        res.headersSent
+      ) {
+        next(error);
+        return;
+      }
+      const message = 'The request body could not be parsed';
+      const typed =
+        req.path === '/api/oauth/register' && req.method === 'POST'
+          ? new InvalidClientMetadataError(message)
+          : new InvalidRequestError(message);
+      const wire = toWireError(typed);
+      res
+        .status(status === 413 ? 413 : 400)
+        .set({ 'Cache-Control': 'no-store', Pragma: 'no-cache' })
+        .json(wire.body);
+    });
+  }
+}
