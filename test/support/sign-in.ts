@@ -34,3 +34,55 @@ export async function submitDevLoginForm(
   assert.ok(form, 'the page is not the sign-in page with a dev-login form');
   return session.submit(form, loginPage.url, { email: opts.email, name: opts.name ?? '' });
 }
+
+const decode = (s: string) =>
+  s
+    .replace(/&amp;/g, '&')
+    .replace(/&#x3D;/g, '=')
+    .replace(/&quot;/g, '"');
+
+/** The href of the sign-in page's "Continue with …" button for a provider. */
+export function providerLink(loginHtml: string, provider: string): string | undefined {
+  const match = new RegExp(`<a[^>]*href="([^"]*)"[^>]*data-provider="${provider}"`).exec(loginHtml);
+  return match ? decode(match[1]) : undefined;
+}
+
+/** Opens the sign-in page and presses a provider's button; returns the upstream authorization URL. */
+export async function startProviderSignIn(
+  session: HttpSession,
+  provider: string,
+  returnTo?: string,
+): Promise<string> {
+  const loginPath = returnTo ? `/login?return_to=${encodeURIComponent(returnTo)}` : '/login';
+  const page = await session.follow(loginPath);
+  assert.equal(page.response.status, 200);
+  const href = providerLink(page.text, provider);
+  assert.ok(href, `the sign-in page has no "${provider}" button`);
+  const started = await session.follow(href);
+  assert.ok(
+    started.externalRedirect,
+    `GET ${href} did not redirect to the provider (${started.response.status})`,
+  );
+  return started.externalRedirect;
+}
+
+/** Lets the (fake) provider answer the authorization request; returns the callback URL it redirects to. */
+export async function passThroughProvider(authorizeUrl: string): Promise<string> {
+  const res = await fetch(authorizeUrl, { redirect: 'manual' });
+  await res.text();
+  const location = res.headers.get('location');
+  assert.ok(res.status === 302 && location, `the provider answered ${res.status} without a redirect`);
+  return location;
+}
+
+/** Full upstream sign-in through the real pages and the (fake) provider. Returns where it landed. */
+export async function signInWithProvider(
+  session: HttpSession,
+  provider: string,
+  opts: { returnTo?: string } = {},
+): Promise<FollowResult & { callbackUrl: string }> {
+  const authorizeUrl = await startProviderSignIn(session, provider, opts.returnTo);
+  const callbackUrl = await passThroughProvider(authorizeUrl);
+  const landed = await session.follow(callbackUrl);
+  return { ...landed, callbackUrl };
+}

@@ -3,6 +3,9 @@ import { APP_CONFIG, type AppConfig } from '@app/config';
 import { SIGNED_IN_USER_RESOLVER } from '@app/oauth';
 import { IDENTITY_PROVIDERS, type IdentityProvider } from './providers/identity-provider';
 import { IdentityProviderRegistry } from './providers/identity-provider-registry';
+import { IDENTITY_PROVIDER_DEFINITIONS } from './providers';
+import { UpstreamAttemptRepository } from './providers/upstream-attempt.repository';
+import { AuthController } from './web/auth.controller';
 import { LoginSessionRepository } from './sessions/login-session.repository';
 import { LoginSessionService } from './sessions/login-session.service';
 import { SessionUserResolver } from './sessions/session-user.resolver';
@@ -22,14 +25,18 @@ import { SignInPages } from './web/sign-in-pages';
  */
 @Global()
 @Module({
-  controllers: [LoginController],
+  controllers: [LoginController, AuthController],
   providers: [
     {
       provide: IDENTITY_PROVIDERS,
       inject: [APP_CONFIG],
-      useFactory: (_config: AppConfig): IdentityProvider[] => [],
+      useFactory: (config: AppConfig): IdentityProvider[] =>
+        IDENTITY_PROVIDER_DEFINITIONS.map((d) => d.create(config)).filter(
+          (p): p is IdentityProvider => p !== null,
+        ),
     },
     IdentityProviderRegistry,
+    UpstreamAttemptRepository,
     IdentityCookies,
     LoginCsrf,
     SignInPages,

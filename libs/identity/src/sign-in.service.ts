@@ -36,7 +36,10 @@ export class SignInService {
       this.sessions.setCookie(res, token);
       return { userId };
     } catch (error) {
-      if (error instanceof SignInRefused) this.refused(req, profile.provider, error.reason, error.detail);
+      if (error instanceof SignInRefused && !error.audited) {
+        this.refused(req, profile.provider, error.reason, error.detail);
+        error.audited = true;
+      }
       throw error;
     }
   }

@@ -21,8 +21,10 @@ export interface AccountResolution {
  *  1. An identity is (provider, issuer, subject) — the provider's stable id, never a username or an
  *     email local part. A known identity always signs in its own user.
  *  2. A new identity is attached to an existing user ONLY when the provider reports the email as
- *     verified AND exactly one existing user holds that same address as a verified email (i.e. it was
- *     verified by another provider earlier). The address is compared lower-cased.
+ *     verified AND exactly one existing user holds that same address as a verified email (verified by
+ *     another provider earlier) AND that user has no identity from the same provider and issuer yet
+ *     (two accounts the provider itself says are different stay different people, e.g. a company
+ *     address reassigned to a new employee in the same IdP). The address is compared lower-cased.
  *  3. Otherwise a new user is created. In particular the dev login's self-asserted address is never
  *     verified, so it neither links to nor receives links from real accounts, and a provider that
  *     does not assert `email_verified` never merges accounts.
@@ -53,7 +55,12 @@ export class AccountService {
     if (profile.email && profile.emailVerified) {
       const candidates = await this.users.findByVerifiedEmail(manager, profile.email);
       // Exactly one: an ambiguous address links to nobody.
-      if (candidates.length === 1) user = candidates[0];
+      if (
+        candidates.length === 1 &&
+        !(await this.users.hasIdentityFrom(manager, candidates[0].id, profile.provider, profile.issuer))
+      ) {
+        user = candidates[0];
+      }
       if (user?.disabled) throw new SignInRefused('user_disabled');
     }
     const linked = user !== undefined;

@@ -32,6 +32,9 @@ export type SignInRefusal =
 
 /** Thrown by strategies and policies to refuse a person with a reason (not a failure of ours). */
 export class SignInRefused extends Error {
+  /** Set once the refusal has been written to the audit log (so it is written once). */
+  audited = false;
+
   constructor(
     readonly reason: SignInRefusal,
     /** For the log only; never shown, never contains secrets. */

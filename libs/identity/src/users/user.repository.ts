@@ -20,6 +20,15 @@ export class UserRepository {
     return manager.getRepository(UserEntity).find({ where: { email, emailVerified: true }, take: 2 });
   }
 
+  async hasIdentityFrom(
+    manager: EntityManager,
+    userId: string,
+    provider: string,
+    issuer: string,
+  ): Promise<boolean> {
+    return manager.getRepository(UserIdentityEntity).exists({ where: { userId, provider, issuer } });
+  }
+
   async insertUser(manager: EntityManager, user: Omit<UserEntity, 'createdAt' | 'updatedAt'>): Promise<void> {
     await manager.getRepository(UserEntity).insert(user);
   }
