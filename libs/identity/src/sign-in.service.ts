@@ -37,7 +37,7 @@ export class SignInService {
       return { userId };
     } catch (error) {
       if (error instanceof SignInRefused && !error.audited) {
-        this.refused(req, profile.provider, error.reason, error.detail);
+        await this.refused(req, profile.provider, error.reason, error.detail);
         error.audited = true;
       }
       throw error;
@@ -82,16 +82,20 @@ export class SignInService {
     }
   }
 
-  /** Records a refused sign-in (no session is created). */
-  refused(req: Request, provider: string, reason: SignInRefusal, detail?: string): void {
+  /** Records a refused sign-in (no session is created). A failing audit write never hides the page. */
+  async refused(req: Request, provider: string, reason: SignInRefusal, detail?: string): Promise<void> {
     this.logger.log(
       `sign-in refused provider=${provider} reason=${reason}${detail ? ` detail=${detail}` : ''}`,
     );
-    this.audit.recordInBackground({
-      type: AUDIT_SIGN_IN_REFUSED,
-      ip: req.ip ?? null,
-      detail: { provider, reason },
-    });
+    try {
+      await this.audit.record({
+        type: AUDIT_SIGN_IN_REFUSED,
+        ip: req.ip ?? null,
+        detail: { provider, reason },
+      });
+    } catch (error) {
+      this.logger.error(`could not audit a refused sign-in: ${(error as Error).name}`);
+    }
   }
 
   async signOut(req: Request, res: Response): Promise<void> {

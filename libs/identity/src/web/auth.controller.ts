@@ -103,13 +103,19 @@ export class AuthController {
     res.set('Cache-Control', 'no-store').redirect(303, attempt.returnTo);
   }
 
-  private refuse(req: Request, res: Response, provider: string, cause: unknown, returnTo = '/'): void {
+  private async refuse(
+    req: Request,
+    res: Response,
+    provider: string,
+    cause: unknown,
+    returnTo = '/',
+  ): Promise<void> {
     let reason: SignInRefusal;
     if (typeof cause === 'string') reason = cause as SignInRefusal;
     else if (cause instanceof SignInRefused) reason = cause.reason;
     else throw cause;
     const detail = cause instanceof SignInRefused ? cause.detail : undefined;
-    this.signIn.refused(req, provider, reason, detail);
+    await this.signIn.refused(req, provider, reason, detail);
     this.pages.error(res, reason, returnTo);
   }
 }

@@ -92,7 +92,7 @@ export class LoginController {
     const returnTo = safeReturnTo(parsed.success ? parsed.data.return_to : undefined);
     if (!this.config.devLogin) return this.errors.error(res, 'provider_unknown', returnTo);
     if (!parsed.success || !this.csrf.verify(req, parsed.data.csrf)) {
-      this.signIn.refused(req, 'dev', 'csrf_failed');
+      await this.signIn.refused(req, 'dev', 'csrf_failed');
       return this.errors.error(res, parsed.success ? 'csrf_failed' : 'attempt_invalid', returnTo);
     }
     const { email, name } = parsed.data;
