@@ -3,7 +3,13 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { startTestApp, type TestApp } from '../support/app';
-import { obtainTokens, registerClient, tokenRequest, type RegisteredClient } from '../support/oauth-flow';
+import {
+  obtainTokens,
+  readJson,
+  registerClient,
+  tokenRequest,
+  type RegisteredClient,
+} from '../support/oauth-flow';
 
 describe('OAuth dynamic client registration (issue #3, RFC 7591/7592)', () => {
   let t: TestApp;
@@ -27,7 +33,7 @@ describe('OAuth dynamic client registration (issue #3, RFC 7591/7592)', () => {
     const res = await register({ redirect_uris: ['https://app.example.com/cb'], client_name: 'Conf' });
     assert.equal(res.status, 201);
     assert.equal(res.headers.get('cache-control'), 'no-store');
-    const body = await res.json();
+    const body = await readJson(res);
     assert.match(body.client_id, /^mcpc_/);
     assert.equal(typeof body.client_id_issued_at, 'number');
     assert.ok(Math.abs(body.client_id_issued_at - Date.now() / 1000) < 60);
@@ -49,7 +55,7 @@ describe('OAuth dynamic client registration (issue #3, RFC 7591/7592)', () => {
       token_endpoint_auth_method: 'none',
     });
     assert.equal(res.status, 201);
-    const body = await res.json();
+    const body = await readJson(res);
     assert.equal(body.client_secret, undefined);
     assert.equal(body.client_secret_expires_at, undefined);
     assert.deepEqual(body.grant_types, ['authorization_code', 'refresh_token']);
@@ -67,7 +73,7 @@ describe('OAuth dynamic client registration (issue #3, RFC 7591/7592)', () => {
       jwks: { keys: [] },
     });
     assert.equal(res.status, 201);
-    const body = await res.json();
+    const body = await readJson(res);
     assert.equal(body.scope, 'notes:read');
     assert.equal(body.software_statement_like_field, undefined);
     assert.equal(body.jwks, undefined);
@@ -125,7 +131,7 @@ describe('OAuth dynamic client registration (issue #3, RFC 7591/7592)', () => {
       const res = await register(body, contentType);
       assert.equal(res.status, 400);
       assert.equal(res.headers.get('cache-control'), 'no-store');
-      const json = await res.json();
+      const json = await readJson(res);
       assert.equal(json.error, error);
       assert.equal(typeof json.error_description, 'string');
       assert.equal(await count('oauth_clients'), clients);
@@ -136,7 +142,7 @@ describe('OAuth dynamic client registration (issue #3, RFC 7591/7592)', () => {
   it("400 with an OAuth body (not Nest's) for malformed JSON", async () => {
     const res = await register('{"redirect_uris": [', 'application/json');
     assert.equal(res.status, 400);
-    const json = await res.json();
+    const json = await readJson(res);
     assert.equal(json.error, 'invalid_client_metadata', JSON.stringify(json));
     assert.equal(res.headers.get('cache-control'), 'no-store');
   });
@@ -176,7 +182,7 @@ describe('OAuth dynamic client registration (issue #3, RFC 7591/7592)', () => {
       for (const token of [undefined, 'mcp_rat_wrong', client.client_secret]) {
         const res = await call('GET', token);
         assert.equal(res.status, 401);
-        assert.equal((await res.json()).error, 'invalid_token');
+        assert.equal((await readJson(res)).error, 'invalid_token');
         assert.match(res.headers.get('www-authenticate') ?? '', /^Bearer/);
       }
     });
@@ -184,7 +190,7 @@ describe('OAuth dynamic client registration (issue #3, RFC 7591/7592)', () => {
     it('GET returns the metadata (no client_secret) and rotates the registration access token', async () => {
       const res = await call('GET', client.registration_access_token);
       assert.equal(res.status, 200);
-      const body = await res.json();
+      const body = await readJson(res);
       assert.equal(body.client_id, client.client_id);
       assert.equal(body.client_name, 'Managed');
       assert.equal(body.client_secret, undefined);
@@ -204,7 +210,7 @@ describe('OAuth dynamic client registration (issue #3, RFC 7591/7592)', () => {
         redirect_uris: ['https://x.example/cb'],
       });
       assert.equal(bad.status, 400);
-      assert.equal((await bad.json()).error, 'invalid_client_metadata');
+      assert.equal((await readJson(bad)).error, 'invalid_client_metadata');
       const res = await call('PUT', client.registration_access_token, {
         client_id: client.client_id,
         redirect_uris: ['https://new.example/cb'],
@@ -212,7 +218,7 @@ describe('OAuth dynamic client registration (issue #3, RFC 7591/7592)', () => {
         token_endpoint_auth_method: 'client_secret_basic',
       });
       assert.equal(res.status, 200);
-      const body = await res.json();
+      const body = await readJson(res);
       assert.deepEqual(body.redirect_uris, ['https://new.example/cb']);
       assert.equal(body.client_name, 'Renamed');
       client.registration_access_token = body.registration_access_token;
@@ -237,7 +243,7 @@ describe('OAuth dynamic client registration (issue #3, RFC 7591/7592)', () => {
         client_id: pub.client_id,
       });
       assert.equal(refresh.status, 401);
-      assert.equal((await refresh.json()).error, 'invalid_client');
+      assert.equal((await readJson(refresh)).error, 'invalid_client');
     });
   });
 });

@@ -200,3 +200,11 @@ export async function obtainTokens(baseUrl: string, opts: ObtainTokensOptions): 
   assert.equal(res.status, 200, `token request failed: ${JSON.stringify(tokens)}`);
   return { tokens, client, session: auth.session };
 }
+
+/** A parsed JSON body, loosely typed for assertions. */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export type Json = Record<string, any>;
+
+export async function readJson(res: Response): Promise<Json> {
+  return (await res.json()) as Json;
+}
