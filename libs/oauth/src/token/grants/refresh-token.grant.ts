@@ -107,11 +107,16 @@ export class RefreshTokenGrant implements GrantHandler {
     // RFC 6749 §6: bound to the client it was issued to. Another client's attempt revokes nothing.
     if (state.clientId !== clientId)
       throw new InvalidGrantError('The refresh token is invalid', 'client mismatch');
-    if (state.grantRevoked)
-      throw new InvalidGrantError('The refresh token has been revoked', 'grant revoked');
-    if (!state.consumed) throw new InvalidGrantError('The refresh token has expired');
+    if (!state.consumed) {
+      if (state.grantRevoked)
+        throw new InvalidGrantError('The refresh token has been revoked', 'grant revoked');
+      throw new InvalidGrantError('The refresh token has expired');
+    }
 
+    // A consumed token presented again: a retry inside the grace window, or reuse (even after the
+    // grant was revoked by an earlier reuse, so that every reuse is recorded).
     if (
+      !state.grantRevoked &&
       grace > 0 &&
       state.consumedSecondsAgo !== null &&
       state.consumedSecondsAgo <= grace &&
