@@ -18,7 +18,8 @@ export interface FakeOidcUser {
  * single use and bound to the client like a real provider.
  */
 export class FakeOidcProvider {
-  readonly clientId = 'fake-oidc-client';
+  // Letters only: oauth2-mock-server does not form-decode HTTP Basic credentials (RFC 6749 §2.3.1).
+  readonly clientId = 'fakeoidcclient';
   readonly clientSecret = 'fake-oidc-secret-0123456789';
   readonly server = new OAuth2Server();
   currentUser: FakeOidcUser | undefined;
@@ -74,8 +75,14 @@ export class FakeOidcProvider {
     );
     service.on(
       'beforeUserinfo',
-      (response: { body: Record<string, unknown> }, req: { headers: Record<string, string | undefined> }) => {
-        const token = (req.headers.authorization ?? '').replace(/^Bearer\s+/i, '');
+      (
+        response: { body: Record<string, unknown> },
+        req: { headers: Record<string, string | undefined>; url?: string },
+      ) => {
+        // passport-oauth2 (Google) sends the token as `access_token` in the query, openid-client as a header.
+        const token =
+          (req.headers.authorization ?? '').replace(/^Bearer\s+/i, '') ||
+          (new URL(req.url ?? '/', this.url).searchParams.get('access_token') ?? '');
         try {
           const payload = JSON.parse(
             Buffer.from(token.split('.')[1] ?? '', 'base64url').toString('utf8'),

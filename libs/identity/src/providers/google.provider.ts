@@ -29,6 +29,11 @@ export class GooglePassportStrategy extends PassportStrategy(GoogleStrategy, 'go
       pkce: true,
       store: new AttemptContextStateStore(),
     } as unknown as StrategyOptions);
+    // Send the access token to userinfo in the Authorization header, not in the URL (RS-TOK-07 spirit:
+    // tokens in query strings end up in proxy logs).
+    (
+      this as unknown as { _oauth2: { useAuthorizationHeaderforGET(on: boolean): void } }
+    )._oauth2.useAuthorizationHeaderforGET(true);
   }
 
   validate(_accessToken: string, _refreshToken: string, profile: Profile): UpstreamProfile {
