@@ -1,5 +1,4 @@
 export { McpModule } from './mcp.module';
-export { mcpBodyParser } from './http/mcp-body-parser';
 export {
   McpTool,
   RequireScopes,

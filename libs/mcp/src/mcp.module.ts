@@ -3,6 +3,7 @@ import { DiscoveryModule as NestDiscoveryModule } from '@nestjs/core';
 import { SCOPE_REGISTRY } from '@app/oauth';
 import { McpAuthService } from './auth/mcp-auth.service';
 import { McpBearerGuard } from './auth/mcp-bearer.guard';
+import { McpBodyErrorHandler } from './http/mcp-body-error.handler';
 import { McpController } from './http/mcp.controller';
 import { McpEndpoint } from './http/mcp-endpoint.service';
 import { McpOriginMiddleware } from './http/mcp-origin.middleware';
@@ -25,6 +26,7 @@ import { ToolCatalog } from './tools/tool-catalog';
     McpBearerGuard,
     McpDispatcher,
     McpEndpoint,
+    McpBodyErrorHandler,
   ],
   exports: [SCOPE_REGISTRY],
 })

@@ -14,7 +14,6 @@ import { ConfigModule, loadConfig } from '@app/config';
 import { AuditLog, type AuditRecord } from '@app/audit';
 import { ACCESS_TOKEN_VERIFIER, type AccessTokenCheck, type AccessTokenVerifier } from '@app/oauth';
 import { McpModule } from '../mcp.module';
-import { mcpBodyParser } from './mcp-body-parser';
 import { McpScopes, McpTool, RequireScopes } from '../tools/decorators';
 import { ToolError, type McpCaller } from '../tools/tool-types';
 
@@ -135,8 +134,6 @@ describe('/mcp endpoint (fake verifier)', () => {
       imports: [ConfigModule.forRoot(config), FakesModule, McpModule, ThingsModule],
     }).compile();
     app = moduleRef.createNestApplication({ logger: false });
-    // What the bootstrap does (see mcpBodyParser): malformed JSON becomes a JSON-RPC parse error.
-    app.use('/mcp', mcpBodyParser());
     await app.listen(port, '127.0.0.1');
   });
   after(async () => {
