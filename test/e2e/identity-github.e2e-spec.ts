@@ -119,10 +119,12 @@ describe('identity: GitHub sign-in', () => {
     assert.equal(identity.display_name, 'Alice Liddell');
 
     const [consumed] = await t.dataSource.query(
-      `SELECT consumed_at FROM upstream_login_attempts WHERE state_hash = $1`,
+      `SELECT consumed_at, code_verifier, nonce FROM upstream_login_attempts WHERE state_hash = $1`,
       [sha256(q.get('state')!)],
     );
     assert.notEqual(consumed.consumed_at, null);
+    assert.equal(consumed.code_verifier, null, 'the verifier is erased once used');
+    assert.equal(consumed.nonce, null);
 
     const page = await s.follow('/login');
     assert.match(page.text, /signed in as\s+<strong>Alice Liddell<\/strong>/);

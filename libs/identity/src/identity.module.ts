@@ -50,6 +50,6 @@ import { SignInPages } from './web/sign-in-pages';
     SignInService,
     { provide: SIGNED_IN_USER_RESOLVER, useExisting: SessionUserResolver },
   ],
-  exports: [SIGNED_IN_USER_RESOLVER, LoginSessionService, UserRepository],
+  exports: [SIGNED_IN_USER_RESOLVER, LoginSessionService, UserRepository, LoginCsrf],
 })
 export class IdentityModule {}

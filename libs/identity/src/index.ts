@@ -5,3 +5,4 @@ export { UserRepository } from './users/user.repository';
 export { UserEntity } from './entities/user.entity';
 export { UserIdentityEntity } from './entities/user-identity.entity';
 export { safeReturnTo } from './web/return-to';
+export { LoginCsrf } from './web/login-csrf';

@@ -34,6 +34,7 @@ export class SignInService {
       const { userId, token } = await this.withRetryOnConflict(() => this.commit(req, profile));
       // Only after the commit: a rolled-back sign-in never hands out a cookie.
       this.sessions.setCookie(res, token);
+      this.sessions.sweepExpired();
       return { userId };
     } catch (error) {
       if (error instanceof SignInRefused && !error.audited) {

@@ -43,16 +43,20 @@ export class UpstreamAttemptRepository {
    * Single use in one conditional write: the attempt whose state digest matches exactly, for this
    * provider, unexpired and not yet consumed, is marked consumed and returned. A second callback
    * with the same state (replay), a state we never issued, an expired one or another provider's all
-   * get null.
+   * get null. The PKCE verifier and nonce are handed back once and erased in the same statement.
    */
   async consume(provider: string, state: string): Promise<ConsumedAttemptRow | null> {
     const [rows]: [
       Array<{ browser_hash: Buffer; code_verifier: string | null; nonce: string | null; return_to: string }>,
       number,
     ] = await this.dataSource.query(
-      `UPDATE upstream_login_attempts SET consumed_at = now()
-        WHERE state_hash = $1 AND provider = $2 AND consumed_at IS NULL AND expires_at > now()
-        RETURNING browser_hash, code_verifier, nonce, return_to`,
+      `UPDATE upstream_login_attempts a
+          SET consumed_at = now(), code_verifier = NULL, nonce = NULL
+         FROM (SELECT id, code_verifier, nonce FROM upstream_login_attempts
+                WHERE state_hash = $1 AND provider = $2 AND consumed_at IS NULL AND expires_at > now()
+                FOR UPDATE) old
+        WHERE a.id = old.id AND a.consumed_at IS NULL
+        RETURNING a.browser_hash, old.code_verifier, old.nonce, a.return_to`,
       [sha256(state), provider],
     );
     const row = rows[0];

@@ -62,6 +62,11 @@ export class LoginSessionService {
     this.cookies.write(res, 'session', token, this.config.loginSessionTtl);
   }
 
+  /** Housekeeping after a sign-in: drops sessions that expired long ago (never blocks the caller). */
+  sweepExpired(): void {
+    this.sessions.deleteExpired().catch(() => undefined);
+  }
+
   /** The session of this request (valid cookie, unexpired, user not disabled), or null. */
   current(req: Request): Promise<CurrentSession | null> {
     let pending = resolved.get(req);

@@ -112,7 +112,7 @@ export class LoginController {
       if (error instanceof SignInRefused) return this.errors.error(res, error.reason, returnTo);
       throw error;
     }
-    res.redirect(303, returnTo);
+    res.set('Cache-Control', 'no-store').redirect(303, returnTo);
   }
 
   @Post('logout')
