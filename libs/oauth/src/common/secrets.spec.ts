@@ -1,0 +1,42 @@
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import {
+  constantTimeEqual,
+  digest,
+  newSecret,
+  openWithSecret,
+  sealWithSecret,
+  secretMatches,
+} from './secrets';
+
+describe('secrets (STYLE §5)', () => {
+  it('are 256-bit random values with a recognisable prefix', () => {
+    const a = newSecret('accessToken');
+    assert.match(a, /^mcp_at_[A-Za-z0-9_-]{43}$/);
+    assert.notEqual(newSecret('accessToken'), a);
+    assert.match(newSecret('refreshToken'), /^mcp_rt_/);
+    assert.match(newSecret('authorizationCode'), /^mcp_ac_/);
+    assert.match(newSecret('clientSecret'), /^mcp_cs_/);
+    assert.match(newSecret('registrationAccessToken'), /^mcp_rat_/);
+  });
+  it('are compared with their stored SHA-256 digest', () => {
+    const s = newSecret('clientSecret');
+    assert.equal(digest(s).length, 32);
+    assert.equal(secretMatches(s, digest(s)), true);
+    assert.equal(secretMatches(`${s}x`, digest(s)), false);
+    assert.equal(secretMatches(s, null), false);
+    assert.equal(constantTimeEqual('abc', 'abc'), true);
+    assert.equal(constantTimeEqual('abc', 'abcd'), false);
+  });
+  it('seal under a key only the presented secret yields (not its digest)', () => {
+    const token = newSecret('refreshToken');
+    const sealed = sealWithSecret(token, 'row-1', '{"access_token":"x"}');
+    assert.equal(openWithSecret(token, 'row-1', sealed), '{"access_token":"x"}');
+    assert.equal(openWithSecret(newSecret('refreshToken'), 'row-1', sealed), null);
+    assert.equal(openWithSecret(token, 'row-2', sealed), null, 'bound to its row');
+    assert.equal(openWithSecret(digest(token).toString('hex'), 'row-1', sealed), null);
+    const tampered = Buffer.from(sealed);
+    tampered[tampered.length - 1] ^= 1;
+    assert.equal(openWithSecret(token, 'row-1', tampered), null);
+  });
+});
