@@ -145,7 +145,10 @@ describe('identity: dev login, sessions, logout', () => {
     const form = parseForms(page.text).find((f) => f.action === '/auth/dev')!;
 
     const missing = await s.request('/auth/dev', { form: { email: 'csrf@example.com', return_to: '/' } });
-    assert.equal(missing.status, 400);
+    assert.equal(missing.status, 403);
+    const invalid = await s.request('/auth/dev', { form: { ...form.fields, email: 'not an email' } });
+    assert.equal(invalid.status, 400);
+    assert.match(await invalid.text(), /data-reason="form_invalid"/);
     const wrong = await s.request('/auth/dev', {
       form: { ...form.fields, csrf: 'A'.repeat(43), email: 'csrf@example.com' },
     });

@@ -252,6 +252,17 @@ describe('identity: GitHub sign-in', () => {
     assert.deepEqual(event.detail, { provider: 'github', reason: 'upstream_denied' });
   });
 
+  it('an authorization error other than access_denied is a provider problem (502)', async () => {
+    const s = new HttpSession(t.url);
+    const callbackUrl = new URL(await passThroughProvider(await startProviderSignIn(s, 'github')));
+    callbackUrl.searchParams.delete('code');
+    callbackUrl.searchParams.set('error', 'redirect_uri_mismatch');
+    const res = await s.request(callbackUrl.toString());
+    assert.equal(res.status, 502);
+    assert.match(await res.text(), /data-reason="upstream_failed"/);
+    assert.equal(s.cookie('mcp_session'), undefined);
+  });
+
   it('a failing token endpoint or a bad code gives a 502 page, never a 500, and no session', async () => {
     fake.tokenEndpointFailure = 500;
     const s = new HttpSession(t.url);

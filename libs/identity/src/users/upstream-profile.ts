@@ -28,6 +28,7 @@ export type SignInRefusal =
   | 'upstream_failed'
   | 'attempt_invalid'
   | 'csrf_failed'
+  | 'form_invalid'
   | 'provider_unknown';
 
 /** Thrown by strategies and policies to refuse a person with a reason (not a failure of ours). */

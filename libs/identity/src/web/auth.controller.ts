@@ -85,7 +85,15 @@ export class AuthController {
       return this.refuse(req, res, provider.key, 'attempt_invalid', attempt.returnTo);
     }
     if (upstreamError !== undefined) {
-      return this.refuse(req, res, provider.key, 'upstream_denied', attempt.returnTo);
+      // RFC 6749 §4.1.2.1: access_denied is the person saying no; anything else is a provider or
+      // configuration problem (e.g. redirect_uri_mismatch), which the operator needs to see in the log.
+      const code =
+        typeof upstreamError === 'string' && /^[a-z_]{1,64}$/.test(upstreamError) ? upstreamError : 'other';
+      const cause =
+        code === 'access_denied'
+          ? new SignInRefused('upstream_denied', 'access_denied')
+          : new SignInRefused('upstream_failed', `authorization error ${code}`);
+      return this.refuse(req, res, provider.key, cause, attempt.returnTo);
     }
     try {
       const profile = await provider.finish(req, {

@@ -91,10 +91,11 @@ export class LoginController {
     const parsed = DevLoginForm.safeParse(body);
     const returnTo = safeReturnTo(parsed.success ? parsed.data.return_to : undefined);
     if (!this.config.devLogin) return this.errors.error(res, 'provider_unknown', returnTo);
-    if (!parsed.success || !this.csrf.verify(req, parsed.data.csrf)) {
+    if (!this.csrf.verify(req, (body as Record<string, unknown> | undefined)?.csrf)) {
       await this.signIn.refused(req, 'dev', 'csrf_failed');
-      return this.errors.error(res, parsed.success ? 'csrf_failed' : 'attempt_invalid', returnTo);
+      return this.errors.error(res, 'csrf_failed', returnTo);
     }
+    if (!parsed.success) return this.errors.error(res, 'form_invalid', returnTo);
     const { email, name } = parsed.data;
     try {
       await this.signIn.complete(req, res, {

@@ -54,6 +54,11 @@ export const SIGN_IN_ERRORS: Record<SignInRefusal, ErrorText> = {
     message:
       'The form was not sent from this browser session or has expired. Reload the sign-in page and try again.',
   },
+  form_invalid: {
+    status: 400,
+    heading: 'Check the form',
+    message: 'Enter a valid email address (and a display name of at most 255 characters), then try again.',
+  },
   provider_unknown: {
     status: 404,
     heading: 'Unknown sign-in method',
