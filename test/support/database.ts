@@ -35,7 +35,8 @@ export async function adminQuery(
  */
 export async function createTestDatabase(options: { empty?: boolean } = {}): Promise<TestDatabase> {
   const adminUrl = env('TEST_DATABASE_URL');
-  const name = `mcp_test_db_${randomBytes(6).toString('hex')}`;
+  // The run id lets scripts/test.mjs clean up after its own crashed files without touching other runs.
+  const name = `mcp_test_db_${process.env.TEST_RUN_ID ?? 'x'}_${randomBytes(6).toString('hex')}`;
   const template = options.empty ? 'template0' : env('TEST_TEMPLATE_DATABASE');
   for (let attempt = 0; ; attempt++) {
     try {
