@@ -618,4 +618,27 @@ describe('OAuth token, revocation and introspection endpoints (issue #3)', () =>
       });
     });
   });
+
+  describe('CORS for browser-based clients', () => {
+    it('token, register and revoke answer preflights and carry Access-Control-Allow-Origin: *; introspect does not', async () => {
+      for (const path of [
+        '/api/oauth/token',
+        '/api/oauth/register',
+        '/api/oauth/revoke',
+        `/api/oauth/register/${pub.client_id}`,
+      ]) {
+        const pre = await fetch(`${t.url}${path}`, {
+          method: 'OPTIONS',
+          headers: { origin: 'https://inspector.example', 'access-control-request-method': 'POST' },
+        });
+        assert.equal(pre.status, 204, path);
+        assert.equal(pre.headers.get('access-control-allow-origin'), '*');
+        assert.match(pre.headers.get('access-control-allow-headers') ?? '', /Authorization/);
+      }
+      const res = await tokenRequest(t.url, { grant_type: 'nope', client_id: pub.client_id });
+      assert.equal(res.headers.get('access-control-allow-origin'), '*');
+      const intro = await fetch(`${t.url}/api/oauth/introspect`, { method: 'POST' });
+      assert.equal(intro.headers.get('access-control-allow-origin'), null);
+    });
+  });
 });

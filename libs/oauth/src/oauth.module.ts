@@ -1,10 +1,12 @@
-import { Global, Module } from '@nestjs/common';
+import { Global, Module, RequestMethod, type MiddlewareConsumer, type NestModule } from '@nestjs/common';
 import { AuthorizeController } from './authorize/authorize.controller';
 import { AuthorizeService } from './authorize/authorize.service';
 import { ClientAuthenticator } from './clients/client-authenticator';
 import { RegistrationController } from './clients/registration.controller';
 import { RegistrationService } from './clients/registration.service';
 import { OAuthBodyErrorHandler } from './common/body-error.handler';
+import { oauthCors } from './common/cors.middleware';
+import { OAuthHousekeeping } from './housekeeping';
 import { AuthorizeExceptionFilter, OAuthJsonExceptionFilter } from './common/oauth-error.filters';
 import { PendingAuthorizationDescriberService } from './pending-authorization-describer';
 import { ACCESS_TOKEN_VERIFIER } from './ports/access-token-verifier';
@@ -56,9 +58,21 @@ const GRANT_HANDLER_CLASSES = [AuthorizationCodeGrant, RefreshTokenGrant];
     RevocationListener,
     AccessTokenVerifierService,
     { provide: ACCESS_TOKEN_VERIFIER, useExisting: AccessTokenVerifierService },
+    OAuthHousekeeping,
     PendingAuthorizationDescriberService,
     { provide: PENDING_AUTHORIZATION_DESCRIBER, useExisting: PendingAuthorizationDescriberService },
   ],
   exports: [ACCESS_TOKEN_VERIFIER, PENDING_AUTHORIZATION_DESCRIBER],
 })
-export class OAuthModule {}
+export class OAuthModule implements NestModule {
+  configure(consumer: MiddlewareConsumer): void {
+    consumer
+      .apply(oauthCors)
+      .forRoutes(
+        { path: 'api/oauth/token', method: RequestMethod.ALL },
+        { path: 'api/oauth/revoke', method: RequestMethod.ALL },
+        { path: 'api/oauth/register', method: RequestMethod.ALL },
+        { path: 'api/oauth/register/*path', method: RequestMethod.ALL },
+      );
+  }
+}

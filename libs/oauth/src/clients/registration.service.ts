@@ -9,6 +9,7 @@ import { digest, newSecret, secretMatches } from '../common/secrets';
 import type { OAuthClientEntity } from '../entities/oauth-client.entity';
 import { SCOPE_REGISTRY, type ScopeRegistry } from '../ports/scope-registry';
 import { ClientRepository } from '../repositories/client.repository';
+import { RevocationListener } from '../verification/revocation-listener';
 import { validateClientMetadata } from './client-metadata';
 
 export const REGISTRATION_PATH = '/api/oauth/register';
@@ -44,6 +45,7 @@ export class RegistrationService {
     private readonly dataSource: DataSource,
     private readonly clients: ClientRepository,
     private readonly audit: AuditLog,
+    private readonly listener: RevocationListener,
     @Inject(SCOPE_REGISTRY) private readonly scopes: ScopeRegistry,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
@@ -137,6 +139,7 @@ export class RegistrationService {
       await this.clients.delete(client.clientId, manager);
       await this.audit.record({ type: 'client.deleted', clientId: client.clientId, ip, detail: {} }, manager);
     });
+    this.listener.deliverLocally({ kind: 'client', id: client.clientId });
   }
 
   /** RFC 7592 §2: Bearer registration access token; a bad token or unknown client is 401 either way. */

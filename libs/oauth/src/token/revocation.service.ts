@@ -7,6 +7,7 @@ import { InvalidRequestError } from '../common/oauth-errors';
 import { digest, SECRET_PREFIX } from '../common/secrets';
 import type { OAuthClientEntity } from '../entities/oauth-client.entity';
 import { TokenRepository } from '../repositories/token.repository';
+import { RevocationListener } from '../verification/revocation-listener';
 
 export type TokenTypeHint = 'access_token' | 'refresh_token';
 
@@ -36,6 +37,7 @@ export class RevocationService {
     private readonly dataSource: DataSource,
     private readonly tokens: TokenRepository,
     private readonly audit: AuditLog,
+    private readonly listener: RevocationListener,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
@@ -73,6 +75,7 @@ export class RevocationService {
             );
           }
         });
+        this.listener.deliverLocally({ kind: 'token', id: access.id });
         return;
       }
       const refresh = await this.tokens.findRefreshToken(hash);
@@ -93,6 +96,7 @@ export class RevocationService {
           );
         }
       });
+      this.listener.deliverLocally({ kind: 'grant', id: refresh.grantId });
       return;
     }
   }

@@ -27,6 +27,14 @@ export class RevocationListener implements OnModuleInit, OnModuleDestroy {
     return this.connected;
   }
 
+  /**
+   * The replica that committed a revocation tells its own subscribers at once, without waiting for
+   * its NOTIFY to come back (which it also will; forgetting twice is harmless).
+   */
+  deliverLocally(notice: RevocationNotice): void {
+    this.emit(notice);
+  }
+
   subscribe(subscriber: Subscriber): () => void {
     this.subscribers.add(subscriber);
     return () => this.subscribers.delete(subscriber);

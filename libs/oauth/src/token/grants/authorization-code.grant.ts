@@ -9,6 +9,7 @@ import { isValidCodeVerifier, s256 } from '../../common/pkce';
 import { resolveResource } from '../../common/resource';
 import { digest } from '../../common/secrets';
 import { TokenRepository } from '../../repositories/token.repository';
+import { RevocationListener } from '../../verification/revocation-listener';
 import { TokenIssuer, type TokenResponse } from '../token-issuer';
 import type { GrantContext, GrantHandler } from './grant-handler';
 
@@ -23,6 +24,7 @@ export class AuthorizationCodeGrant implements GrantHandler {
     private readonly tokens: TokenRepository,
     private readonly issuer: TokenIssuer,
     private readonly audit: AuditLog,
+    private readonly listener: RevocationListener,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
@@ -115,6 +117,7 @@ export class AuthorizationCodeGrant implements GrantHandler {
           );
         }
       });
+      this.listener.deliverLocally({ kind: 'grant', id: state.grantId });
       throw new InvalidGrantError('The authorization code has already been used', 'code replay');
     }
     if (state.expired) throw new InvalidGrantError('The authorization code has expired');

@@ -16,6 +16,7 @@ import { parseScope, scopesCovered } from '../../common/scopes';
 import { digest, openWithSecret, sealWithSecret } from '../../common/secrets';
 import { SCOPE_REGISTRY, type ScopeRegistry } from '../../ports/scope-registry';
 import { TokenRepository } from '../../repositories/token.repository';
+import { RevocationListener } from '../../verification/revocation-listener';
 import { TokenIssuer, type TokenResponse } from '../token-issuer';
 import type { GrantContext, GrantHandler } from './grant-handler';
 
@@ -35,6 +36,7 @@ export class RefreshTokenGrant implements GrantHandler {
     private readonly tokens: TokenRepository,
     private readonly issuer: TokenIssuer,
     private readonly audit: AuditLog,
+    private readonly listener: RevocationListener,
     @Inject(SCOPE_REGISTRY) private readonly scopeRegistry: ScopeRegistry,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
@@ -165,6 +167,7 @@ export class RefreshTokenGrant implements GrantHandler {
         );
       }
     });
+    this.listener.deliverLocally({ kind: 'grant', id: state.grantId });
     throw new InvalidGrantError('The refresh token has already been used', 'refresh token reuse');
   }
 }

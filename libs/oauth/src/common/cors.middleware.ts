@@ -1,0 +1,22 @@
+import type { NextFunction, Request, Response } from 'express';
+
+/**
+ * Browser-based MCP clients (e.g. the MCP Inspector) call registration, token and revocation from
+ * another origin. These endpoints use no cookies, only client credentials in the request, so any
+ * origin may call them (as the MCP SDK's reference server does). Introspection is server-to-server
+ * and gets no CORS.
+ */
+export function oauthCors(req: Request, res: Response, next: NextFunction): void {
+  res.set('Access-Control-Allow-Origin', '*');
+  res.set('Access-Control-Expose-Headers', 'WWW-Authenticate, Retry-After');
+  if (req.method === 'OPTIONS') {
+    res
+      .status(204)
+      .set('Access-Control-Allow-Methods', 'GET, POST, PUT, DELETE, OPTIONS')
+      .set('Access-Control-Allow-Headers', 'Authorization, Content-Type, MCP-Protocol-Version')
+      .set('Access-Control-Max-Age', '86400')
+      .end();
+    return;
+  }
+  next();
+}
