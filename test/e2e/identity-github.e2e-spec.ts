@@ -282,6 +282,18 @@ describe('identity: GitHub sign-in', () => {
     assert.equal(b.cookie('mcp_session'), undefined);
   });
 
+  it('a provider that does not answer times out into a 502 page (about 10 s)', async () => {
+    fake.tokenEndpointFailure = 'hang';
+    const s = new HttpSession(t.url);
+    const started = Date.now();
+    const landed = await signInWithProvider(s, 'github');
+    const elapsed = Date.now() - started;
+    assert.equal(landed.response.status, 502);
+    assert.match(landed.text, /data-reason="upstream_failed"/);
+    assert.ok(elapsed >= 9_000 && elapsed < 15_000, `timed out after ${elapsed} ms`);
+    assert.equal(s.cookie('mcp_session'), undefined);
+  });
+
   it('return targets stay local through the upstream round trip', async () => {
     const s = new HttpSession(t.url);
     const authorizeUrl = await startProviderSignIn(s, 'github', 'https://evil.example/steal');

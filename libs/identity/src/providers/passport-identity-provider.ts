@@ -10,11 +10,16 @@ import { runPassportStrategy, type StrategyOutcome } from './passport-runner';
 /** How long one upstream leg (discovery, authorization redirect, code exchange + profile) may take. */
 export const UPSTREAM_TIMEOUT_MS = 10_000;
 
-/** Short, secret-free description of an upstream error for the log. */
+/**
+ * Short, secret-free description of an upstream error for the log: names and messages only (the
+ * libraries' messages carry no token values), plus the HTTP status and the inner error's message
+ * (e.g. which ID-token claim failed), never the claims or response bodies themselves.
+ */
 export function describeUpstreamError(error: unknown): string {
   if (!(error instanceof Error)) return 'unknown error';
   const status = (error as { oauthError?: { statusCode?: unknown } }).oauthError?.statusCode;
-  return `${error.name}: ${error.message.slice(0, 200)}${typeof status === 'number' ? ` (HTTP ${status})` : ''}`;
+  const inner = error.cause instanceof Error ? ` <- ${error.cause.message.slice(0, 120)}` : '';
+  return `${error.name}: ${error.message.slice(0, 200)}${inner}${typeof status === 'number' ? ` (HTTP ${status})` : ''}`;
 }
 
 /**
