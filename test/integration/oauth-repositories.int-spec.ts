@@ -1,0 +1,173 @@
+// Checks: issue #3 repositories on real PostgreSQL (STYLE §4/§6): owner-scoped consent lookups (another
+// user's consent is simply not found), the one-statement code redemption with every binding in its
+// WHERE clause (AS-PK-09), refresh consumption, idempotent grant revocation, shared rate-limit windows.
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { randomUUID } from 'node:crypto';
+import type { DataSource } from 'typeorm';
+import { createDataSource, inTransaction } from '@app/persistence';
+import { ENTITIES, MIGRATIONS } from '../../apps/server/src/schema';
+import { createTestDatabase, type TestDatabase } from '../support/database';
+import { ConsentRepository } from '../../libs/oauth/src/repositories/consent.repository';
+import { TokenRepository } from '../../libs/oauth/src/repositories/token.repository';
+import { RateLimitRepository } from '../../libs/oauth/src/repositories/rate-limit.repository';
+import { digest, newSecret } from '../../libs/oauth/src/common/secrets';
+import { s256 } from '../../libs/oauth/src/common/pkce';
+
+describe('OAuth repositories on PostgreSQL (issue #3)', () => {
+  let db: TestDatabase;
+  let ds: DataSource;
+  let consents: ConsentRepository;
+  let tokens: TokenRepository;
+  let limits: RateLimitRepository;
+  const alice = randomUUID();
+  const bob = randomUUID();
+  const clientId = 'mcpc_repo';
+  const otherClient = 'mcpc_other';
+  const resource = 'https://mcp.example.com/mcp';
+
+  before(async () => {
+    db = await createTestDatabase();
+    ds = createDataSource({ url: db.url, entities: ENTITIES, migrations: MIGRATIONS, poolSize: 4 });
+    await ds.initialize();
+    for (const [id, name] of [
+      [alice, 'Alice'],
+      [bob, 'Bob'],
+    ])
+      await ds.query(`INSERT INTO users (id, display_name) VALUES ($1, $2)`, [id, name]);
+    for (const id of [clientId, otherClient])
+      await ds.query(
+        `INSERT INTO oauth_clients (client_id, token_endpoint_auth_method, redirect_uris, grant_types, response_types)
+         VALUES ($1, 'none', '{https://a.example/cb}', '{authorization_code,refresh_token}', '{code}')`,
+        [id],
+      );
+    consents = new ConsentRepository(ds);
+    tokens = new TokenRepository(ds);
+    limits = new RateLimitRepository(ds);
+  });
+  after(async () => {
+    await ds.destroy();
+    await db.drop();
+  });
+
+  it("consents are owner-scoped: Bob does not see Alice's; granting again unions the scopes", async () => {
+    await consents.grant(alice, clientId, resource, ['notes:read']);
+    assert.deepEqual(await consents.findScopes(alice, clientId, resource), ['notes:read']);
+    assert.equal(await consents.findScopes(bob, clientId, resource), null);
+    assert.equal(await consents.findScopes(alice, otherClient, resource), null);
+    assert.equal(await consents.findScopes(alice, clientId, 'https://other.example/mcp'), null);
+    await consents.grant(alice, clientId, resource, ['profile:read', 'notes:read']);
+    assert.deepEqual(await consents.findScopes(alice, clientId, resource), ['notes:read', 'profile:read']);
+  });
+
+  async function newCode() {
+    const code = newSecret('authorizationCode');
+    const verifier = newSecret('refreshToken').slice(7);
+    const grantId = await inTransaction(ds, async (m) => {
+      const id = await tokens.createGrant(m, { userId: alice, clientId, scopes: ['notes:read'], resource });
+      await tokens.insertCode(m, {
+        codeHash: digest(code),
+        grantId: id,
+        clientId,
+        userId: alice,
+        redirectUri: 'https://a.example/cb',
+        redirectUriProvided: true,
+        codeChallenge: s256(verifier),
+        scopes: ['notes:read'],
+        resource,
+        ttlSeconds: 60,
+      });
+      return id;
+    });
+    const redemption = {
+      codeHash: digest(code),
+      clientId,
+      codeChallenge: s256(verifier),
+      redirectUri: 'https://a.example/cb',
+      resource,
+    };
+    return { grantId, redemption };
+  }
+
+  it('redeemCode: any broken binding matches nothing and consumes nothing; then exactly one redemption wins', async () => {
+    const { grantId, redemption } = await newCode();
+    const broken = [
+      { ...redemption, clientId: otherClient },
+      { ...redemption, codeChallenge: s256('x'.repeat(43)) },
+      { ...redemption, redirectUri: 'https://a.example/other' },
+      { ...redemption, redirectUri: undefined },
+      { ...redemption, resource: 'https://other.example/mcp' },
+    ];
+    for (const r of broken) assert.equal(await inTransaction(ds, (m) => tokens.redeemCode(m, r)), null);
+    const state = await tokens.findCodeState(redemption.codeHash);
+    assert.equal(state?.consumed, false);
+    const results = await Promise.all(
+      Array.from({ length: 10 }, () => inTransaction(ds, (m) => tokens.redeemCode(m, redemption))),
+    );
+    assert.equal(results.filter((r) => r !== null).length, 1);
+    assert.equal(results.find((r) => r)?.grantId, grantId);
+    assert.equal((await tokens.findCodeState(redemption.codeHash))?.consumed, true);
+  });
+
+  it('an expired code or one of a revoked grant is not redeemable', async () => {
+    const a = await newCode();
+    await ds.query(
+      `UPDATE oauth_authorization_codes SET expires_at = now() - interval '1 s' WHERE code_hash = $1`,
+      [a.redemption.codeHash],
+    );
+    assert.equal(await inTransaction(ds, (m) => tokens.redeemCode(m, a.redemption)), null);
+    assert.equal((await tokens.findCodeState(a.redemption.codeHash))?.expired, true);
+    const b = await newCode();
+    await inTransaction(ds, (m) => tokens.revokeGrant(m, b.grantId, 'test'));
+    assert.equal(await inTransaction(ds, (m) => tokens.redeemCode(m, b.redemption)), null);
+  });
+
+  it('consumeRefreshToken: one winner among concurrent uses; revokeGrant is idempotent and kills the access tokens', async () => {
+    const { grantId } = await newCode();
+    const refresh = newSecret('refreshToken');
+    const access = newSecret('accessToken');
+    await inTransaction(ds, async (m) => {
+      await tokens.insertRefreshToken(m, {
+        tokenHash: digest(refresh),
+        grantId,
+        clientId,
+        userId: alice,
+        ttlSeconds: 60,
+      });
+      await tokens.insertAccessToken(m, {
+        tokenHash: digest(access),
+        grantId,
+        clientId,
+        userId: alice,
+        ttlSeconds: 60,
+        scopes: ['notes:read'],
+        audience: resource,
+      });
+    });
+    assert.equal(
+      await inTransaction(ds, (m) => tokens.consumeRefreshToken(m, digest(refresh), otherClient)),
+      null,
+    );
+    const wins = await Promise.all(
+      Array.from({ length: 10 }, () =>
+        inTransaction(ds, (m) => tokens.consumeRefreshToken(m, digest(refresh), clientId)),
+      ),
+    );
+    assert.equal(wins.filter((w) => w !== null).length, 1);
+    assert.deepEqual(wins.find((w) => w)?.grantScopes, ['notes:read']);
+    assert.equal((await tokens.findAccessToken(digest(access)))?.revoked, false);
+    assert.equal(await inTransaction(ds, (m) => tokens.revokeGrant(m, grantId, 'test')), true);
+    assert.equal(await inTransaction(ds, (m) => tokens.revokeGrant(m, grantId, 'test')), false);
+    assert.equal((await tokens.findAccessToken(digest(access)))?.revoked, true);
+  });
+
+  it('rate-limit windows count atomically and say when they reset', async () => {
+    const hits = await Promise.all(Array.from({ length: 15 }, () => limits.hit('token:203.0.113.9', 60)));
+    assert.deepEqual(
+      hits.map((h) => h.hits).sort((x, y) => x - y),
+      Array.from({ length: 15 }, (_, i) => i + 1),
+    );
+    for (const h of hits) assert.ok(h.resetsIn >= 0 && h.resetsIn <= 60);
+    assert.equal((await limits.hit('token:198.51.100.1', 60)).hits, 1, 'another IP has its own window');
+  });
+});
