@@ -1,4 +1,4 @@
-import { Controller, Get, Logger, Param, Query, Req, Res, UseFilters } from '@nestjs/common';
+import { Controller, Get, Param, Query, Req, Res, UseFilters } from '@nestjs/common';
 import type { Request, Response } from 'express';
 import { UpstreamAttemptRepository } from '../providers/upstream-attempt.repository';
 import { IdentityProviderRegistry } from '../providers/identity-provider-registry';
@@ -22,8 +22,6 @@ export const UPSTREAM_ATTEMPT_TTL = 600;
 @Controller('auth')
 @UseFilters(IdentityErrorFilter)
 export class AuthController {
-  private readonly logger = new Logger('UpstreamSignIn');
-
   constructor(
     private readonly providers: IdentityProviderRegistry,
     private readonly attempts: UpstreamAttemptRepository,
