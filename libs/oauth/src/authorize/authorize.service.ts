@@ -308,7 +308,8 @@ export class AuthorizeService {
       userEmail: user.email,
       requestId: handle,
       csrfToken,
-      decisionPath: DECISION_PATH,
+      // The browser posts to the public URL (PUBLIC_URL may carry a path behind a proxy).
+      decisionPath: `${new URL(this.config.publicUrl).pathname.replace(/\/+$/, '')}${DECISION_PATH}`,
     };
   }
 
