@@ -641,4 +641,59 @@ describe('OAuth token, revocation and introspection endpoints (issue #3)', () =>
       assert.equal(intro.headers.get('access-control-allow-origin'), null);
     });
   });
+
+  describe('nothing partial after a rejected request', () => {
+    it('failing token requests write no token, grant or consumption', async () => {
+      const counts = async (): Promise<Record<string, number>> =>
+        (
+          await t.dataSource.query<Record<string, number>[]>(
+            `SELECT (SELECT count(*) FROM oauth_access_tokens)::int AS a, (SELECT count(*) FROM oauth_refresh_tokens)::int AS r,
+                    (SELECT count(*) FROM oauth_grants)::int AS g,
+                    (SELECT count(*) FROM oauth_refresh_tokens WHERE consumed_at IS NOT NULL)::int AS rc,
+                    (SELECT count(*) FROM oauth_authorization_codes WHERE consumed_at IS NOT NULL)::int AS cc`,
+          )
+        )[0];
+      const tokens = await exchange(pub, 'notes:read');
+      const c = await code(pub);
+      const before = await counts();
+      const failing: Record<string, string>[] = [
+        {
+          grant_type: 'refresh_token',
+          client_id: pub.client_id,
+          refresh_token: tokens.refresh_token!,
+          scope: 'notes:write',
+        },
+        {
+          grant_type: 'refresh_token',
+          client_id: pub.client_id,
+          refresh_token: tokens.refresh_token!,
+          resource: 'https://x.example/mcp',
+        },
+        {
+          grant_type: 'authorization_code',
+          client_id: pub.client_id,
+          code: c.code,
+          code_verifier: 'c'.repeat(43),
+          redirect_uri: c.redirect_uri,
+        },
+        {
+          grant_type: 'authorization_code',
+          client_id: pub.client_id,
+          code: c.code,
+          code_verifier: c.verifier,
+          redirect_uri: c.redirect_uri,
+          resource: 'https://x.example/mcp',
+        },
+        {
+          grant_type: 'authorization_code',
+          client_id: pub.client_id,
+          code: c.code,
+          code_verifier: c.verifier,
+          redirect_uri: 'https://evil.example/cb',
+        },
+      ];
+      for (const params of failing) assert.equal((await tokenRequest(t.url, params)).status, 400);
+      assert.deepEqual(await counts(), before);
+    });
+  });
 });
