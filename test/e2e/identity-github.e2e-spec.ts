@@ -227,6 +227,25 @@ describe('identity: GitHub sign-in', () => {
     assert.equal(fake.tokenRequests.length, tokenCalls);
   });
 
+  it('refuses a callback after the attempt expired (10 minutes)', async () => {
+    const s = new HttpSession(t.url);
+    const authorizeUrl = await startProviderSignIn(s, 'github');
+    const state = new URL(authorizeUrl).searchParams.get('state')!;
+    const [row] = await t.dataSource.query(
+      `SELECT extract(epoch FROM expires_at - created_at)::int AS ttl FROM upstream_login_attempts WHERE state_hash = $1`,
+      [sha256(state)],
+    );
+    assert.equal(row.ttl, 600);
+    await t.dataSource.query(
+      `UPDATE upstream_login_attempts SET expires_at = now() - interval '1 second' WHERE state_hash = $1`,
+      [sha256(state)],
+    );
+    const res = await s.request(await passThroughProvider(authorizeUrl));
+    assert.equal(res.status, 400);
+    assert.match(await res.text(), /data-reason="attempt_invalid"/);
+    assert.equal(s.cookie('mcp_session'), undefined);
+  });
+
   it('refuses a callback opened in another browser than the one that started (login CSRF)', async () => {
     const attacker = new HttpSession(t.url);
     const callbackUrl = await passThroughProvider(await startProviderSignIn(attacker, 'github'));

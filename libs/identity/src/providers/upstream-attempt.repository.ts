@@ -35,7 +35,8 @@ export class UpstreamAttemptRepository {
       codeVerifier: attempt.codeVerifier,
       nonce: attempt.nonce,
       returnTo: attempt.returnTo,
-      expiresAt: new Date(Date.now() + attempt.ttlSeconds * 1000),
+      // The database clock decides expiry, both here and in consume().
+      expiresAt: () => `now() + interval '${Math.trunc(attempt.ttlSeconds)} seconds'`,
     });
   }
 

@@ -20,12 +20,17 @@ export class LoginSessionRepository {
       tokenHash: Buffer;
       userId: string;
       provider: string;
-      expiresAt: Date;
+      ttlSeconds: number;
       ip: string | null;
     },
     manager: EntityManager = this.dataSource.manager,
   ): Promise<void> {
-    await manager.getRepository(LoginSessionEntity).insert(row);
+    const { ttlSeconds, ...values } = row;
+    await manager.getRepository(LoginSessionEntity).insert({
+      ...values,
+      // The database clock decides expiry, both here and in findLive().
+      expiresAt: () => `now() + interval '${Math.trunc(ttlSeconds)} seconds'`,
+    });
   }
 
   /** The live (unexpired) session with this digest, and its user when not disabled. */

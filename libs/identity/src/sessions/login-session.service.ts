@@ -49,7 +49,7 @@ export class LoginSessionService {
         tokenHash: sha256(token),
         userId,
         provider,
-        expiresAt: new Date(Date.now() + this.config.loginSessionTtl * 1000),
+        ttlSeconds: this.config.loginSessionTtl,
         ip: req.ip ?? null,
       },
       manager,
