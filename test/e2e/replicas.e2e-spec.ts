@@ -67,7 +67,7 @@ describe(
       stop = true;
       await Promise.all(workers);
       assert.equal(code, 0, victim.process.output());
-      assert.deepEqual(failures, []);
+      assert.deepEqual(failures, [], `failed requests: ${failures.join(' | ')}`);
       assert.ok(ok > 50, `completed ${ok} requests`);
       process.stdout.write(`# SIGTERM under load: ${ok} requests, ${failures.length} errors, exit ${code}\n`);
       await c.restart(victim);
