@@ -271,6 +271,23 @@ describe('OAuth authorization endpoint (issue #3)', () => {
       );
     });
 
+    it('escapes the client name and shows only https logos', async () => {
+      const evil = await registerClient(t.url, {
+        client_name: '<script>alert(1)</script><img src=x onerror=alert(2)>',
+        logo_uri: 'https://logo.example/l.png',
+        client_uri: 'https://client.example',
+      });
+      const session = new HttpSession(t.url);
+      await signInWithDevLogin(session, { email: 'xss@example.com' });
+      const page = await session.follow(authorizeUrl(t.url, { ...good(), client_id: evil.client_id }));
+      assert.equal(page.response.status, 200);
+      assert.doesNotMatch(page.text, /<script>alert/);
+      assert.doesNotMatch(page.text, /<img src=x/);
+      assert.match(page.text, /&lt;script&gt;alert\(1\)&lt;\/script&gt;/);
+      assert.match(page.text, /<img src="https:\/\/logo\.example\/l\.png"/);
+      assert.match(page.text, /https:\/\/client\.example/);
+    });
+
     it('https redirect: no loopback warning; the host is shown', async () => {
       const session = new HttpSession(t.url);
       await signInWithDevLogin(session, { email: 'https@example.com' });

@@ -19,6 +19,11 @@ describe('validateClientMetadata (RFC 7591, AS-REG-*)', () => {
     const m = validateClientMetadata({ ...base, token_endpoint_auth_method: 'none' }, scopes);
     assert.deepEqual(m.grantTypes, ['authorization_code', 'refresh_token']);
   });
+  it('removes control and bidi-override characters from client_name', () => {
+    const m = validateClientMetadata({ ...base, client_name: 'Good\u202Eeman\u0007 App' }, scopes);
+    assert.equal(m.clientName, 'Goodeman App');
+    assert.equal(validateClientMetadata({ ...base, client_name: '\u202E' }, scopes).clientName, null);
+  });
   it('narrows scope to supported scopes, ignores unknown fields', () => {
     const m = validateClientMetadata({ ...base, scope: 'notes:read bogus', extra_field: { a: 1 } }, scopes);
     assert.equal(m.scope, 'notes:read');

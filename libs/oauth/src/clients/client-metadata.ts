@@ -156,7 +156,12 @@ export function validateClientMetadata(body: unknown, scopes: ScopeRegistry): Va
     tokenEndpointAuthMethod,
     grantTypes: GRANT_TYPES.filter((g) => grantTypes.has(g)),
     responseTypes: ['code'],
-    clientName: optionalString(input, 'client_name', 200),
+    // Shown on the consent page: control and format characters (e.g. U+202E right-to-left override)
+    // could disguise the name, so they are removed.
+    clientName:
+      optionalString(input, 'client_name', 200)
+        ?.replace(/[\p{Cc}\p{Cf}]/gu, '')
+        .trim() || null,
     clientUri: optionalWebUrl(input, 'client_uri'),
     logoUri: optionalWebUrl(input, 'logo_uri'),
     tosUri: optionalWebUrl(input, 'tos_uri'),
