@@ -609,6 +609,7 @@ describe('OAuth token, revocation and introspection endpoints (issue #3)', () =>
         await introspect({ token: tokens.refresh_token!, token_type_hint: 'refresh_token' }, basic(conf)),
       );
       assert.equal(refresh.active, true);
+      assert.equal(refresh.token_type, undefined, 'token_type names access token types only (RFC 7662 §2.2)');
       await introspect({ token: 'mcp_at_nope' }, basic(conf)).then(async (r) =>
         assert.deepEqual(await readJson(r), { active: false }),
       );

@@ -149,7 +149,6 @@ export class RevocationService {
         iss: this.config.issuer,
         exp: seconds(refresh.expiresAt),
         iat: seconds(refresh.createdAt),
-        token_type: 'refresh_token',
       };
     }
     return { active: false };
