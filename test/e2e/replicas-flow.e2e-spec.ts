@@ -73,8 +73,6 @@ describe('the MCP flow across replicas', { skip: !existsSync(NGINX) && process.e
       email: 'unused@example.com',
       clientName: 'Replica test client',
     });
-    const { StreamableHTTPClientTransport } =
-      await import('@modelcontextprotocol/sdk/client/streamableHttp.js');
     const open = async () => {
       const transport = new StreamableHTTPClientTransport(new URL(`${c.url}/mcp`), {
         authProvider: provider,
