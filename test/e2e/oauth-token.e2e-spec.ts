@@ -3,7 +3,12 @@
 // rotation and reuse (AS-RT-03/07), RFC 7009, RFC 7662; every error path with its exact status and code.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { ACCESS_TOKEN_VERIFIER, type AccessTokenVerifier } from '@app/oauth';
+import {
+  ACCESS_TOKEN_VERIFIER,
+  USER_GRANT_REVOKER,
+  type AccessTokenVerifier,
+  type UserGrantRevoker,
+} from '@app/oauth';
 import { startTestApp, type TestApp } from '../support/app';
 import type { HttpSession } from '../support/http-session';
 import {
@@ -696,5 +701,35 @@ describe('OAuth token, revocation and introspection endpoints (issue #3)', () =>
       for (const params of failing) assert.equal((await tokenRequest(t.url, params)).status, 400);
       assert.deepEqual(await counts(), before);
     });
+  });
+
+  describe('USER_GRANT_REVOKER port (for identity: disabled or deleted accounts)', () => {
+    it("revokes every grant of one user, and nobody else's", async () => {
+      const mine = [await exchange(pub), await exchange(conf)];
+      const check = await verifier.verify(mine[0].access_token, t.config.mcpResource);
+      assert.ok(check.ok);
+      const other = await obtainOther();
+      const revoker = t.app.get<UserGrantRevoker>(USER_GRANT_REVOKER);
+      assert.ok((await revoker.revokeAllForUser(check.token.userId, 'account_disabled')) >= 2);
+      for (const tok of mine)
+        assert.deepEqual(await verifier.verify(tok.access_token, t.config.mcpResource), {
+          ok: false,
+          reason: 'revoked',
+        });
+      assert.equal(await valid(other), true);
+      assert.equal(await revoker.revokeAllForUser(check.token.userId, 'again'), 0);
+    });
+
+    async function obtainOther(): Promise<string> {
+      const result = await authorizeInBrowser(t.url, { email: 'someone-else@example.com', client: pub });
+      const res = await tokenRequest(t.url, {
+        grant_type: 'authorization_code',
+        client_id: pub.client_id,
+        code: result.code!,
+        code_verifier: result.verifier,
+        redirect_uri: pub.redirect_uris[0],
+      });
+      return (await readJson(res)).access_token as string;
+    }
   });
 });

@@ -17,3 +17,4 @@ export {
   PENDING_AUTHORIZATION_DESCRIBER,
   type PendingAuthorizationDescriber,
 } from './ports/pending-authorization';
+export { USER_GRANT_REVOKER, type UserGrantRevoker } from './ports/user-grants';

@@ -11,6 +11,8 @@ import { AuthorizeExceptionFilter, OAuthJsonExceptionFilter } from './common/oau
 import { PendingAuthorizationDescriberService } from './pending-authorization-describer';
 import { ACCESS_TOKEN_VERIFIER } from './ports/access-token-verifier';
 import { PENDING_AUTHORIZATION_DESCRIBER } from './ports/pending-authorization';
+import { USER_GRANT_REVOKER } from './ports/user-grants';
+import { UserGrantRevokerService } from './user-grant-revoker';
 import { RateLimitGuard } from './rate-limit/rate-limit.guard';
 import { AuthorizationRequestRepository } from './repositories/authorization-request.repository';
 import { ClientRepository } from './repositories/client.repository';
@@ -59,10 +61,12 @@ const GRANT_HANDLER_CLASSES = [AuthorizationCodeGrant, RefreshTokenGrant];
     AccessTokenVerifierService,
     { provide: ACCESS_TOKEN_VERIFIER, useExisting: AccessTokenVerifierService },
     OAuthHousekeeping,
+    UserGrantRevokerService,
+    { provide: USER_GRANT_REVOKER, useExisting: UserGrantRevokerService },
     PendingAuthorizationDescriberService,
     { provide: PENDING_AUTHORIZATION_DESCRIBER, useExisting: PendingAuthorizationDescriberService },
   ],
-  exports: [ACCESS_TOKEN_VERIFIER, PENDING_AUTHORIZATION_DESCRIBER],
+  exports: [ACCESS_TOKEN_VERIFIER, PENDING_AUTHORIZATION_DESCRIBER, USER_GRANT_REVOKER],
 })
 export class OAuthModule implements NestModule {
   configure(consumer: MiddlewareConsumer): void {

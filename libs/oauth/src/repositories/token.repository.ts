@@ -284,6 +284,15 @@ export class TokenRepository {
     return true;
   }
 
+  /** The user's unrevoked grants, locked until the caller's transaction ends (owner first; STYLE §6). */
+  async liveGrantIds(manager: EntityManager, userId: string): Promise<string[]> {
+    const rows = await manager.query<{ id: string }[]>(
+      `SELECT id FROM oauth_grants WHERE user_id = $1 AND revoked_at IS NULL FOR UPDATE`,
+      [userId],
+    );
+    return rows.map((r) => r.id);
+  }
+
   async revokeAccessToken(manager: EntityManager, tokenId: string): Promise<boolean> {
     const rows = rowsOf<{ id: string }>(
       await manager.query(
