@@ -6,6 +6,7 @@ import helmet from 'helmet';
 import type { Logger } from 'pino';
 import type { AppConfig } from '@app/config';
 import { AppModule } from './app.module';
+import { DatabaseOutageFilter } from './database-outage.filter';
 import { createHttpLogger, PinoNestLogger } from './logging';
 import { httpMetricsMiddleware } from './metrics';
 
@@ -64,6 +65,7 @@ export async function createApp({
       referrerPolicy: { policy: 'no-referrer' },
     }),
   );
+  app.useGlobalFilters(new DatabaseOutageFilter(app.getHttpAdapter()));
   await app.init();
   return app;
 }

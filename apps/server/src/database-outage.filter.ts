@@ -1,0 +1,31 @@
+import { Catch, type ArgumentsHost } from '@nestjs/common';
+import { BaseExceptionFilter } from '@nestjs/core';
+import type { Response } from 'express';
+import { DATABASE_RETRY_AFTER_SECONDS, isDatabaseUnavailable } from '@app/persistence';
+
+/**
+ * App-wide last resort: a database outage becomes a fast 503 with Retry-After (the process recovers by
+ * itself when PostgreSQL is back); everything else keeps Nest's handling. Controllers with their own
+ * filters (OAuth endpoints, /mcp) map outages to their own wire format.
+ */
+@Catch()
+export class DatabaseOutageFilter extends BaseExceptionFilter {
+  override catch(exception: unknown, host: ArgumentsHost): void {
+    if (host.getType() === 'http' && isDatabaseUnavailable(exception)) {
+      const res = host.switchToHttp().getResponse<Response>();
+      if (!res.headersSent) {
+        res
+          .status(503)
+          .set('Retry-After', String(DATABASE_RETRY_AFTER_SECONDS))
+          .set('Cache-Control', 'no-store')
+          .json({
+            statusCode: 503,
+            error: 'service_unavailable',
+            message: 'The service is temporarily unavailable',
+          });
+        return;
+      }
+    }
+    super.catch(exception, host);
+  }
+}
