@@ -1,0 +1,108 @@
+// McpAuthService with a fake AccessTokenVerifier: RFC 6750 §2.1 header parsing, RS-TOK-02/04 (every
+// rejection is a 401 invalid_token), RS-SC-06 (the caller's scopes include what they imply).
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { loadConfig } from '@app/config';
+import type { AccessTokenVerifier, ScopeDefinition } from '@app/oauth';
+import { McpHttpError } from '../http/mcp-errors';
+import type { ToolCatalog } from '../tools/tool-catalog';
+import { McpAuthService } from './mcp-auth.service';
+
+const config = loadConfig({ PUBLIC_URL: 'https://mcp.example.com/base' });
+const scopes: ScopeDefinition[] = [
+  { name: 'notes:read', description: 'r', implies: [], isDefault: true },
+  { name: 'notes:write', description: 'w', implies: ['notes:read'], isDefault: false },
+];
+const catalog = {
+  defaults: () => ['notes:read'],
+  expand: (names: Iterable<string>) => {
+    const out = new Set<string>();
+    for (const n of names) {
+      out.add(n);
+      for (const i of scopes.find((s) => s.name === n)?.implies ?? []) out.add(i);
+    }
+    return out;
+  },
+} as unknown as ToolCatalog;
+
+function service(seen: (string | undefined)[] = []) {
+  const verifier: AccessTokenVerifier = {
+    verify: async (token, audience) => {
+      seen.push(token);
+      if (token !== 'good.token-1~') return { ok: false, reason: 'invalid' };
+      return {
+        ok: true,
+        token: {
+          userId: 'u1',
+          clientId: 'c1',
+          grantId: 'g1',
+          scopes: ['notes:write'],
+          audience,
+          expiresAt: new Date(Date.now() + 60_000),
+        },
+      };
+    },
+  };
+  return new McpAuthService(verifier, config, catalog);
+}
+
+const rejection = async (p: Promise<unknown>): Promise<McpHttpError> => {
+  try {
+    await p;
+  } catch (e) {
+    assert.ok(e instanceof McpHttpError);
+    return e;
+  }
+  assert.fail('expected a rejection');
+};
+
+describe('McpAuthService', () => {
+  it('points at the path-inserted metadata URL of PUBLIC_URL/mcp (RFC 9728 §3.1, RS-PRM-05)', () => {
+    assert.equal(
+      service().resourceMetadataUrl,
+      'https://mcp.example.com/.well-known/oauth-protected-resource/base/mcp',
+    );
+  });
+
+  it('accepts the Bearer scheme case-insensitively and returns the caller with implied scopes', async () => {
+    const seen: (string | undefined)[] = [];
+    const caller = await service(seen).authenticate('bearer good.token-1~');
+    assert.deepEqual(caller, {
+      userId: 'u1',
+      clientId: 'c1',
+      grantId: 'g1',
+      scopes: ['notes:read', 'notes:write'],
+    });
+    assert.deepEqual(seen, ['good.token-1~']);
+  });
+
+  it('no credentials: 401 challenge without an error code (RFC 6750 §3.1)', async () => {
+    for (const header of [undefined, '', 'Basic abc', 'Bearerx abc']) {
+      const e = await rejection(service().authenticate(header));
+      assert.equal(e.status, 401);
+      assert.equal(
+        e.headers['WWW-Authenticate'],
+        'Bearer resource_metadata="https://mcp.example.com/.well-known/oauth-protected-resource/base/mcp", scope="notes:read"',
+        String(header),
+      );
+    }
+  });
+
+  it('a malformed bearer header is an invalid token and never reaches the verifier', async () => {
+    const seen: (string | undefined)[] = [];
+    for (const header of ['Bearer', 'Bearer a b', 'Bearer a,b', 'Bearer "quoted"']) {
+      const e = await rejection(service(seen).authenticate(header));
+      assert.match(e.headers['WWW-Authenticate'], /^Bearer error="invalid_token", /, header);
+    }
+    assert.deepEqual(seen, []);
+  });
+
+  it('the step-up challenge names every scope the call needs (RS-SC-04/05)', () => {
+    const e = service().insufficientScope(['notes:write', 'profile:read']);
+    assert.equal(e.status, 403);
+    assert.equal(
+      e.headers['WWW-Authenticate'],
+      'Bearer error="insufficient_scope", scope="notes:write profile:read", resource_metadata="https://mcp.example.com/.well-known/oauth-protected-resource/base/mcp"',
+    );
+  });
+});
