@@ -48,6 +48,12 @@ class ThingTools {
     throw new Error('connection to postgres://admin:hunter2@db failed');
   }
 
+  @McpTool({ name: 'flaky', description: 'Database down', input: z.object({}) })
+  @RequireScopes('things:read')
+  flaky(): string {
+    throw Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:5432'), { code: 'ECONNREFUSED' });
+  }
+
   @McpTool({ name: 'oops', description: 'Fails politely', input: z.object({}) })
   @RequireScopes('things:read')
   oops(): string {
@@ -104,6 +110,8 @@ describe('/mcp endpoint (fake verifier)', () => {
             return verified(['things:write', 'other:read'], expectedAudience);
           case 'lying-verifier':
             return verified(['things:read'], 'https://elsewhere.example/mcp');
+          case 'db-down':
+            throw Object.assign(new Error('Connection terminated unexpectedly'), { code: 'ECONNRESET' });
           case 'expired':
             return { ok: false, reason: 'expired' };
           case 'revoked':
@@ -187,6 +195,17 @@ describe('/mcp endpoint (fake verifier)', () => {
       }
       const malformed = await post(undefined, rpc('tools/list'), { Authorization: 'Bearer a b' }).expect(401);
       assert.equal(malformed.headers['www-authenticate'], `Bearer error="invalid_token", ${challenge}`);
+    });
+
+    it('the database is down while checking the token: 503 + Retry-After, not a 401', async () => {
+      const res = await post('db-down', rpc('tools/list')).expect(503);
+      assert.equal(res.headers['retry-after'], '2');
+      assert.equal(res.headers['www-authenticate'], undefined);
+      assert.deepEqual(res.body, {
+        jsonrpc: '2.0',
+        error: { code: -32000, message: 'Service temporarily unavailable' },
+        id: null,
+      });
     });
 
     it('asks the verifier for this resource as audience (RS-TOK-04, RFC 8707)', async () => {
@@ -313,17 +332,20 @@ describe('/mcp endpoint (fake verifier)', () => {
     it('tools/list shows only the tools the token covers, honouring implications (RS-SC-06)', async () => {
       assert.deepEqual(names(await post('read', rpc('tools/list')).expect(200)), [
         'boom',
+        'flaky',
         'oops',
         'things_get',
       ]);
       assert.deepEqual(names(await post('write', rpc('tools/list')).expect(200)), [
         'boom',
+        'flaky',
         'oops',
         'things_get',
         'things_put',
       ]);
       assert.deepEqual(names(await post('all', rpc('tools/list')).expect(200)), [
         'boom',
+        'flaky',
         'oops',
         'things_both',
         'things_get',
@@ -436,7 +458,13 @@ describe('/mcp endpoint (fake verifier)', () => {
     try {
       assert.equal(transport.sessionId, undefined, 'stateless: no Mcp-Session-Id (LB-02)');
       const { tools } = await client.listTools();
-      assert.deepEqual(tools.map((t) => t.name).sort(), ['boom', 'oops', 'things_get', 'things_put']);
+      assert.deepEqual(tools.map((t) => t.name).sort(), [
+        'boom',
+        'flaky',
+        'oops',
+        'things_get',
+        'things_put',
+      ]);
       const result = await client.callTool({ name: 'things_put', arguments: {} });
       assert.deepEqual(result.content, [{ type: 'text', text: 'stored' }]);
     } finally {

@@ -1,5 +1,6 @@
 import { Catch, HttpException, Logger, type ArgumentsHost, type ExceptionFilter } from '@nestjs/common';
 import type { Response } from 'express';
+import { DATABASE_RETRY_AFTER_SECONDS, isDatabaseUnavailable } from '@app/persistence';
 import { McpHttpError } from './mcp-errors';
 
 /**
@@ -15,6 +16,13 @@ export class McpExceptionFilter implements ExceptionFilter {
     let error: McpHttpError;
     if (exception instanceof McpHttpError) {
       error = exception;
+    } else if (isDatabaseUnavailable(exception)) {
+      // The token could not be checked: a fast, retryable 503 — never a 401 that would make the client
+      // throw its tokens away.
+      this.logger.warn('database unavailable while serving /mcp');
+      error = new McpHttpError(503, 'Service temporarily unavailable', {
+        'Retry-After': String(DATABASE_RETRY_AFTER_SECONDS),
+      });
     } else if (exception instanceof HttpException && exception.getStatus() < 500) {
       error = new McpHttpError(exception.getStatus(), 'Bad Request');
     } else {

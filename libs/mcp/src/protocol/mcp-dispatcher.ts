@@ -13,6 +13,7 @@ import {
 import type { jsonSchemaValidator } from '@modelcontextprotocol/sdk/validation/types.js';
 import { APP_CONFIG, type AppConfig } from '@app/config';
 import { AuditLog } from '@app/audit';
+import { isDatabaseUnavailable } from '@app/persistence';
 import { McpAuthService } from '../auth/mcp-auth.service';
 import { ToolCatalog, type ToolListEntry } from '../tools/tool-catalog';
 import { ToolError, type McpCaller, type ToolOutput } from '../tools/tool-types';
@@ -24,7 +25,7 @@ export interface RequestContext {
 }
 
 export type ToolCallOutcome =
-  'ok' | 'tool_error' | 'error' | 'invalid_input' | 'unknown_tool' | 'insufficient_scope';
+  'ok' | 'tool_error' | 'error' | 'invalid_input' | 'unknown_tool' | 'insufficient_scope' | 'unavailable';
 
 const CAPABILITIES: ServerCapabilities = Object.freeze({ tools: Object.freeze({ listChanged: false }) });
 
@@ -36,6 +37,7 @@ const UNUSED_VALIDATOR: jsonSchemaValidator = {
   getValidator: () => () => ({ valid: false, data: undefined, errorMessage: 'elicitation is not used' }),
 };
 
+const UNAVAILABLE = 'The service is temporarily unavailable. Try again in a few seconds.';
 const GENERIC_FAILURE = 'The tool failed unexpectedly. The server log has the details.';
 
 /**
@@ -129,6 +131,11 @@ export class McpDispatcher {
       if (error instanceof ToolError) {
         record('tool_error');
         return errorResult(error.message);
+      }
+      if (isDatabaseUnavailable(error)) {
+        record('unavailable');
+        this.logger.warn(`tool ${name}: database unavailable`);
+        return errorResult(UNAVAILABLE);
       }
       record('error');
       // The detail goes to the log only; the client gets a safe message.
