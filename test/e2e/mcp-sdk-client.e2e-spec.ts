@@ -204,6 +204,21 @@ describe('MCP SDK client against the running server', () => {
     assert.equal(notes[0].count, '0', 'nothing was written');
   });
 
+  it('a malformed JSON body is a JSON-RPC parse error, not the framework default', async () => {
+    const res = await fetch(`${url}/mcp`, {
+      method: 'POST',
+      headers: { accept: 'application/json, text/event-stream', 'content-type': 'application/json' },
+      body: '{"jsonrpc": "2.0", ',
+    });
+    assert.equal(res.status, 400);
+    assert.equal(res.headers.get('cache-control'), 'no-store');
+    assert.deepEqual(await res.json(), {
+      jsonrpc: '2.0',
+      error: { code: -32700, message: 'Parse error' },
+      id: null,
+    });
+  });
+
   it('a foreign Origin is refused with 403, even with a valid token (TR-02)', async () => {
     const { tokens } = await obtainTokens(url, { email: 'alice@example.com', resource: `${url}/mcp` });
     const res = await postMcp(
