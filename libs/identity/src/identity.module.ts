@@ -10,6 +10,7 @@ import { LoginSessionRepository } from './sessions/login-session.repository';
 import { LoginSessionService } from './sessions/login-session.service';
 import { SessionUserResolver } from './sessions/session-user.resolver';
 import { SignInService } from './sign-in.service';
+import { UserAdministration } from './users/user-administration.service';
 import { UpstreamSignInService } from './upstream-sign-in.service';
 import { AccessPolicy } from './users/access-policy';
 import { AccountService } from './users/account.service';
@@ -49,9 +50,10 @@ import { SignInPages } from './web/sign-in-pages';
     LoginSessionService,
     SessionUserResolver,
     SignInService,
+    UserAdministration,
     UpstreamSignInService,
     { provide: SIGNED_IN_USER_RESOLVER, useExisting: SessionUserResolver },
   ],
-  exports: [SIGNED_IN_USER_RESOLVER, LoginSessionService, UserRepository, LoginCsrf],
+  exports: [SIGNED_IN_USER_RESOLVER, LoginSessionService, UserRepository, LoginCsrf, UserAdministration],
 })
 export class IdentityModule {}

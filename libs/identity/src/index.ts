@@ -6,3 +6,4 @@ export { UserEntity } from './entities/user.entity';
 export { UserIdentityEntity } from './entities/user-identity.entity';
 export { safeReturnTo } from './web/return-to';
 export { LoginCsrf } from './web/login-csrf';
+export { UserAdministration, type DisableResult } from './users/user-administration.service';

@@ -59,6 +59,15 @@ export class LoginSessionRepository {
     return result[0][0]?.user_id ?? null;
   }
 
+  /** Ends every browser session of one user; returns how many. */
+  async deleteAllForUser(manager: EntityManager, userId: string): Promise<number> {
+    const [, count]: [unknown, number] = await manager.query(
+      'DELETE FROM login_sessions WHERE user_id = $1',
+      [userId],
+    );
+    return count;
+  }
+
   /** Housekeeping: sessions that expired more than a day ago. */
   async deleteExpired(): Promise<void> {
     await this.dataSource.query(

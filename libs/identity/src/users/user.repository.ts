@@ -58,6 +58,14 @@ export class UserRepository {
     await manager.getRepository(UserIdentityEntity).update({ id }, changes);
   }
 
+  /** Returns whether the user exists. */
+  async setDisabled(manager: EntityManager, id: string, disabled: boolean): Promise<boolean> {
+    const result = await manager
+      .getRepository(UserEntity)
+      .update({ id }, { disabled, updatedAt: new Date() });
+    return (result.affected ?? 0) > 0;
+  }
+
   findUser(id: string): Promise<UserEntity | null> {
     return this.dataSource.getRepository(UserEntity).findOne({ where: { id } });
   }
