@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import { freePort, startTestApp, type TestApp } from '../support/app';
 import { HttpSession, parseForms, type FollowResult } from '../support/http-session';
 
+const KNOWN_WARNINGS = ['authorization-server-metadata-cimd'];
 const NODE = process.env.CONFORMANCE_NODE;
 const CLI = process.env.CONFORMANCE_CLI;
 
@@ -133,10 +134,19 @@ describe('MCP conformance suite: authorization server scenarios', { skip: !NODE 
     process.stdout.write(`# conformance checks:\n${summary.replace(/^/gm, '#   ')}\n`);
     assert.ok(checks.length >= 2, `expected results for both scenarios:\n${output}`);
     assert.deepEqual(
-      checks.filter((c) => c.status === 'FAILURE' || c.status === 'WARNING').map((c) => c.id),
+      checks.filter((c) => c.status === 'FAILURE').map((c) => c.id),
       [],
       summary,
     );
+    // The one accepted warning: Client ID Metadata Documents (AS-MD-11) are not supported yet (issue #9).
+    assert.deepEqual(
+      checks.filter((c) => c.status === 'WARNING').map((c) => c.id),
+      KNOWN_WARNINGS,
+      summary,
+    );
+    for (const id of ['authorization-server-metadata', 'authorization-code-grant']) {
+      assert.equal(checks.find((c) => c.id === id)?.status, 'SUCCESS', `${id} must pass`);
+    }
     assert.equal(code, 0, output);
   });
 });
