@@ -101,7 +101,6 @@ export class SignInService {
 
   async signOut(req: Request, res: Response): Promise<void> {
     const userId = await this.sessions.end(req, res);
-    if (userId)
-      this.audit.recordInBackground({ type: AUDIT_SIGN_OUT, userId, ip: req.ip ?? null, detail: {} });
+    if (userId) await this.audit.record({ type: AUDIT_SIGN_OUT, userId, ip: req.ip ?? null, detail: {} });
   }
 }
