@@ -96,7 +96,9 @@ const child = spawn(
 const code = await new Promise((r) => child.on('exit', (c, s) => r(c ?? (s ? 1 : 0))));
 await admin.query(`DROP DATABASE IF EXISTS ${template} WITH (FORCE)`).catch(() => {});
 // Databases left by crashed test files of this run (only this run's: other runs may be going on).
-const left = await admin.query(`SELECT datname FROM pg_database WHERE datname LIKE 'mcp_test_db_${process.pid}_%'`);
+const left = await admin.query(
+  `SELECT datname FROM pg_database WHERE datname LIKE 'mcp_test_db_${process.pid}_%'`,
+);
 for (const { datname } of left.rows)
   await admin.query(`DROP DATABASE IF EXISTS "${datname}" WITH (FORCE)`).catch(() => {});
 await admin.end();
