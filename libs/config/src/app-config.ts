@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { statSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { plainToInstance } from 'class-transformer';
 import { validateSync, type ValidationError } from 'class-validator';
@@ -48,6 +49,17 @@ export interface AppConfig {
   /** Whether cookies must be Secure and use the __Host- prefix. */
   readonly secureCookies: boolean;
   readonly productName: string;
+  /** Page branding (layout.hbs); every value validated so nothing can break out of an attribute or style. */
+  readonly branding: {
+    /** https:// image URL shown beside the product name. */
+    readonly logoUrl: string | undefined;
+    /** `#rgb` or `#rrggbb`; replaces the accent colour. */
+    readonly primaryColor: string | undefined;
+    /** https:// or mailto: link shown in the page footer. */
+    readonly supportUrl: string | undefined;
+  };
+  /** Absolute folder whose `<view>.hbs` files replace the built-in templates of the same name. */
+  readonly viewsDir: string | undefined;
   readonly database: {
     /** Unset means the embedded PostgreSQL in dataDir. */
     readonly url: string | undefined;
@@ -59,6 +71,11 @@ export interface AppConfig {
   readonly sessionSecret: string;
   /** True when SESSION_SECRET was not set and a random per-start value is used (development only). */
   readonly sessionSecretIsEphemeral: boolean;
+  /**
+   * SESSION_SECRET_PREVIOUS during a rollover: still accepted when verifying CSRF tokens and signed
+   * values, never used to sign new ones. Empty otherwise.
+   */
+  readonly previousSessionSecrets: readonly string[];
   readonly trustProxy: boolean | number | string | undefined;
   readonly tokens: {
     readonly accessTokenTtl: number;
@@ -181,6 +198,14 @@ export function loadConfig(source: Record<string, string | undefined> = process.
     }
   }
 
+  const viewsDir = env.VIEWS_DIR === undefined ? undefined : resolve(env.VIEWS_DIR);
+  if (viewsDir !== undefined && !isDirectory(viewsDir)) {
+    problems.push(`VIEWS_DIR "${env.VIEWS_DIR}" is not a folder; point it at a folder of .hbs templates`);
+  }
+  if (env.SESSION_SECRET_PREVIOUS && !env.SESSION_SECRET) {
+    problems.push('SESSION_SECRET_PREVIOUS needs SESSION_SECRET (the new secret) to be set as well');
+  }
+
   if (problems.length > 0) throw new ConfigValidationError(problems);
 
   const githubApi = (env.GITHUB_API_URL ?? 'https://api.github.com').replace(/\/+$/, '');
@@ -193,6 +218,12 @@ export function loadConfig(source: Record<string, string | undefined> = process.
     mcpResource: `${publicUrl}/mcp`,
     secureCookies: publicUrl.startsWith('https://'),
     productName: env.PRODUCT_NAME ?? 'MCP Auth Server',
+    branding: {
+      logoUrl: env.PRODUCT_LOGO_URL,
+      primaryColor: env.PRIMARY_COLOR,
+      supportUrl: env.SUPPORT_URL,
+    },
+    viewsDir,
     database: {
       url: env.DATABASE_URL,
       dataDir: resolve(env.DATA_DIR ?? './.data'),
@@ -201,6 +232,10 @@ export function loadConfig(source: Record<string, string | undefined> = process.
     },
     sessionSecret: env.SESSION_SECRET ?? randomBytes(32).toString('base64url'),
     sessionSecretIsEphemeral: !env.SESSION_SECRET,
+    previousSessionSecrets:
+      env.SESSION_SECRET_PREVIOUS && env.SESSION_SECRET_PREVIOUS !== env.SESSION_SECRET
+        ? [env.SESSION_SECRET_PREVIOUS]
+        : [],
     trustProxy: parseTrustProxy(env.TRUST_PROXY),
     tokens: {
       accessTokenTtl: env.ACCESS_TOKEN_TTL ?? 3600,
@@ -256,6 +291,14 @@ export function loadConfig(source: Record<string, string | undefined> = process.
     instanceId: env.INSTANCE_ID,
   };
   return deepFreeze(config);
+}
+
+function isDirectory(path: string): boolean {
+  try {
+    return statSync(path).isDirectory();
+  } catch {
+    return false;
+  }
 }
 
 function deepFreeze<T>(value: T): T {

@@ -75,6 +75,15 @@ export class EnvironmentVariables {
 
   @IsOptional()
   @Transform(blankToUndefined)
+  @IsString()
+  @MinLength(32, {
+    message:
+      'SESSION_SECRET_PREVIOUS must be the former SESSION_SECRET (32+ characters), kept only during a rollover',
+  })
+  SESSION_SECRET_PREVIOUS?: string;
+
+  @IsOptional()
+  @Transform(blankToUndefined)
   @Matches(
     /^(true|false|\d{1,2}|(loopback|linklocal|uniquelocal|[0-9a-fA-F:.]+(\/\d{1,3})?)(\s*,\s*(loopback|linklocal|uniquelocal|[0-9a-fA-F:.]+(\/\d{1,3})?))*)$/,
     {
@@ -215,6 +224,33 @@ export class EnvironmentVariables {
   @IsOptional() @Transform(blankToUndefined) @IsString() PRODUCT_NAME?: string;
 
   @IsOptional()
+  @Transform(blankToUndefined)
+  @Matches(/^https:\/\/[^\s"'<>()\\]+$/, {
+    message: 'PRODUCT_LOGO_URL must be an https:// URL of an image (no spaces, quotes or brackets)',
+  })
+  PRODUCT_LOGO_URL?: string;
+
+  @IsOptional()
+  @Transform(blankToUndefined)
+  @Matches(/^#(?:[0-9a-fA-F]{3}|[0-9a-fA-F]{6})$/, {
+    message: 'PRIMARY_COLOR must be a hex colour such as #0b57d0 or #06c',
+  })
+  PRIMARY_COLOR?: string;
+
+  @IsOptional()
+  @Transform(blankToUndefined)
+  @Matches(/^(https:\/\/|mailto:)[^\s"'<>()\\]+$/, {
+    message: 'SUPPORT_URL must be an https:// URL or a mailto: address such as mailto:help@example.com',
+  })
+  SUPPORT_URL?: string;
+
+  @IsOptional()
+  @Transform(blankToUndefined)
+  @IsString()
+  @MinLength(1, { message: 'VIEWS_DIR must be the path of a folder of .hbs templates' })
+  VIEWS_DIR?: string;
+
+  @IsOptional()
   @Transform(toInt)
   @IsInt({ message: 'METRICS_PORT must be a port number from 1 to 65535 (Prometheus metrics listener)' })
   @Min(1, { message: 'METRICS_PORT must be a port number from 1 to 65535 (Prometheus metrics listener)' })
@@ -239,6 +275,7 @@ export const ENVIRONMENT_VARIABLE_NAMES = [
   'DATA_DIR',
   'MIGRATE_ON_START',
   'SESSION_SECRET',
+  'SESSION_SECRET_PREVIOUS',
   'TRUST_PROXY',
   'ACCESS_TOKEN_TTL',
   'REFRESH_TOKEN_TTL',
@@ -271,6 +308,10 @@ export const ENVIRONMENT_VARIABLE_NAMES = [
   'LOG_LEVEL',
   'SHUTDOWN_TIMEOUT',
   'PRODUCT_NAME',
+  'PRODUCT_LOGO_URL',
+  'PRIMARY_COLOR',
+  'SUPPORT_URL',
+  'VIEWS_DIR',
   'METRICS_PORT',
   'INSTANCE_ID',
 ] as const;

@@ -1,4 +1,5 @@
 import { Global, Module } from '@nestjs/common';
+import { DiscoveryModule } from '@nestjs/core';
 import { APP_CONFIG, type AppConfig } from '@app/config';
 import { SIGNED_IN_USER_RESOLVER } from '@app/oauth';
 import { IDENTITY_PROVIDERS, type IdentityProvider } from './providers/identity-provider';
@@ -24,9 +25,11 @@ import { SignInPages } from './web/sign-in-pages';
 /**
  * Who is the person in this browser: users, linked upstream identities, login sessions, the sign-in
  * page and the Passport-based providers. Global so SIGNED_IN_USER_RESOLVER reaches OAuthModule.
+ * Extra providers come from `@SignInProvider()` classes in any imported module (docs/guide.md).
  */
 @Global()
 @Module({
+  imports: [DiscoveryModule],
   controllers: [LoginController, AuthController],
   providers: [
     {

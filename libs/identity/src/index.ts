@@ -7,3 +7,10 @@ export { UserIdentityEntity } from './entities/user-identity.entity';
 export { safeReturnTo } from './web/return-to';
 export { LoginCsrf } from './web/login-csrf';
 export { UserAdministration, type DisableResult } from './users/user-administration.service';
+// Extension point: add a sign-in provider from any module (docs/guide.md "Add a sign-in provider").
+export { SignInProvider } from './providers/sign-in-provider.decorator';
+export type { IdentityProviderDefinition } from './providers/identity-provider-definition';
+export type { IdentityProvider, UpstreamRedirect, ConsumedAttempt } from './providers/identity-provider';
+export { PassportIdentityProvider, UPSTREAM_TIMEOUT_MS } from './providers/passport-identity-provider';
+export { AttemptContextStateStore } from './providers/attempt-context';
+export { SignInRefused, type UpstreamProfile, type SignInRefusal } from './users/upstream-profile';

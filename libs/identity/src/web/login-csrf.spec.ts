@@ -51,3 +51,41 @@ describe('LoginCsrf (signed double-submit)', () => {
     assert.equal(other.verify(a.req, token), false);
   });
 });
+
+describe('LoginCsrf during a SESSION_SECRET rollover (issue #10)', () => {
+  const oldSecret = 'the-old-session-secret-0123456789abcdef0123';
+  const newSecret = 'the-new-session-secret-0123456789abcdef0123';
+  const before = new LoginCsrf(loadConfig({ NODE_ENV: 'test', SESSION_SECRET: oldSecret }), cookies);
+  const during = new LoginCsrf(
+    loadConfig({ NODE_ENV: 'test', SESSION_SECRET: newSecret, SESSION_SECRET_PREVIOUS: oldSecret }),
+    cookies,
+  );
+  const after = new LoginCsrf(loadConfig({ NODE_ENV: 'test', SESSION_SECRET: newSecret }), cookies);
+
+  it('accepts a form signed with the previous secret while SESSION_SECRET_PREVIOUS is set', () => {
+    const a = browser();
+    const oldToken = before.tokenFor(a.req, a.res);
+    assert.equal(during.verify(a.req, oldToken), true, 'rendered before the switch, posted after');
+    assert.equal(after.verify(a.req, oldToken), false, 'refused once the previous secret is removed');
+  });
+
+  it('signs new tokens with the current secret only', () => {
+    const a = browser();
+    const token = during.tokenFor(a.req, a.res);
+    assert.equal(after.verify(a.req, token), true, 'signed with SESSION_SECRET');
+    assert.equal(before.verify(a.req, token), false, 'not with SESSION_SECRET_PREVIOUS');
+  });
+
+  it('still refuses a token of another browser or another key', () => {
+    const a = browser();
+    const b = browser();
+    const token = before.tokenFor(a.req, a.res);
+    during.tokenFor(b.req, b.res);
+    assert.equal(during.verify(b.req, token), false);
+    const stranger = new LoginCsrf(
+      loadConfig({ NODE_ENV: 'test', SESSION_SECRET: 'a-third-secret-0123456789abcdef0123456789' }),
+      cookies,
+    );
+    assert.equal(during.verify(a.req, stranger.tokenFor(a.req, a.res)), false);
+  });
+});

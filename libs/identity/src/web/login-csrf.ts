@@ -11,6 +11,7 @@ const PURPOSE = 'identity-form-csrf';
  * holds a random seed in an HttpOnly SameSite=Lax cookie; the form carries HMAC(SESSION_SECRET, seed).
  * A cross-site page can neither read the seed nor make the browser send it with a cross-site POST.
  * Login CSRF (signing a victim into the attacker's account) needs this even before anyone is signed in.
+ * SESSION_SECRET_PREVIOUS is accepted for verification during a rollover (docs/operations.md).
  */
 @Injectable()
 export class LoginCsrf {
@@ -32,7 +33,14 @@ export class LoginCsrf {
   verify(req: Request, token: unknown): boolean {
     const seed = this.cookies.read(req, 'csrf');
     if (!seed || typeof token !== 'string' || token.length > 128) return false;
-    const expected = hmac(this.config.sessionSecret, PURPOSE, seed);
-    return sameBytes(Buffer.from(token, 'base64url'), expected);
+    const presented = Buffer.from(token, 'base64url');
+    // New tokens are always signed with SESSION_SECRET; during a rollover a form rendered before the
+    // switch (signed with SESSION_SECRET_PREVIOUS) is still accepted. Every key is tried, so the time
+    // taken does not tell which one matched.
+    let valid = false;
+    for (const key of [this.config.sessionSecret, ...this.config.previousSessionSecrets]) {
+      if (sameBytes(presented, hmac(key, PURPOSE, seed))) valid = true;
+    }
+    return valid;
   }
 }
