@@ -27,6 +27,10 @@ import {
 import { waitForStatus } from '../test/support/process';
 
 const quick = process.argv.includes('--quick');
+/** `--only=<substring>`: run only the scenarios whose name contains it (the reference always runs). */
+const only = process.argv.find((a) => a.startsWith('--only='))?.slice('--only='.length);
+/** `--cpu-prof=<dir>`: the server runs with `node --cpu-prof` and writes its profile there at exit. */
+const cpuProfDir = process.argv.find((a) => a.startsWith('--cpu-prof='))?.slice('--cpu-prof='.length);
 const DURATION = quick ? 3 : 10;
 const root = resolve(__dirname, '..', '..');
 const CLK_TCK = 100;
@@ -182,7 +186,11 @@ async function main(): Promise<void> {
     // --- the real server ------------------------------------------------------------------------------
     const port = await freePort();
     const url = `http://127.0.0.1:${port}`;
-    const [cmd, args] = pinned([process.execPath, join(root, 'dist/apps/server/src/main.js')], 0);
+    const nodeArgs = cpuProfDir ? ['--cpu-prof', `--cpu-prof-dir=${resolve(cpuProfDir)}`] : [];
+    const [cmd, args] = pinned(
+      [process.execPath, ...nodeArgs, join(root, 'dist/apps/server/src/main.js')],
+      0,
+    );
     const started = Date.now();
     const server = spawn(cmd, args, {
       stdio: ['ignore', 'ignore', 'inherit'],
@@ -234,6 +242,7 @@ async function main(): Promise<void> {
     const rpc = (method: string, params: unknown) =>
       JSON.stringify({ jsonrpc: '2.0', id: 1, method, params });
     const call = rpc('tools/call', { name: 'whoami', arguments: {} });
+    const wanted = (name: string) => !only || name.includes(only);
     const add = (r: Omit<Row, 'ratio'>) => {
       rows.push({ ...r, ratio: Math.round((r.cpuUsPerReq / baseline) * 10) / 10 });
       process.stdout.write(
@@ -241,108 +250,120 @@ async function main(): Promise<void> {
       );
     };
     const mcp = { url: `${url}/mcp`, method: 'POST' as const, headers: mcpHeaders(access) };
-    add(await measure('tools/call whoami', 10, { ...mcp, body: call }, server.pid!, pg));
-    add(await measure('tools/call whoami', 50, { ...mcp, body: call }, server.pid!, pg));
-    add(await measure('tools/list', 10, { ...mcp, body: rpc('tools/list', {}) }, server.pid!, pg));
-    add(
-      await measure(
-        '/mcp with an invalid token (401)',
-        10,
-        { url: `${url}/mcp`, method: 'POST', headers: mcpHeaders('mcp_at_invalid'), body: call },
-        server.pid!,
-        pg,
-      ),
-    );
+    if (wanted('tools/call whoami')) {
+      add(await measure('tools/call whoami', 10, { ...mcp, body: call }, server.pid!, pg));
+      add(await measure('tools/call whoami', 50, { ...mcp, body: call }, server.pid!, pg));
+    }
+    if (wanted('tools/list'))
+      add(await measure('tools/list', 10, { ...mcp, body: rpc('tools/list', {}) }, server.pid!, pg));
+    if (wanted('/mcp with an invalid token (401)'))
+      add(
+        await measure(
+          '/mcp with an invalid token (401)',
+          10,
+          { url: `${url}/mcp`, method: 'POST', headers: mcpHeaders('mcp_at_invalid'), body: call },
+          server.pid!,
+          pg,
+        ),
+      );
 
     // Refresh: one rotating chain per connection; a response hands its new token to the next request.
-    const chains: string[] = [];
-    for (let i = 0; i < 10; i++) chains.push((await exchange(await codeFor())).refresh_token!);
-    const refreshBody = (token: string) =>
-      new URLSearchParams({
-        grant_type: 'refresh_token',
-        refresh_token: token,
-        client_id: client.client_id,
-      }).toString();
-    add(
-      await measure(
-        'refresh_token grant (rotation)',
-        10,
-        {
-          url: `${url}/api/oauth/token`,
-          requests: [
-            {
-              method: 'POST',
-              headers: { 'content-type': 'application/x-www-form-urlencoded' },
-              setupRequest: (req) => ({ ...req, body: refreshBody(chains.shift()!) }),
-              onResponse: (status, body) => {
-                if (status === 200) chains.push((JSON.parse(body) as TokenResponseBody).refresh_token!);
+    if (wanted('refresh_token grant (rotation)')) {
+      const chains: string[] = [];
+      for (let i = 0; i < 10; i++) chains.push((await exchange(await codeFor())).refresh_token!);
+      const refreshBody = (token: string) =>
+        new URLSearchParams({
+          grant_type: 'refresh_token',
+          refresh_token: token,
+          client_id: client.client_id,
+        }).toString();
+      add(
+        await measure(
+          'refresh_token grant (rotation)',
+          10,
+          {
+            url: `${url}/api/oauth/token`,
+            requests: [
+              {
+                method: 'POST',
+                headers: { 'content-type': 'application/x-www-form-urlencoded' },
+                setupRequest: (req) => ({ ...req, body: refreshBody(chains.shift()!) }),
+                onResponse: (status, body) => {
+                  if (status === 200) chains.push((JSON.parse(body) as TokenResponseBody).refresh_token!);
+                },
               },
-            },
-          ],
-        },
-        server.pid!,
-        pg,
-      ),
-    );
+            ],
+          },
+          server.pid!,
+          pg,
+        ),
+      );
+    }
 
     // Code exchange: codes minted in advance (they live 60 s), one per request.
-    const codes: { code: string; verifier: string }[] = [];
-    const codeTarget = quick ? 300 : 1200;
-    for (let i = 0; i < codeTarget; i++) codes.push(await codeFor());
-    add(
-      await measure(
-        'authorization_code exchange',
-        10,
-        {
-          url: `${url}/api/oauth/token`,
-          amount: codes.length,
-          requests: [
-            {
-              method: 'POST',
-              headers: { 'content-type': 'application/x-www-form-urlencoded' },
-              setupRequest: (req) => {
-                const next = codes.shift();
-                return next
-                  ? {
-                      ...req,
-                      body: new URLSearchParams({
-                        grant_type: 'authorization_code',
-                        code: next.code,
-                        code_verifier: next.verifier,
-                        redirect_uri: client.redirect_uris[0],
-                        client_id: client.client_id,
-                      }).toString(),
-                    }
-                  : req;
+    if (wanted('authorization_code exchange')) {
+      const codes: { code: string; verifier: string }[] = [];
+      const codeTarget = quick ? 300 : 1200;
+      for (let i = 0; i < codeTarget; i++) codes.push(await codeFor());
+      add(
+        await measure(
+          'authorization_code exchange',
+          10,
+          {
+            url: `${url}/api/oauth/token`,
+            amount: codes.length,
+            requests: [
+              {
+                method: 'POST',
+                headers: { 'content-type': 'application/x-www-form-urlencoded' },
+                setupRequest: (req) => {
+                  const next = codes.shift();
+                  return next
+                    ? {
+                        ...req,
+                        body: new URLSearchParams({
+                          grant_type: 'authorization_code',
+                          code: next.code,
+                          code_verifier: next.verifier,
+                          redirect_uri: client.redirect_uris[0],
+                          client_id: client.client_id,
+                        }).toString(),
+                      }
+                    : req;
+                },
               },
-            },
-          ],
-        },
-        server.pid!,
-        pg,
-      ),
-    );
+            ],
+          },
+          server.pid!,
+          pg,
+        ),
+      );
+    }
 
-    add(
-      await measure(
-        'dynamic registration',
-        10,
-        {
-          url: `${url}/api/oauth/register`,
-          method: 'POST',
-          headers: { 'content-type': 'application/json' },
-          body: JSON.stringify({
-            client_name: 'bench',
-            redirect_uris: ['http://127.0.0.1:9/cb'],
-            token_endpoint_auth_method: 'none',
-          }),
-        },
-        server.pid!,
-        pg,
-      ),
-    );
+    if (wanted('dynamic registration'))
+      add(
+        await measure(
+          'dynamic registration',
+          10,
+          {
+            url: `${url}/api/oauth/register`,
+            method: 'POST',
+            headers: { 'content-type': 'application/json' },
+            body: JSON.stringify({
+              client_name: 'bench',
+              redirect_uris: ['http://127.0.0.1:9/cb'],
+              token_endpoint_auth_method: 'none',
+            }),
+          },
+          server.pid!,
+          pg,
+        ),
+      );
 
+    // Wait for the graceful exit (a --cpu-prof profile is written then).
+    const exited = new Promise((done) => server.once('exit', done));
     server.kill('SIGTERM');
+    await Promise.race([exited, new Promise((done) => setTimeout(done, 10_000))]);
     const table = [
       `| scenario | c | req/s | p50 ms | p99 ms | errors / non-2xx | CPU µs/req (of which PostgreSQL) | × bare node:http | peak RSS MB |`,
       `|---|---|---|---|---|---|---|---|---|`,

@@ -6,7 +6,9 @@ import helmet from 'helmet';
 import type { Logger } from 'pino';
 import type { AppConfig } from '@app/config';
 import { AppModule } from './app.module';
+import { McpFastPath } from '@app/mcp';
 import { DatabaseOutageFilter } from './database-outage.filter';
+import { installFastPath } from './fast-path';
 import { createHttpLogger, PinoNestLogger } from './logging';
 import { httpMetricsMiddleware } from './metrics';
 
@@ -42,30 +44,38 @@ export async function createApp({
   }
   if (config.metricsPort !== undefined) app.use(httpMetricsMiddleware());
   app.use(cookieParser());
-  app.use(
-    helmet({
-      contentSecurityPolicy: {
-        useDefaults: false,
-        directives: {
-          defaultSrc: ["'self'"],
-          scriptSrc: ["'self'"],
-          styleSrc: ["'self'", "'unsafe-inline'"],
-          imgSrc: ["'self'", 'https:', 'data:'],
-          objectSrc: ["'none'"],
-          baseUri: ["'none'"],
-          // No form-action: the consent form's answer is a redirect to the client's redirect_uri,
-          // which browsers would otherwise block.
-          frameAncestors: ["'none'"],
-        },
+  const securityHeaders = helmet({
+    contentSecurityPolicy: {
+      useDefaults: false,
+      directives: {
+        defaultSrc: ["'self'"],
+        scriptSrc: ["'self'"],
+        styleSrc: ["'self'", "'unsafe-inline'"],
+        imgSrc: ["'self'", 'https:', 'data:'],
+        objectSrc: ["'none'"],
+        baseUri: ["'none'"],
+        // No form-action: the consent form's answer is a redirect to the client's redirect_uri,
+        // which browsers would otherwise block.
+        frameAncestors: ["'none'"],
       },
-      frameguard: { action: 'deny' },
-      // Discovery documents must be readable cross-origin (browser-based MCP clients).
-      crossOriginResourcePolicy: { policy: 'cross-origin' },
-      strictTransportSecurity: config.secureCookies ? { maxAge: 31536000 } : false,
-      referrerPolicy: { policy: 'no-referrer' },
-    }),
-  );
+    },
+    frameguard: { action: 'deny' },
+    // Discovery documents must be readable cross-origin (browser-based MCP clients).
+    crossOriginResourcePolicy: { policy: 'cross-origin' },
+    strictTransportSecurity: config.secureCookies ? { maxAge: 31536000 } : false,
+    referrerPolicy: { policy: 'no-referrer' },
+  });
+  app.use(securityHeaders);
   app.useGlobalFilters(new DatabaseOutageFilter(app.getHttpAdapter()));
   await app.init();
+  // Issue #7: POST /mcp is answered on node:http in front of Express (same rules, same headers).
+  installFastPath(app, {
+    routes: [app.get(McpFastPath)],
+    logger,
+    securityHeaders,
+    instanceId,
+    trustProxy: config.trustProxy,
+    metrics: config.metricsPort !== undefined,
+  });
   return app;
 }

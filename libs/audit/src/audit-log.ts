@@ -1,4 +1,4 @@
-import { Injectable, Logger } from '@nestjs/common';
+import { Injectable, Logger, type OnModuleDestroy } from '@nestjs/common';
 import client from 'prom-client';
 import { DataSource, type EntityManager } from 'typeorm';
 import type { QueryDeepPartialEntity } from 'typeorm/query-builder/QueryPartialEntity';
@@ -38,10 +38,37 @@ function countEvent(event: AuditRecord): void {
   }
 }
 
-/** Append-only security log in PostgreSQL (table audit_events), shared by all modules. */
+/** Background events are written together at most this often ... */
+export const AUDIT_FLUSH_INTERVAL_MS = 50;
+/** ... or as soon as this many are waiting (one multi-row INSERT each). */
+export const AUDIT_BATCH_ROWS = 200;
+/** Bound on waiting events: beyond it new background events are dropped (and counted), never queued. */
+export const AUDIT_BUFFER_MAX = 10_000;
+
+const COLUMNS = 6;
+const droppedTotal = new client.Counter({
+  name: 'mcp_audit_events_dropped_total',
+  help: 'Background audit events that could not be written (buffer full or database error)',
+});
+
+/**
+ * Append-only security log in PostgreSQL (table audit_events), shared by all modules.
+ *
+ * Two ways to write (issue #7): `record` inserts at once, inside the caller's transaction when given
+ * one (the event commits or rolls back with the change it describes); `recordInBackground`, for hot
+ * paths (every tool call), buffers the event and writes buffered events together with one multi-row
+ * INSERT every AUDIT_FLUSH_INTERVAL_MS or AUDIT_BATCH_ROWS events, so a tool call costs no database
+ * round trip of its own. Trade-off: a crash (SIGKILL, OOM) loses the background events of the last
+ * < 50 ms; a graceful shutdown flushes them (onModuleDestroy, before the pool closes). A failed write is
+ * logged and dropped, never retried and never blocking requests; the buffer is bounded.
+ */
 @Injectable()
-export class AuditLog {
+export class AuditLog implements OnModuleDestroy {
   private readonly logger = new Logger('Audit');
+  private buffer: AuditRecord[] = [];
+  private timer: NodeJS.Timeout | undefined;
+  private flushing: Promise<void> = Promise.resolve();
+  private droppedSinceLastWarning = 0;
 
   constructor(private readonly dataSource: DataSource) {}
 
@@ -63,13 +90,75 @@ export class AuditLog {
     this.logger.debug(`${event.type} user=${event.userId ?? '-'} client=${event.clientId ?? '-'}`);
   }
 
-  /** Fire-and-forget variant for hot paths: a failure is logged, never thrown to the caller. */
+  /** Fire-and-forget variant for hot paths (batched, see the class comment): never throws, never waits. */
   recordInBackground(event: AuditRecord): void {
-    this.record(event).catch((error: unknown) =>
+    if (this.buffer.length >= AUDIT_BUFFER_MAX) {
+      this.drop(1, 'buffer full');
+      return;
+    }
+    this.buffer.push(event);
+    countEvent(event);
+    if (this.buffer.length >= AUDIT_BATCH_ROWS) this.flushSoon(0);
+    else this.flushSoon(AUDIT_FLUSH_INTERVAL_MS);
+  }
+
+  /** Writes every buffered background event now (tests; shutdown). */
+  async flush(): Promise<void> {
+    clearTimeout(this.timer);
+    this.timer = undefined;
+    while (this.buffer.length > 0) {
+      const batch = this.buffer.splice(0, AUDIT_BATCH_ROWS);
+      this.flushing = this.flushing.then(() => this.writeBatch(batch));
+    }
+    await this.flushing;
+  }
+
+  async onModuleDestroy(): Promise<void> {
+    await this.flush();
+  }
+
+  private flushSoon(delayMs: number): void {
+    if (this.timer && delayMs > 0) return;
+    clearTimeout(this.timer);
+    this.timer = setTimeout(() => void this.flush(), delayMs);
+    this.timer.unref();
+  }
+
+  private async writeBatch(batch: AuditRecord[]): Promise<void> {
+    const values: unknown[] = [];
+    const rows: string[] = [];
+    for (const event of batch) {
+      const n = values.length;
+      rows.push(`($${n + 1}, $${n + 2}, $${n + 3}, $${n + 4}, $${n + 5}, $${n + 6})`);
+      values.push(
+        event.type,
+        event.userId ?? null,
+        event.clientId ?? null,
+        event.grantId ?? null,
+        event.ip ?? null,
+        JSON.stringify(event.detail ?? {}),
+      );
+    }
+    if (values.length !== batch.length * COLUMNS) throw new Error('audit batch: column count');
+    try {
+      await this.dataSource.query(
+        `INSERT INTO "audit_events" ("type", "user_id", "client_id", "grant_id", "ip", "detail") VALUES ${rows.join(', ')}`,
+        values,
+      );
+    } catch (error) {
+      this.drop(batch.length, error instanceof Error ? error.message : 'error');
+    }
+  }
+
+  private drop(count: number, reason: string): void {
+    droppedTotal.inc(count);
+    this.droppedSinceLastWarning += count;
+    // One line per reason burst, not per event: an outage must not flood the log.
+    if (this.droppedSinceLastWarning === count || this.droppedSinceLastWarning % 1000 < count) {
       this.logger.error(
-        `could not write audit event ${event.type}: ${error instanceof Error ? error.message : 'error'}`,
-      ),
-    );
+        `could not write ${this.droppedSinceLastWarning} background audit event(s): ${reason}`,
+      );
+    }
   }
 
   /** Most recent events of one user, newest first (owner-scoped). */

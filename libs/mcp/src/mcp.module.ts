@@ -6,7 +6,8 @@ import { McpBearerGuard } from './auth/mcp-bearer.guard';
 import { McpBodyErrorHandler } from './http/mcp-body-error.handler';
 import { McpController } from './http/mcp.controller';
 import { McpEndpoint } from './http/mcp-endpoint.service';
-import { McpOriginMiddleware } from './http/mcp-origin.middleware';
+import { McpFastPath } from './http/mcp-fast-path';
+import { McpOriginMiddleware, McpOriginPolicy } from './http/mcp-origin.middleware';
 import { McpDispatcher } from './protocol/mcp-dispatcher';
 import { ToolCatalog } from './tools/tool-catalog';
 
@@ -27,8 +28,10 @@ import { ToolCatalog } from './tools/tool-catalog';
     McpDispatcher,
     McpEndpoint,
     McpBodyErrorHandler,
+    McpOriginPolicy,
+    McpFastPath,
   ],
-  exports: [SCOPE_REGISTRY],
+  exports: [SCOPE_REGISTRY, McpFastPath],
 })
 export class McpModule implements NestModule {
   configure(consumer: MiddlewareConsumer): void {

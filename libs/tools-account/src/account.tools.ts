@@ -5,12 +5,30 @@ import { McpScopes, McpTool, RequireScopes, ToolError, type McpCaller } from '@a
 
 const whoamiInput = z.object({});
 
+/** How long a replica answers whoami from memory before reading the user again (issue #7). */
+export const PROFILE_CACHE_TTL_MS = 5_000;
+const PROFILE_CACHE_MAX_ENTRIES = 5_000;
+
+interface Profile {
+  readonly id: string;
+  readonly name: string;
+  readonly email: string | null;
+}
+
 /** The smallest useful tool: who the token belongs to and which client is calling. */
 @McpScopes({
   'profile:read': { description: 'See your name and email address', default: true },
 })
 @Injectable()
 export class AccountTools {
+  /**
+   * A trivial tool should not cost a database round trip per call: each replica keeps the profile of
+   * recent callers for PROFILE_CACHE_TTL_MS (bounded, oldest evicted). A renamed user sees the new name
+   * within that time; a disabled or deleted user never gets here (their grants are revoked, so the
+   * token is refused before any tool runs). A missing user is never cached.
+   */
+  private readonly profiles = new Map<string, { profile: Profile; until: number }>();
+
   constructor(private readonly users: UserRepository) {}
 
   @McpTool({
@@ -23,12 +41,31 @@ export class AccountTools {
   })
   @RequireScopes('profile:read')
   async whoami(_input: z.output<typeof whoamiInput>, caller: McpCaller) {
-    const user = await this.users.findUser(caller.userId);
+    const user = await this.profile(caller.userId);
     if (!user) throw new ToolError('Your account no longer exists');
     return {
-      user: { id: user.id, name: user.displayName, email: user.email },
+      user: { id: user.id, name: user.name, email: user.email },
       client: { id: caller.clientId },
       scopes: caller.scopes,
     };
+  }
+
+  private async profile(userId: string): Promise<Profile | null> {
+    const now = Date.now();
+    const hit = this.profiles.get(userId);
+    if (hit && hit.until > now) return hit.profile;
+    const user = await this.users.findUser(userId);
+    if (!user) {
+      this.profiles.delete(userId);
+      return null;
+    }
+    const profile: Profile = { id: user.id, name: user.displayName, email: user.email };
+    this.profiles.delete(userId);
+    if (this.profiles.size >= PROFILE_CACHE_MAX_ENTRIES) {
+      const oldest = this.profiles.keys().next();
+      if (!oldest.done) this.profiles.delete(oldest.value);
+    }
+    this.profiles.set(userId, { profile, until: now + PROFILE_CACHE_TTL_MS });
+    return profile;
   }
 }

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
 import { APP_CONFIG, type AppConfig } from '@app/config';
 import { protectedResourceMetadataUrl } from '@app/discovery';
@@ -10,6 +11,23 @@ import type { McpCaller } from '../tools/tool-types';
 const BEARER = /^Bearer +([A-Za-z0-9\-._~+/]+=*) *$/i;
 
 /**
+ * OAuthModule's access tokens are `mcp_at_` + 256 random bits in base64url (libs/oauth secrets.ts). A
+ * token with that prefix but another shape cannot exist: refused without asking the verifier, so
+ * without a database round trip (issue #7: the 401 path is what an attacker hammers).
+ */
+const ACCESS_TOKEN_PREFIX = 'mcp_at_';
+const ACCESS_TOKEN_SHAPE = /^mcp_at_[A-Za-z0-9_-]{43}$/;
+
+/**
+ * Refused tokens are remembered (by digest) for a minute, bounded, oldest evicted: a refusal is final
+ * (unknown, expired, revoked and wrong-audience tokens never become valid), so a client or attacker
+ * repeating one costs no database round trip. Valid tokens are never cached here (the verifier's own
+ * cache handles them and forgets revocations at once).
+ */
+const REFUSED_TTL_MS = 60_000;
+const REFUSED_MAX_ENTRIES = 10_000;
+
+/**
  * The resource server's token rules (RS-TOK-*), kept out of the guard (STYLE §7). It never reads
  * OAuth tables: OAuthModule's AccessTokenVerifier checks digest, expiry, revocation and audience.
  */
@@ -17,6 +35,7 @@ const BEARER = /^Bearer +([A-Za-z0-9\-._~+/]+=*) *$/i;
 export class McpAuthService {
   /** RFC 9728 §5.1 / RS-PRM-05: where clients find our protected resource metadata. */
   readonly resourceMetadataUrl: string;
+  private readonly refused = new Map<string, number>();
 
   constructor(
     @Inject(ACCESS_TOKEN_VERIFIER) private readonly verifier: AccessTokenVerifier,
@@ -40,11 +59,25 @@ export class McpAuthService {
       throw this.unauthorized(false);
     }
     const match = BEARER.exec(authorization.trim());
+    const presented = match?.[1];
+    if (
+      presented === undefined ||
+      (presented.startsWith(ACCESS_TOKEN_PREFIX) && !ACCESS_TOKEN_SHAPE.test(presented))
+    ) {
+      throw this.unauthorized(true);
+    }
+    const key = createHash('sha256').update(presented).digest('base64');
+    const refusedUntil = this.refused.get(key);
+    if (refusedUntil !== undefined) {
+      if (refusedUntil > Date.now()) throw this.unauthorized(true);
+      this.refused.delete(key);
+    }
     // RS-TOK-04/05: the token must have been issued for this resource (RFC 8707 audience).
-    const check = match
-      ? await this.verifier.verify(match[1], this.config.mcpResource)
-      : ({ ok: false, reason: 'invalid' } as const);
-    if (!check.ok) throw this.unauthorized(true);
+    const check = await this.verifier.verify(presented, this.config.mcpResource);
+    if (!check.ok) {
+      this.rememberRefused(key);
+      throw this.unauthorized(true);
+    }
     const { token } = check;
     // Defence in depth: the verifier already checked both, but a wrong answer here would leak data.
     if (token.audience !== this.config.mcpResource || token.expiresAt.getTime() <= Date.now()) {
@@ -56,6 +89,14 @@ export class McpAuthService {
       grantId: token.grantId,
       scopes: Object.freeze([...this.catalog.expand(token.scopes)].sort()),
     });
+  }
+
+  private rememberRefused(key: string): void {
+    if (this.refused.size >= REFUSED_MAX_ENTRIES) {
+      const oldest = this.refused.keys().next();
+      if (!oldest.done) this.refused.delete(oldest.value);
+    }
+    this.refused.set(key, Date.now() + REFUSED_TTL_MS);
   }
 
   /** RS-SC-06: whether the caller's scopes, with everything they imply, cover `required`. */

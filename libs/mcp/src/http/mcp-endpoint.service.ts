@@ -1,22 +1,29 @@
-import { Inject, Injectable, Logger } from '@nestjs/common';
+import { Injectable, Logger } from '@nestjs/common';
 import type { Request, Response } from 'express';
-import { WebStandardStreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/webStandardStreamableHttp.js';
-import { APP_CONFIG, type AppConfig } from '@app/config';
+import { DATABASE_RETRY_AFTER_SECONDS, isDatabaseUnavailable } from '@app/persistence';
 import { McpAuthService } from '../auth/mcp-auth.service';
-import { McpDispatcher, type RequestContext } from '../protocol/mcp-dispatcher';
+import { McpDispatcher, type McpRpcResponse, type RequestContext } from '../protocol/mcp-dispatcher';
 import { isSupportedProtocolVersion, SUPPORTED_PROTOCOL_VERSIONS } from '../protocol/protocol-versions';
 import { ToolCatalog } from '../tools/tool-catalog';
 import type { McpCaller } from '../tools/tool-types';
 import { McpHttpError } from './mcp-errors';
 
-/** The only request headers the SDK transport reads. Authorization is never handed on (RS-TOK-06). */
-const FORWARDED_HEADERS = ['accept', 'content-type', 'mcp-protocol-version'] as const;
+/** The parts of a POST /mcp the endpoint reads, whichever HTTP stack delivered it. */
+export interface McpPostRequest {
+  /** The parsed JSON body (undefined when the body was not JSON). */
+  readonly body: unknown;
+  readonly accept: string | undefined;
+  readonly contentType: string | undefined;
+  readonly protocolVersion: string | string[] | undefined;
+  readonly ip: string | null;
+}
 
 /**
  * Streamable HTTP at /mcp, stateless (TR-11, LB-02): no Mcp-Session-Id, so any replica serves any
- * request. The HTTP-level rules run here, before the SDK sees the message: protocol version (TR-09)
+ * request. The HTTP-level rules run here, before the JSON-RPC dispatch: protocol version (TR-09)
  * and the per-tool scope check that must become a 403 step-up challenge (RS-SC-04), which a JSON-RPC
- * handler could no longer turn into an HTTP status.
+ * handler could no longer turn into an HTTP status. Framework-free: the Nest controller and the raw
+ * node:http fast path (McpFastPath) both call `handle`.
  */
 @Injectable()
 export class McpEndpoint {
@@ -26,40 +33,60 @@ export class McpEndpoint {
     private readonly dispatcher: McpDispatcher,
     private readonly catalog: ToolCatalog,
     private readonly auth: McpAuthService,
-    @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
-  async post(req: Request, res: Response, caller: McpCaller): Promise<void> {
-    this.checkProtocolVersion(req.headers['mcp-protocol-version']);
-    const context: RequestContext = { ip: req.ip ?? null };
-    this.checkToolScopes(req.body, caller, context);
+  /** Answers an authenticated POST; throws McpHttpError for the HTTP-level refusals (400, 403). */
+  handle(request: McpPostRequest, caller: McpCaller): Promise<McpRpcResponse> {
+    this.checkProtocolVersion(request.protocolVersion);
+    const context: RequestContext = { ip: request.ip };
+    this.checkToolScopes(request.body, caller, context);
+    return this.dispatcher.handle(
+      request.body,
+      { accept: request.accept, contentType: request.contentType },
+      caller,
+      context,
+    );
+  }
 
-    const server = this.dispatcher.createServer(caller, context);
-    // JSON responses: every answer here is a single result, and JSON passes every proxy unbuffered.
-    const transport = new WebStandardStreamableHTTPServerTransport({
-      sessionIdGenerator: undefined,
-      enableJsonResponse: true,
-    });
-    transport.onerror = (error) => this.logger.debug(`transport: ${error.message}`);
-    await server.connect(transport);
-    try {
-      const headers = new Headers();
-      for (const name of FORWARDED_HEADERS) {
-        const value = req.headers[name];
-        if (typeof value === 'string') headers.set(name, value);
-      }
-      const response = await transport.handleRequest(
-        new Request(this.config.mcpResource, { method: 'POST', headers }),
-        // The body was parsed by Express (JSON only); with another Content-Type the transport answers 415.
-        { parsedBody: req.body as unknown },
-      );
-      res.status(response.status);
-      response.headers.forEach((value, name) => res.setHeader(name, value));
-      res.setHeader('Cache-Control', 'no-store');
-      res.end(response.body ? Buffer.from(await response.arrayBuffer()) : undefined);
-    } finally {
-      await server.close();
+  /** The Nest route: Express parsed the body (JSON only). */
+  async post(req: Request, res: Response, caller: McpCaller): Promise<void> {
+    const response = await this.handle(
+      {
+        body: req.body as unknown,
+        accept: req.headers.accept,
+        contentType: req.headers['content-type'],
+        protocolVersion: req.headers['mcp-protocol-version'],
+        ip: req.ip ?? null,
+      },
+      caller,
+    );
+    res.status(response.status);
+    if (response.body !== undefined) res.setHeader('Content-Type', 'application/json');
+    res.setHeader('Cache-Control', 'no-store');
+    res.end(response.body);
+  }
+
+  /**
+   * Any error of a /mcp request as the HTTP answer to send: McpHttpError as is, a database outage as a
+   * fast, retryable 503 (never a 401 that would make the client throw its tokens away), a framework
+   * 4xx as 400, anything else a logged 500 without details.
+   */
+  toHttpError(exception: unknown, frameworkStatus?: number): McpHttpError {
+    if (exception instanceof McpHttpError) return exception;
+    if (isDatabaseUnavailable(exception)) {
+      this.logger.warn('database unavailable while serving /mcp');
+      return new McpHttpError(503, 'Service temporarily unavailable', {
+        'Retry-After': String(DATABASE_RETRY_AFTER_SECONDS),
+      });
     }
+    if (frameworkStatus !== undefined && frameworkStatus < 500) {
+      return new McpHttpError(frameworkStatus, 'Bad Request');
+    }
+    this.logger.error(
+      `unexpected error: ${exception instanceof Error ? exception.message : String(exception)}`,
+      exception instanceof Error ? exception.stack : undefined,
+    );
+    return new McpHttpError(500, 'Internal error');
   }
 
   /** TR-05: no GET stream and no sessions to DELETE in stateless mode. */

@@ -3,6 +3,22 @@ import type { NextFunction, Request, Response } from 'express';
 import { APP_CONFIG, type AppConfig } from '@app/config';
 import { McpHttpError } from './mcp-errors';
 
+/** What McpOriginPolicy decides for one request: headers to add, and a refusal if the Origin is foreign. */
+export interface OriginDecision {
+  readonly headers: readonly (readonly [string, string])[];
+  readonly refusal?: McpHttpError;
+}
+
+const VARY_ONLY: OriginDecision = Object.freeze({ headers: Object.freeze([['Vary', 'Origin'] as const]) });
+
+/** The CORS preflight answer's headers (besides the origin ones). */
+export const PREFLIGHT_HEADERS: readonly (readonly [string, string])[] = Object.freeze([
+  ['Access-Control-Allow-Methods', 'POST'],
+  ['Access-Control-Allow-Headers', 'Authorization, Content-Type, Accept, MCP-Protocol-Version'],
+  ['Access-Control-Max-Age', '600'],
+  ['Allow', 'POST'],
+]);
+
 /**
  * TR-02 / LB-08: browsers send Origin; a page on a foreign origin (DNS rebinding) must not reach /mcp.
  * Allowed: PUBLIC_URL's origin (never derived from Host) and MCP_ALLOWED_ORIGINS. A present but
@@ -10,36 +26,45 @@ import { McpHttpError } from './mcp-errors';
  * Allowed origins get CORS headers, including the WWW-Authenticate challenge a browser client must read.
  */
 @Injectable()
-export class McpOriginMiddleware implements NestMiddleware {
+export class McpOriginPolicy {
   private readonly allowed: ReadonlySet<string>;
 
   constructor(@Inject(APP_CONFIG) config: AppConfig) {
     this.allowed = new Set([new URL(config.publicUrl).origin, ...config.mcpAllowedOrigins]);
   }
 
+  decide(origin: string | undefined): OriginDecision {
+    if (origin === undefined) return VARY_ONLY;
+    if (!this.allowed.has(origin)) {
+      return { headers: VARY_ONLY.headers, refusal: new McpHttpError(403, 'Forbidden: Origin not allowed') };
+    }
+    return {
+      headers: [
+        ['Vary', 'Origin'],
+        ['Access-Control-Allow-Origin', origin],
+        ['Access-Control-Expose-Headers', 'WWW-Authenticate'],
+      ],
+    };
+  }
+}
+
+/** McpOriginPolicy on the Nest route, plus the CORS preflight (answered before the bearer guard). */
+@Injectable()
+export class McpOriginMiddleware implements NestMiddleware {
+  constructor(private readonly policy: McpOriginPolicy) {}
+
   use(req: Request, res: Response, next: NextFunction): void {
-    const origin = req.headers.origin;
-    res.setHeader('Vary', 'Origin');
-    if (origin !== undefined) {
-      if (!this.allowed.has(origin)) {
-        const error = new McpHttpError(403, 'Forbidden: Origin not allowed');
-        res.status(error.status).setHeader('Cache-Control', 'no-store');
-        res.json(error.body());
-        return;
-      }
-      res.setHeader('Access-Control-Allow-Origin', origin);
-      res.setHeader('Access-Control-Expose-Headers', 'WWW-Authenticate');
+    const decision = this.policy.decide(req.headers.origin);
+    for (const [name, value] of decision.headers) res.setHeader(name, value);
+    if (decision.refusal) {
+      res.status(decision.refusal.status).setHeader('Cache-Control', 'no-store');
+      res.json(decision.refusal.body());
+      return;
     }
     if (req.method === 'OPTIONS') {
       // CORS preflight: carries no credentials by definition, so it is answered before the bearer guard.
       res.status(204);
-      res.setHeader('Access-Control-Allow-Methods', 'POST');
-      res.setHeader(
-        'Access-Control-Allow-Headers',
-        'Authorization, Content-Type, Accept, MCP-Protocol-Version',
-      );
-      res.setHeader('Access-Control-Max-Age', '600');
-      res.setHeader('Allow', 'POST');
+      for (const [name, value] of PREFLIGHT_HEADERS) res.setHeader(name, value);
       res.end();
       return;
     }

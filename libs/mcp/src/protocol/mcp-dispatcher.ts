@@ -1,16 +1,22 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
-import { Server } from '@modelcontextprotocol/sdk/server/index.js';
 import {
   CallToolRequestSchema,
+  CallToolResultSchema,
   ErrorCode,
   InitializeRequestSchema,
+  isInitializeRequest,
+  isJSONRPCRequest,
+  JSONRPCMessageSchema,
   ListToolsRequestSchema,
+  PingRequestSchema,
   type CallToolResult,
   type InitializeResult,
+  type JSONRPCMessage,
+  type JSONRPCRequest,
   type ListToolsResult,
   type ServerCapabilities,
 } from '@modelcontextprotocol/sdk/types.js';
-import type { jsonSchemaValidator } from '@modelcontextprotocol/sdk/validation/types.js';
+import { isJsonContentType } from '@modelcontextprotocol/sdk/shared/mediaType.js';
 import { APP_CONFIG, type AppConfig } from '@app/config';
 import { AuditLog } from '@app/audit';
 import { isDatabaseUnavailable } from '@app/persistence';
@@ -27,29 +33,42 @@ export interface RequestContext {
 export type ToolCallOutcome =
   'ok' | 'tool_error' | 'error' | 'invalid_input' | 'unknown_tool' | 'insufficient_scope' | 'unavailable';
 
+/** The request headers the Streamable HTTP rules look at (never Authorization, RS-TOK-06). */
+export interface McpTransportHeaders {
+  readonly accept: string | undefined;
+  readonly contentType: string | undefined;
+}
+
+/** What one POST /mcp answers: a status, a JSON body (or none: 202) and its content type. */
+export interface McpRpcResponse {
+  readonly status: number;
+  readonly body: string | undefined;
+}
+
 const CAPABILITIES: ServerCapabilities = Object.freeze({ tools: Object.freeze({ listChanged: false }) });
 
-/**
- * The server never asks the client for input (no elicitation), so the SDK's JSON-schema validator is
- * never used; one shared instance keeps the SDK from compiling a new Ajv per request.
- */
-const UNUSED_VALIDATOR: jsonSchemaValidator = {
-  getValidator: () => () => ({ valid: false, data: undefined, errorMessage: 'elicitation is not used' }),
-};
+/** The SDK transport's batch limit (server/requestBody MAX_BATCH_SIZE). */
+const MAX_BATCH_SIZE = 100;
 
 const UNAVAILABLE = 'The service is temporarily unavailable. Try again in a few seconds.';
 const GENERIC_FAILURE = 'The tool failed unexpectedly. The server log has the details.';
 
+type Handler = (request: JSONRPCRequest, caller: McpCaller, context: RequestContext) => unknown;
+
 /**
- * JSON-RPC dispatch for one stateless /mcp request (LB-02: a fresh SDK Server and transport per
- * request). Everything that does not depend on the caller is built once, at boot: the tools/list
- * entries with their JSON schemas, the zod input schemas, the capabilities, the validator. Per request
- * the work is a Server object, three handler closures and the call itself.
+ * JSON-RPC dispatch for one stateless /mcp request (LB-02: no session, any replica serves any
+ * request). It follows the MCP SDK's Streamable HTTP server transport and `Server` exactly (same
+ * checks, status codes, messages and validation with the SDK's own zod schemas: 406, 415, 400
+ * -32700/-32600, 202 for notifications, -32601 unknown method, ping) but builds nothing per request:
+ * the SDK's per-request Server + transport + Web Request/Response objects cost more than the whole
+ * tool call (issue #7 profile). Everything that does not depend on the caller is built once, at boot:
+ * the tools/list entries with their JSON schemas, the zod input schemas, the capabilities.
  */
 @Injectable()
 export class McpDispatcher {
   private readonly logger = new Logger('McpTools');
   private readonly serverInfo: { name: string; version: string };
+  private readonly handlers: ReadonlyMap<string, Handler>;
 
   constructor(
     private readonly catalog: ToolCatalog,
@@ -58,22 +77,109 @@ export class McpDispatcher {
     @Inject(APP_CONFIG) config: AppConfig,
   ) {
     this.serverInfo = { name: config.productName, version: '0.1.0' };
+    // Each handler validates its request with the SDK schema first, as Protocol.setRequestHandler does.
+    this.handlers = new Map<string, Handler>([
+      ['ping', (request) => (PingRequestSchema.parse(request), {})],
+      [
+        'initialize',
+        (request) => this.initialize(InitializeRequestSchema.parse(request).params.protocolVersion),
+      ],
+      ['tools/list', (request, caller) => (ListToolsRequestSchema.parse(request), this.listTools(caller))],
+      ['tools/call', (request, caller, context) => this.callToolRequest(request, caller, context)],
+    ]);
   }
 
-  createServer(caller: McpCaller, context: RequestContext): Server {
-    // The low-level Server (not McpServer): our own tool registry, built once, feeds its handlers.
-    const server = new Server(this.serverInfo, {
-      capabilities: CAPABILITIES,
-      jsonSchemaValidator: UNUSED_VALIDATOR,
-    });
-    server.setRequestHandler(InitializeRequestSchema, (request) =>
-      this.initialize(request.params.protocolVersion),
-    );
-    server.setRequestHandler(ListToolsRequestSchema, () => this.listTools(caller));
-    server.setRequestHandler(CallToolRequestSchema, (request) =>
-      this.callTool(request.params.name, request.params.arguments, caller, context),
-    );
-    return server;
+  /**
+   * The Streamable HTTP POST rules after authentication (the SDK transport's handlePostRequest in JSON
+   * response mode): Accept and Content-Type checks, JSON-RPC validation, then every request of the
+   * message (or batch) answered; notifications and responses only: 202 without a body.
+   */
+  async handle(
+    body: unknown,
+    headers: McpTransportHeaders,
+    caller: McpCaller,
+    context: RequestContext,
+  ): Promise<McpRpcResponse> {
+    const accept = headers.accept;
+    if (!accept?.includes('application/json') || !accept.includes('text/event-stream')) {
+      return transportError(
+        406,
+        -32000,
+        'Not Acceptable: Client must accept both application/json and text/event-stream',
+      );
+    }
+    if (!isJsonContentType(headers.contentType)) {
+      return transportError(415, -32000, 'Unsupported Media Type: Content-Type must be application/json');
+    }
+    if (body === undefined) return transportError(400, -32700, 'Parse error: Invalid JSON');
+    if (Array.isArray(body) && body.length > MAX_BATCH_SIZE) {
+      return transportError(400, -32600, `Invalid Request: Batch must not exceed ${MAX_BATCH_SIZE} messages`);
+    }
+    let messages: JSONRPCMessage[];
+    try {
+      messages = Array.isArray(body)
+        ? body.map((m) => JSONRPCMessageSchema.parse(m))
+        : [JSONRPCMessageSchema.parse(body)];
+    } catch {
+      return transportError(400, -32700, 'Parse error: Invalid JSON-RPC message');
+    }
+    if (messages.length > 1 && messages.some(isInitializeRequest)) {
+      return transportError(400, -32600, 'Invalid Request: Only one initialization request is allowed');
+    }
+    const requests = messages.filter(isJSONRPCRequest);
+    // Notifications (initialized, cancelled) and client responses need no action in a stateless server.
+    if (requests.length === 0) return { status: 202, body: undefined };
+    const responses = await Promise.all(requests.map((r) => this.answer(r, caller, context)));
+    return { status: 200, body: JSON.stringify(responses.length === 1 ? responses[0] : responses) };
+  }
+
+  /** One request's response message, shaped like the SDK Protocol's (result, or error code/message). */
+  private async answer(
+    request: JSONRPCRequest,
+    caller: McpCaller,
+    context: RequestContext,
+  ): Promise<unknown> {
+    const handler = this.handlers.get(request.method);
+    if (!handler) {
+      return {
+        jsonrpc: '2.0',
+        id: request.id,
+        error: { code: ErrorCode.MethodNotFound, message: 'Method not found' },
+      };
+    }
+    try {
+      const result = await handler(request, caller, context);
+      return { result, jsonrpc: '2.0', id: request.id };
+    } catch (error) {
+      const e = error as { code?: unknown; message?: unknown; data?: unknown };
+      return {
+        jsonrpc: '2.0',
+        id: request.id,
+        error: {
+          code: Number.isSafeInteger(e.code) ? e.code : ErrorCode.InternalError,
+          message: e.message ?? 'Internal error',
+          ...(e.data !== undefined && { data: e.data }),
+        },
+      };
+    }
+  }
+
+  /** tools/call as the SDK Server wraps it: request validated, result validated against the schema. */
+  private async callToolRequest(
+    request: JSONRPCRequest,
+    caller: McpCaller,
+    context: RequestContext,
+  ): Promise<CallToolResult> {
+    const { params } = CallToolRequestSchema.parse(request);
+    const result = await this.callTool(params.name, params.arguments, caller, context);
+    const validated = CallToolResultSchema.safeParse(result);
+    if (!validated.success) {
+      throw new JsonRpcError(
+        ErrorCode.InvalidParams,
+        `Invalid tools/call result: ${validated.error.message}`,
+      );
+    }
+    return validated.data;
   }
 
   initialize(requestedVersion: unknown): InitializeResult {
@@ -177,6 +283,10 @@ class JsonRpcError extends Error {
   ) {
     super(message);
   }
+}
+
+function transportError(status: number, code: number, message: string): McpRpcResponse {
+  return { status, body: JSON.stringify({ jsonrpc: '2.0', error: { code, message }, id: null }) };
 }
 
 function errorResult(text: string): CallToolResult {
