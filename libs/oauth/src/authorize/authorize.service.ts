@@ -9,8 +9,8 @@ import {
   ConsentRequiredError,
   InvalidRequestError,
   LoginRequiredError,
-  OAuthError,
   ServerError,
+  toWireError,
 } from '../common/oauth-errors';
 import { paramReader } from '../common/params';
 import { scopesCovered } from '../common/scopes';
@@ -346,10 +346,8 @@ export class AuthorizeService {
 
   private withRedirect(thrown: unknown, redirectUri: string | undefined, state: string | undefined): unknown {
     if (!redirectUri) return thrown;
-    const error =
-      thrown instanceof OAuthError
-        ? thrown
-        : new ServerError('The server could not complete the request', String(thrown));
+    // The one wire function decides what an unknown error becomes (server_error, temporarily_unavailable).
+    const error = toWireError(thrown).cause;
     error.redirect ??= { redirectUri, state };
     return error;
   }

@@ -51,6 +51,14 @@ describe('OAuth errors and their wire form (STYLE §1)', () => {
     assert.ok(!JSON.stringify(wire.body).includes('hunter2'));
     assert.equal(toWireError('a string').body.error, 'server_error');
   });
+  it('a database outage becomes a retryable 503 temporarily_unavailable, not a 500', () => {
+    const refused = Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:5432'), { code: 'ECONNREFUSED' });
+    const wire = toWireError(refused);
+    assert.equal(wire.status, 503);
+    assert.equal(wire.body.error, 'temporarily_unavailable');
+    assert.ok(Number(wire.headers['Retry-After']) >= 1);
+    assert.ok(!JSON.stringify(wire.body).includes('5432'));
+  });
   it('Basic-authenticated invalid_client carries WWW-Authenticate; 429 carries Retry-After', () => {
     assert.match(
       toWireError(new InvalidClientError('d', undefined, true)).headers['WWW-Authenticate'],

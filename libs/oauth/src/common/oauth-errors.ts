@@ -1,3 +1,5 @@
+import { DATABASE_RETRY_AFTER_SECONDS, isDatabaseUnavailable } from '@app/persistence';
+
 /**
  * OAuth errors are values with an RFC code (STYLE §1). Each carries its HTTP status, a public
  * description, a private detail for the logs, and whether it may be sent to a redirect_uri.
@@ -167,6 +169,18 @@ export class TooManyRequestsError extends OAuthError {
   }
 }
 
+/**
+ * RFC 6749 §4.1.2.1 `temporarily_unavailable`, also used by the JSON endpoints: PostgreSQL cannot be
+ * reached right now. A fast, retryable 503 with Retry-After instead of a 500.
+ */
+export class TemporarilyUnavailableError extends OAuthError {
+  readonly error = 'temporarily_unavailable';
+  readonly status = 503;
+  override headers(): Record<string, string> {
+    return { 'Retry-After': String(DATABASE_RETRY_AFTER_SECONDS) };
+  }
+}
+
 /** RFC 6749 §4.1.2.1 / §5.2: anything unexpected. Carries no internals. */
 export class ServerError extends OAuthError {
   readonly error = 'server_error';
@@ -186,7 +200,12 @@ export function toWireError(thrown: unknown): WireError {
   const error =
     thrown instanceof OAuthError
       ? thrown
-      : new ServerError('The server could not complete the request', describeUnknown(thrown));
+      : isDatabaseUnavailable(thrown)
+        ? new TemporarilyUnavailableError(
+            'The service is temporarily unavailable; try again shortly',
+            describeUnknown(thrown),
+          )
+        : new ServerError('The server could not complete the request', describeUnknown(thrown));
   return {
     status: error.status,
     body: { error: error.error, error_description: error.description },
