@@ -8,4 +8,4 @@ export type {
   OidcProviderConfig,
 } from './app-config';
 export { ConfigModule, APP_CONFIG } from './config.module';
-export { ENVIRONMENT_VARIABLE_NAMES } from './environment';
+export { ENVIRONMENT_VARIABLE_NAMES, EnvironmentVariables } from './environment';
