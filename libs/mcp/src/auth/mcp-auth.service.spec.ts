@@ -97,6 +97,41 @@ describe('McpAuthService', () => {
     assert.deepEqual(seen, []);
   });
 
+  it('an mcp_at_ token of the wrong shape cannot exist: the same 401, no verifier call (issue #7)', async () => {
+    const seen: (string | undefined)[] = [];
+    const auth = service(seen);
+    const expected = (await rejection(auth.authenticate('Bearer some-other-token'))).headers;
+    seen.length = 0;
+    for (const token of [
+      'mcp_at_invalid',
+      `mcp_at_${'a'.repeat(42)}`,
+      `mcp_at_${'a'.repeat(44)}`,
+      `mcp_at_${'a'.repeat(42)}+`,
+    ]) {
+      const e = await rejection(auth.authenticate(`Bearer ${token}`));
+      assert.equal(e.status, 401);
+      assert.deepEqual(e.headers, expected, token);
+      assert.equal(e.message, 'Unauthorized: invalid_token');
+    }
+    assert.deepEqual(seen, []);
+    // The real shape is asked about.
+    await rejection(auth.authenticate(`Bearer mcp_at_${'A-_9'.repeat(10)}abc`));
+    assert.deepEqual(seen, [`mcp_at_${'A-_9'.repeat(10)}abc`]);
+  });
+
+  it('a refused token is remembered: asking again costs no verifier call; a valid one is always asked (issue #7)', async () => {
+    const seen: (string | undefined)[] = [];
+    const auth = service(seen);
+    const token = `mcp_at_${'x'.repeat(43)}`;
+    const first = await rejection(auth.authenticate(`Bearer ${token}`));
+    const second = await rejection(auth.authenticate(`Bearer ${token}`));
+    assert.deepEqual(second.headers, first.headers);
+    assert.deepEqual(seen, [token]);
+    await auth.authenticate('Bearer good.token-1~');
+    await auth.authenticate('Bearer good.token-1~');
+    assert.deepEqual(seen, [token, 'good.token-1~', 'good.token-1~']);
+  });
+
   it('the step-up challenge names every scope the call needs (RS-SC-04/05)', () => {
     const e = service().insufficientScope(['notes:write', 'profile:read']);
     assert.equal(e.status, 403);

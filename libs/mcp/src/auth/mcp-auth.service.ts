@@ -1,4 +1,3 @@
-import { createHash } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
 import { APP_CONFIG, type AppConfig } from '@app/config';
 import { protectedResourceMetadataUrl } from '@app/discovery';
@@ -19,7 +18,7 @@ const ACCESS_TOKEN_PREFIX = 'mcp_at_';
 const ACCESS_TOKEN_SHAPE = /^mcp_at_[A-Za-z0-9_-]{43}$/;
 
 /**
- * Refused tokens are remembered (by digest) for a minute, bounded, oldest evicted: a refusal is final
+ * Refused tokens are remembered for a minute, bounded, oldest evicted: a refusal is final
  * (unknown, expired, revoked and wrong-audience tokens never become valid), so a client or attacker
  * repeating one costs no database round trip. Valid tokens are never cached here (the verifier's own
  * cache handles them and forgets revocations at once).
@@ -66,16 +65,16 @@ export class McpAuthService {
     ) {
       throw this.unauthorized(true);
     }
-    const key = createHash('sha256').update(presented).digest('base64');
-    const refusedUntil = this.refused.get(key);
+    // A refused token grants nothing, so it may be kept as is (never logged).
+    const refusedUntil = this.refused.get(presented);
     if (refusedUntil !== undefined) {
       if (refusedUntil > Date.now()) throw this.unauthorized(true);
-      this.refused.delete(key);
+      this.refused.delete(presented);
     }
     // RS-TOK-04/05: the token must have been issued for this resource (RFC 8707 audience).
     const check = await this.verifier.verify(presented, this.config.mcpResource);
     if (!check.ok) {
-      this.rememberRefused(key);
+      this.rememberRefused(presented);
       throw this.unauthorized(true);
     }
     const { token } = check;
@@ -91,12 +90,12 @@ export class McpAuthService {
     });
   }
 
-  private rememberRefused(key: string): void {
+  private rememberRefused(token: string): void {
     if (this.refused.size >= REFUSED_MAX_ENTRIES) {
       const oldest = this.refused.keys().next();
       if (!oldest.done) this.refused.delete(oldest.value);
     }
-    this.refused.set(key, Date.now() + REFUSED_TTL_MS);
+    this.refused.set(token, Date.now() + REFUSED_TTL_MS);
   }
 
   /** RS-SC-06: whether the caller's scopes, with everything they imply, cover `required`. */
