@@ -7,7 +7,7 @@ import type { LogLevel } from '@app/config';
 
 /** Query and body field names whose values must never reach a log line (RS-TOK-09). */
 const SENSITIVE_PARAMS =
-  /^(code|code_verifier|state|nonce|token|access_token|refresh_token|id_token|client_secret|registration_access_token|password|assertion|session|csrf|_csrf)$/i;
+  /^(code|code_verifier|state|nonce|token|access_token|refresh_token|id_token|client_secret|registration_access_token|password|assertion|session|csrf|_csrf|request_id|return_to)$/i;
 
 /** Defence in depth: these paths are redacted even if some code logs a whole object. */
 export const REDACT_PATHS = [
