@@ -35,6 +35,7 @@ export class McpAuthService {
   /** RFC 9728 §5.1 / RS-PRM-05: where clients find our protected resource metadata. */
   readonly resourceMetadataUrl: string;
   private readonly refused = new Map<string, number>();
+  private readonly challenges: [McpHttpError?, McpHttpError?] = [];
 
   constructor(
     @Inject(ACCESS_TOKEN_VERIFIER) private readonly verifier: AccessTokenVerifier,
@@ -109,6 +110,13 @@ export class McpAuthService {
    * audience all look the same to the client: get a new token).
    */
   unauthorized(tokenPresented: boolean): McpHttpError {
+    // Built once per kind (the challenge never changes while the process runs): the 401 path is what an
+    // attacker hammers, so it allocates no Error and no strings per request (issue #7).
+    const index = tokenPresented ? 1 : 0;
+    return (this.challenges[index] ??= this.buildUnauthorized(tokenPresented));
+  }
+
+  private buildUnauthorized(tokenPresented: boolean): McpHttpError {
     const params = [
       ...(tokenPresented ? ['error="invalid_token"'] : []),
       `resource_metadata="${this.resourceMetadataUrl}"`,

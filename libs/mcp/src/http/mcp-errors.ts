@@ -12,6 +12,7 @@ export class McpHttpError extends Error {
   ) {
     super(message);
     this.name = 'McpHttpError';
+    Object.freeze(this.headers);
   }
 
   body(): { jsonrpc: '2.0'; error: { code: number; message: string }; id: null } {
