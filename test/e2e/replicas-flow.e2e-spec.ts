@@ -195,4 +195,42 @@ describe('the MCP flow across replicas', { skip: !existsSync(NGINX) && process.e
     assert.deepEqual(orphans.rows[0], { tokens: 0, live_grants: 1 });
     await c.restart(victim);
   });
+
+  it('SIGTERM of a replica during tools/call load: no request fails, it drains and exits 0', async () => {
+    const token = provider.tokens()!.access_token;
+    const victim = c.replicas[0];
+    let ok = 0;
+    const failures: string[] = [];
+    let stop = false;
+    const worker = async () => {
+      while (!stop) {
+        try {
+          const res = await postMcp(c.url, token, {
+            method: 'tools/call',
+            params: { name: 'whoami', arguments: {} },
+          });
+          const by = res.headers.get('x-served-by');
+          await res.text();
+          if (res.status === 200) ok++;
+          else failures.push(`${res.status} from ${by}`);
+        } catch (error) {
+          failures.push(String(error));
+        }
+      }
+    };
+    const workers = Array.from({ length: 10 }, worker);
+    await new Promise((r) => setTimeout(r, 300));
+    victim.process.child.kill('SIGTERM');
+    const code = await victim.process.exited;
+    await new Promise((r) => setTimeout(r, 300));
+    stop = true;
+    await Promise.all(workers);
+    process.stdout.write(
+      `# SIGTERM during tools/call load: ${ok} ok, ${failures.length} failed, exit ${code}\n`,
+    );
+    assert.equal(code, 0, victim.process.output());
+    assert.deepEqual(failures, [], `failed requests: ${failures.join(' | ')}`);
+    assert.ok(ok > 20, `completed ${ok} calls`);
+    await c.restart(victim);
+  });
 });
