@@ -69,7 +69,7 @@ export class PageRenderer {
   }
 
   /** Where `view` is read from: VIEWS_DIR when it holds `<view>.hbs`, otherwise the built-in folder. */
-  templatePath(builtInDir: string, view: string): string {
+  private templatePath(builtInDir: string, view: string): string {
     if (!VIEW_NAME.test(view)) throw new Error(`invalid view name ${JSON.stringify(view)}`);
     if (this.config.viewsDir) {
       const override = join(this.config.viewsDir, `${view}.hbs`);
