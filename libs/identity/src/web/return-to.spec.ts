@@ -27,6 +27,11 @@ describe('safeReturnTo (no open redirect)', () => {
       '',
       ' /x',
       '/'.padEnd(2049, 'a'),
+      // dot segments that the URL parser resolves into a scheme-relative URL
+      '/.//evil.example/x',
+      '/..//evil.example',
+      '/%2e//evil.example',
+      '/a/..//evil.example',
     ]) {
       assert.equal(safeReturnTo(bad), '/', JSON.stringify(bad));
     }

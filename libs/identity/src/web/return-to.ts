@@ -19,7 +19,10 @@ export function safeReturnTo(value: unknown): string {
     return '/';
   }
   if (parsed.origin !== PROBE_ORIGIN) return '/';
-  return `${parsed.pathname}${parsed.search}${parsed.hash}`;
+  // Dot segments are resolved by the parser, so `/.//evil.com` becomes `//evil.com`: check the result
+  // again, not only the input.
+  const out = `${parsed.pathname}${parsed.search}${parsed.hash}`;
+  return out.startsWith('//') || out.startsWith('/\\') ? '/' : out;
 }
 
 /** The sign-in page URL that continues to `returnTo` afterwards. */
