@@ -9,7 +9,11 @@ import { redactUrl } from './logging';
 export interface FastRoute {
   /** Whether this request is one the route answers itself; all others go to Express untouched. */
   accepts(req: IncomingMessage): boolean;
-  handle(req: IncomingMessage, res: ServerResponse, ip: string | null): Promise<void>;
+  /**
+   * Answers with `res.writeHead(status, headers)`: `headers` (a flat name, value, ... list) already
+   * holds what every response carries; the route appends its own and must send them all.
+   */
+  handle(req: IncomingMessage, res: ServerResponse, ip: string | null, headers: string[]): Promise<void>;
 }
 
 export interface FastPathOptions {
@@ -60,8 +64,10 @@ export function installFastPath(app: NestExpressApplication, options: FastPathOp
   if (fallback.length !== 1) throw new Error('fast path: expected exactly one request listener (Express)');
   const express = fallback[0];
   const expressApp = app.getHttpAdapter().getInstance() as { request: object };
-  const headers = collectStaticHeaders(options.securityHeaders);
-  const { logger, instanceId, routes } = options;
+  const staticHeaders: string[] = [];
+  if (options.instanceId) staticHeaders.push('X-Served-By', options.instanceId);
+  for (const [name, value] of collectStaticHeaders(options.securityHeaders)) staticHeaders.push(name, value);
+  const { logger, routes } = options;
   const duration = options.metrics
     ? (client.register.getSingleMetric('http_request_duration_seconds') as
         client.Histogram<'method' | 'route' | 'status'> | undefined)
@@ -93,9 +99,7 @@ export function installFastPath(app: NestExpressApplication, options: FastPathOp
     const started = performance.now();
     const incoming = req.headers['x-request-id'];
     const id = typeof incoming === 'string' && REQUEST_ID.test(incoming) ? incoming : randomUUID();
-    res.setHeader('X-Request-Id', id);
-    if (instanceId) res.setHeader('X-Served-By', instanceId);
-    for (const [name, value] of headers) res.setHeader(name, value);
+    const headers = ['X-Request-Id', id, ...staticHeaders];
     const path = req.url;
     if (duration || logger.isLevelEnabled('info')) {
       res.once('finish', () => {
@@ -113,11 +117,10 @@ export function installFastPath(app: NestExpressApplication, options: FastPathOp
         else logger.info(fields, 'request completed');
       });
     }
-    route.handle(req, res, clientIp(req)).catch((error: unknown) => {
+    route.handle(req, res, clientIp(req), headers).catch((error: unknown) => {
       logger.error({ err: error, req: { id } }, 'fast path: unhandled error');
       if (!res.headersSent) {
-        res.statusCode = 500;
-        res.setHeader('Cache-Control', 'no-store');
+        res.writeHead(500, ['X-Request-Id', id, ...staticHeaders, 'Cache-Control', 'no-store']);
         res.end();
       } else res.destroy();
     });

@@ -42,11 +42,20 @@ export class McpFastPath {
     return req.headers['content-length'] !== undefined || req.headers['transfer-encoding'] !== undefined;
   }
 
-  async handle(req: IncomingMessage, res: ServerResponse, ip: string | null): Promise<void> {
+  /**
+   * `headers` holds what every response of the app carries (name, value, name, value ...); the answer
+   * is sent with one writeHead of that flat list plus its own headers (cheaper than a setHeader each).
+   */
+  async handle(
+    req: IncomingMessage,
+    res: ServerResponse,
+    ip: string | null,
+    headers: string[],
+  ): Promise<void> {
     try {
       const body = await readJson(req);
       if (isRefusal(body)) {
-        writeJson(res, body.status, {
+        sendJson(res, body.status, headers, {
           jsonrpc: '2.0',
           error: { code: body.code, message: body.message },
           id: null,
@@ -54,7 +63,7 @@ export class McpFastPath {
         return;
       }
       const decision = this.origins.decide(req.headers.origin);
-      for (const [name, value] of decision.headers) res.setHeader(name, value);
+      for (const [name, value] of decision.headers) headers.push(name, value);
       if (decision.refusal) throw decision.refusal;
       const caller: McpCaller = await this.auth.authenticate(req.headers.authorization);
       const response = await this.endpoint.handle(
@@ -67,15 +76,21 @@ export class McpFastPath {
         },
         caller,
       );
-      res.statusCode = response.status;
       if (response.body === undefined) {
-        res.setHeader('Cache-Control', 'no-store');
+        headers.push('Cache-Control', 'no-store', 'Content-Length', '0');
+        res.writeHead(response.status, headers);
         res.end();
         return;
       }
-      res.setHeader('Content-Type', 'application/json');
-      res.setHeader('Cache-Control', 'no-store');
-      res.setHeader('Content-Length', Buffer.byteLength(response.body));
+      headers.push(
+        'Content-Type',
+        'application/json',
+        'Cache-Control',
+        'no-store',
+        'Content-Length',
+        String(Buffer.byteLength(response.body)),
+      );
+      res.writeHead(response.status, headers);
       res.end(response.body);
     } catch (exception) {
       const error = this.endpoint.toHttpError(exception);
@@ -83,8 +98,8 @@ export class McpFastPath {
         res.end();
         return;
       }
-      for (const [name, value] of Object.entries(error.headers)) res.setHeader(name, value);
-      writeJson(res, error.status, error.body());
+      for (const name in error.headers) headers.push(name, error.headers[name]);
+      sendJson(res, error.status, headers, error.body());
     }
   }
 }
@@ -94,12 +109,17 @@ function isRefusal(body: unknown): body is BodyRefusal {
 }
 
 /** Like res.json() in Express: no-store, JSON with charset, Content-Length. */
-function writeJson(res: ServerResponse, status: number, payload: unknown): void {
+function sendJson(res: ServerResponse, status: number, headers: string[], payload: unknown): void {
   const text = JSON.stringify(payload);
-  res.statusCode = status;
-  res.setHeader('Cache-Control', 'no-store');
-  res.setHeader('Content-Type', 'application/json; charset=utf-8');
-  res.setHeader('Content-Length', Buffer.byteLength(text));
+  headers.push(
+    'Cache-Control',
+    'no-store',
+    'Content-Type',
+    'application/json; charset=utf-8',
+    'Content-Length',
+    String(Buffer.byteLength(text)),
+  );
+  res.writeHead(status, headers);
   res.end(text);
 }
 
