@@ -9,6 +9,7 @@ import { ToolsAccountModule } from '@app/tools-account';
 import { ToolsNotesModule } from '@app/tools-notes';
 import { WebModule } from '@app/web';
 import { AuditModule } from '@app/audit';
+import { AccountModule } from '@app/account';
 import { HealthController } from './health.controller';
 import { Lifecycle } from './lifecycle';
 import { ENTITIES, MIGRATIONS } from './schema';
@@ -42,6 +43,7 @@ export class AppModule {
         McpModule,
         ToolsAccountModule,
         ToolsNotesModule,
+        AccountModule,
       ],
       controllers: [HealthController],
       providers: [Lifecycle],

@@ -105,6 +105,10 @@ export interface AppConfig {
   readonly metricsPort: number | undefined;
   /** When set, every response carries `X-Served-By: <id>` (e.g. the pod name), for tracing through a balancer. */
   readonly instanceId: string | undefined;
+  /** Lower-cased addresses of administrators (a signed-in user whose verified email is listed). */
+  readonly adminEmails: readonly string[];
+  /** Self-registered clients unused for this many days are deleted by the periodic cleanup. */
+  readonly dcrClientTtlDays: number;
 }
 
 export class ConfigValidationError extends Error {
@@ -289,6 +293,8 @@ export function loadConfig(source: Record<string, string | undefined> = process.
     shutdownTimeoutMs: (env.SHUTDOWN_TIMEOUT ?? 25) * 1000,
     metricsPort: env.METRICS_PORT,
     instanceId: env.INSTANCE_ID,
+    adminEmails: list(env.ADMIN_EMAILS).map((e) => e.toLowerCase()),
+    dcrClientTtlDays: env.DCR_CLIENT_TTL_DAYS ?? 90,
   };
   return deepFreeze(config);
 }

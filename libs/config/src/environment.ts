@@ -263,6 +263,20 @@ export class EnvironmentVariables {
     message: 'INSTANCE_ID must be 1-64 letters, digits, dots, dashes or underscores',
   })
   INSTANCE_ID?: string;
+
+  @IsOptional()
+  @Transform(blankToUndefined)
+  @Matches(/^\s*[^\s,@]+@[^\s,@]+(\s*,\s*[^\s,@]+@[^\s,@]+)*\s*$/, {
+    message: 'ADMIN_EMAILS must be a comma list of email addresses such as ops@example.com,alice@example.com',
+  })
+  ADMIN_EMAILS?: string;
+
+  @IsOptional()
+  @Transform(toInt)
+  @IsInt({ message: 'DCR_CLIENT_TTL_DAYS must be a whole number of days from 1 to 3650' })
+  @Min(1, { message: 'DCR_CLIENT_TTL_DAYS must be a whole number of days from 1 to 3650' })
+  @Max(3650, { message: 'DCR_CLIENT_TTL_DAYS must be a whole number of days from 1 to 3650' })
+  DCR_CLIENT_TTL_DAYS?: number;
 }
 
 /** Names of every variable in the schema, for docs and the "unknown variable" check in tests. */
@@ -314,4 +328,6 @@ export const ENVIRONMENT_VARIABLE_NAMES = [
   'VIEWS_DIR',
   'METRICS_PORT',
   'INSTANCE_ID',
+  'ADMIN_EMAILS',
+  'DCR_CLIENT_TTL_DAYS',
 ] as const;

@@ -1,4 +1,12 @@
-import { Injectable, Logger, type OnApplicationShutdown, type OnApplicationBootstrap } from '@nestjs/common';
+import {
+  Inject,
+  Injectable,
+  Logger,
+  type OnApplicationShutdown,
+  type OnApplicationBootstrap,
+} from '@nestjs/common';
+import { APP_CONFIG, type AppConfig } from '@app/config';
+import { GrantsDirectoryRepository } from './grants-directory/grants-directory.repository';
 import { AuthorizationRequestRepository } from './repositories/authorization-request.repository';
 import { RateLimitRepository } from './repositories/rate-limit.repository';
 import { TokenRepository } from './repositories/token.repository';
@@ -7,7 +15,8 @@ const EVERY_MS = 15 * 60 * 1000;
 
 /**
  * Deletes rows that can no longer matter: authorization requests, codes and tokens expired for a
- * day, and finished rate-limit windows. Every replica may run it; the deletes are idempotent.
+ * day, finished rate-limit windows, and self-registered clients unused for DCR_CLIENT_TTL_DAYS
+ * (issue #8). Every replica may run it; the deletes are idempotent.
  */
 @Injectable()
 export class OAuthHousekeeping implements OnApplicationBootstrap, OnApplicationShutdown {
@@ -18,6 +27,8 @@ export class OAuthHousekeeping implements OnApplicationBootstrap, OnApplicationS
     private readonly requests: AuthorizationRequestRepository,
     private readonly tokens: TokenRepository,
     private readonly rateLimits: RateLimitRepository,
+    private readonly clients: GrantsDirectoryRepository,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
   onApplicationBootstrap(): void {
@@ -34,6 +45,9 @@ export class OAuthHousekeeping implements OnApplicationBootstrap, OnApplicationS
       await this.requests.deleteExpired();
       await this.tokens.deleteExpired();
       await this.rateLimits.deleteExpired();
+      // Issue #8: self-registered clients unused for DCR_CLIENT_TTL_DAYS go, with all rows on them.
+      const removed = await this.clients.deleteStaleSelfRegistered(this.config.dcrClientTtlDays);
+      if (removed.length > 0) this.logger.log(`removed ${removed.length} unused self-registered client(s)`);
     } catch (error) {
       this.logger.warn(`housekeeping failed: ${error instanceof Error ? error.message : 'error'}`);
     }

@@ -18,3 +18,10 @@ export {
   type PendingAuthorizationDescriber,
 } from './ports/pending-authorization';
 export { USER_GRANT_REVOKER, type UserGrantRevoker } from './ports/user-grants';
+export {
+  GrantsDirectory,
+  ClientAdministration,
+  type ConnectedApp,
+  type ClientSummary,
+  type DeleteOutcome,
+} from './grants-directory';

@@ -13,6 +13,12 @@ import { ACCESS_TOKEN_VERIFIER } from './ports/access-token-verifier';
 import { PENDING_AUTHORIZATION_DESCRIBER } from './ports/pending-authorization';
 import { USER_GRANT_REVOKER } from './ports/user-grants';
 import { UserGrantRevokerService } from './user-grant-revoker';
+import {
+  ClientAdministration,
+  GrantsDirectory,
+  GrantsDirectoryRepository,
+  GrantUsageRecorder,
+} from './grants-directory';
 import { RateLimitGuard } from './rate-limit/rate-limit.guard';
 import { AuthorizationRequestRepository } from './repositories/authorization-request.repository';
 import { ClientRepository } from './repositories/client.repository';
@@ -65,8 +71,18 @@ const GRANT_HANDLER_CLASSES = [AuthorizationCodeGrant, RefreshTokenGrant];
     { provide: USER_GRANT_REVOKER, useExisting: UserGrantRevokerService },
     PendingAuthorizationDescriberService,
     { provide: PENDING_AUTHORIZATION_DESCRIBER, useExisting: PendingAuthorizationDescriberService },
+    GrantsDirectoryRepository,
+    GrantUsageRecorder,
+    GrantsDirectory,
+    ClientAdministration,
   ],
-  exports: [ACCESS_TOKEN_VERIFIER, PENDING_AUTHORIZATION_DESCRIBER, USER_GRANT_REVOKER],
+  exports: [
+    ACCESS_TOKEN_VERIFIER,
+    PENDING_AUTHORIZATION_DESCRIBER,
+    USER_GRANT_REVOKER,
+    GrantsDirectory,
+    ClientAdministration,
+  ],
 })
 export class OAuthModule implements NestModule {
   configure(consumer: MiddlewareConsumer): void {

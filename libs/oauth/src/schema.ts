@@ -8,6 +8,7 @@ import { OAuthClientEntity } from './entities/oauth-client.entity';
 import { RateLimitBucketEntity } from './entities/rate-limit-bucket.entity';
 import { RefreshTokenEntity } from './entities/refresh-token.entity';
 import { CreateOAuthTables1764200000000 } from './migrations/1764200000000-CreateOAuthTables';
+import { AddGrantLastUsedAndClientDisabled1764250000000 } from './migrations/1764250000000-AddGrantLastUsedAndClientDisabled';
 
 // eslint-disable-next-line @typescript-eslint/no-unsafe-function-type
 export const OAUTH_ENTITIES: Function[] = [
@@ -21,4 +22,7 @@ export const OAUTH_ENTITIES: Function[] = [
   RateLimitBucketEntity,
 ];
 // eslint-disable-next-line @typescript-eslint/no-unsafe-function-type
-export const OAUTH_MIGRATIONS: Function[] = [CreateOAuthTables1764200000000];
+export const OAUTH_MIGRATIONS: Function[] = [
+  CreateOAuthTables1764200000000,
+  AddGrantLastUsedAndClientDisabled1764250000000,
+];

@@ -33,4 +33,8 @@ export class GrantEntity {
 
   @Column({ name: 'revoked_reason', type: 'varchar', length: 64, nullable: true })
   revokedReason: string | null;
+
+  /** Last successful use of one of its access tokens; written at most once a minute (issue #8). */
+  @Column({ name: 'last_used_at', type: 'timestamptz', nullable: true })
+  lastUsedAt: Date | null;
 }

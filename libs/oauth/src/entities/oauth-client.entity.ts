@@ -79,4 +79,8 @@ export class OAuthClientEntity {
 
   @Column({ name: 'last_used_at', type: 'timestamptz', nullable: true })
   lastUsedAt: Date | null;
+
+  /** Set by an administrator (issue #8): the client is then unknown to authorize and token. */
+  @Column({ name: 'disabled_at', type: 'timestamptz', nullable: true })
+  disabledAt: Date | null;
 }

@@ -41,11 +41,15 @@ export class ClientRepository {
 
   /** The client with its secret digests (only for authentication and RFC 7592 management). */
   findWithSecrets(clientId: string, manager?: EntityManager): Promise<OAuthClientEntity | null> {
-    return this.repo(manager)
-      .createQueryBuilder('c')
-      .addSelect(['c.clientSecretHash', 'c.registrationTokenHash'])
-      .where('c.client_id = :clientId', { clientId })
-      .getOne();
+    return (
+      this.repo(manager)
+        .createQueryBuilder('c')
+        .addSelect(['c.clientSecretHash', 'c.registrationTokenHash'])
+        .where('c.client_id = :clientId', { clientId })
+        // Issue #8: a client disabled by an administrator is unknown to client authentication.
+        .andWhere('c.disabled_at IS NULL')
+        .getOne()
+    );
   }
 
   async replaceMetadata(

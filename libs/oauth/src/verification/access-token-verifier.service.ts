@@ -1,4 +1,4 @@
-import { Injectable } from '@nestjs/common';
+import { Injectable, Optional } from '@nestjs/common';
 import { digest, SECRET_PREFIX } from '../common/secrets';
 import type {
   AccessTokenCheck,
@@ -7,6 +7,7 @@ import type {
 } from '../ports/access-token-verifier';
 import type { RevocationNotice } from '../repositories/sql';
 import { TokenRepository, type AccessTokenRecord } from '../repositories/token.repository';
+import { GrantUsageRecorder } from '../grants-directory/grant-usage';
 import { RevocationListener } from './revocation-listener';
 
 /** Small and short: a hot token is read from PostgreSQL at most every few seconds per replica. */
@@ -35,6 +36,7 @@ export class AccessTokenVerifierService implements AccessTokenVerifier {
   constructor(
     private readonly tokens: TokenRepository,
     private readonly listener: RevocationListener,
+    @Optional() private readonly usage?: GrantUsageRecorder,
   ) {
     listener.subscribe((notice) => this.onNotice(notice));
   }
@@ -59,6 +61,8 @@ export class AccessTokenVerifierService implements AccessTokenVerifier {
       audience: record.audience,
       expiresAt: record.expiresAt,
     };
+    // Issue #8: "last used" on the account page, written at most once a minute per grant.
+    this.usage?.used(record.grantId);
     return { ok: true, token: verified };
   }
 

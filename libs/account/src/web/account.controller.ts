@@ -1,0 +1,133 @@
+import { Body, Controller, Get, Param, Post, Query, Req, Res } from '@nestjs/common';
+import type { Request, Response } from 'express';
+import { AuditLog } from '@app/audit';
+import { LoginCsrf, UserRepository } from '@app/identity';
+import { GrantsDirectory, type ConnectedApp } from '@app/oauth';
+import { PageRenderer } from '@app/web';
+import { AccountAccess } from '../account-access';
+import { describeEvent } from './activity-words';
+import { ACCOUNT_VIEWS, formatTime, isoTime, loginRedirect } from './pages';
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+const EVENT_ID = /^[1-9][0-9]{0,18}$/;
+const ACTIVITY_PAGE_SIZE = 25;
+
+/** Issue #8: the signed-in person's profile, "Connected apps" (revocable) and recent activity. */
+@Controller('account')
+export class AccountController {
+  constructor(
+    private readonly access: AccountAccess,
+    private readonly pages: PageRenderer,
+    private readonly csrf: LoginCsrf,
+    private readonly users: UserRepository,
+    private readonly grants: GrantsDirectory,
+    private readonly audit: AuditLog,
+  ) {}
+
+  @Get()
+  async account(
+    @Req() req: Request,
+    @Res() res: Response,
+    @Query('revoked') revoked: unknown,
+  ): Promise<void> {
+    const user = await this.access.signedInUser(req);
+    if (!user) return res.redirect(303, loginRedirect('/account'));
+    const [identities, apps] = await Promise.all([
+      this.users.identitiesOf(user.id),
+      this.grants.connectedApps(user.id),
+    ]);
+    this.pages.render(res, {
+      viewsDir: ACCOUNT_VIEWS,
+      view: 'account',
+      title: 'Your account',
+      context: {
+        user: { displayName: user.displayName, email: user.email, emailVerified: user.emailVerified },
+        providers: [...new Set(identities.map((i) => i.provider))],
+        apps: apps.map((app) => this.appView(app)),
+        revoked: revoked === '1',
+        isAdmin: this.access.isAdmin(user),
+        csrf: this.csrf.tokenFor(req, res),
+      },
+    });
+  }
+
+  /** POST only, with the signed double-submit CSRF token; answers with a redirect (no JS needed). */
+  @Post('apps/:grantId/revoke')
+  async revoke(
+    @Req() req: Request,
+    @Res() res: Response,
+    @Param('grantId') grantId: string,
+    @Body() body: unknown,
+  ): Promise<void> {
+    const user = await this.access.signedInUser(req);
+    if (!user) return res.redirect(303, loginRedirect('/account'));
+    if (!this.csrf.verify(req, (body as Record<string, unknown> | undefined)?.csrf)) {
+      return this.message(
+        res,
+        403,
+        'Request refused',
+        'The form expired or did not come from this site. Open your account page and try again.',
+      );
+    }
+    // Another user's grant is simply "not found" (the query is owner-scoped; STYLE §6).
+    if (!UUID.test(grantId) || !(await this.grants.revoke(user.id, grantId, req.ip ?? null))) {
+      return this.message(res, 404, 'Not found', 'This connection does not exist or was already revoked.');
+    }
+    res.set('Cache-Control', 'no-store').redirect(303, '/account?revoked=1');
+  }
+
+  @Get('activity')
+  async activity(@Req() req: Request, @Res() res: Response, @Query('before') before: unknown): Promise<void> {
+    const user = await this.access.signedInUser(req);
+    if (!user) return res.redirect(303, loginRedirect('/account/activity'));
+    const beforeId = typeof before === 'string' && EVENT_ID.test(before) ? before : undefined;
+    const events = await this.audit.forUser(user.id, ACTIVITY_PAGE_SIZE + 1, beforeId);
+    const page = events.slice(0, ACTIVITY_PAGE_SIZE);
+    const next = events.length > ACTIVITY_PAGE_SIZE ? page[page.length - 1].id : undefined;
+    this.pages.render(res, {
+      viewsDir: ACCOUNT_VIEWS,
+      view: 'activity',
+      title: 'Recent activity',
+      context: {
+        events: page.map((e) => ({
+          id: e.id,
+          type: e.type,
+          what: describeEvent(e.type),
+          tool: typeof e.detail?.tool === 'string' ? e.detail.tool : undefined,
+          outcome: typeof e.detail?.outcome === 'string' ? e.detail.outcome : undefined,
+          clientId: e.clientId,
+          ip: e.ip,
+          at: formatTime(e.createdAt),
+          atIso: isoTime(e.createdAt),
+        })),
+        nextHref: next ? `/account/activity?before=${next}` : undefined,
+        firstPage: beforeId === undefined,
+      },
+    });
+  }
+
+  private appView(app: ConnectedApp) {
+    return {
+      grantId: app.grantId,
+      clientId: app.clientId,
+      clientName: app.clientName,
+      selfRegistered: app.selfRegistered,
+      redirectHosts: app.redirectHosts.join(', '),
+      scopes: app.scopes,
+      grantedAt: formatTime(app.grantedAt),
+      grantedAtIso: isoTime(app.grantedAt),
+      lastUsedAt: formatTime(app.lastUsedAt),
+      lastUsedAtIso: isoTime(app.lastUsedAt),
+    };
+  }
+
+  private message(res: Response, status: number, title: string, text: string): void {
+    this.pages.render(res, {
+      viewsDir: ACCOUNT_VIEWS,
+      view: 'account-message',
+      title,
+      status,
+      context: { text },
+    });
+  }
+}

@@ -1,0 +1,85 @@
+import { Injectable } from '@nestjs/common';
+import { DataSource } from 'typeorm';
+import { AuditLog } from '@app/audit';
+import { inTransaction } from '@app/persistence';
+import { RevocationListener } from '../verification/revocation-listener';
+import { GrantsDirectoryRepository, type ClientRow } from './grants-directory.repository';
+
+export interface ClientSummary {
+  clientId: string;
+  clientName: string | null;
+  /** 'dcr' = self-registered (RFC 7591), 'admin' = created by an operator. */
+  registeredVia: string;
+  createdAt: Date;
+  lastUsedAt: Date | null;
+  disabledAt: Date | null;
+  activeGrants: number;
+  /** Only never-used self-registered clients may be deleted. */
+  deletable: boolean;
+}
+
+export type DeleteOutcome = 'deleted' | 'not_deletable';
+
+/** Issue #8: what administrators may do with clients. Callers check that the actor is an admin. */
+@Injectable()
+export class ClientAdministration {
+  constructor(
+    private readonly dataSource: DataSource,
+    private readonly repo: GrantsDirectoryRepository,
+    private readonly audit: AuditLog,
+    private readonly listener: RevocationListener,
+  ) {}
+
+  async list(): Promise<ClientSummary[]> {
+    return (await this.repo.listClients()).map((row) => this.toDto(row));
+  }
+
+  /**
+   * Disables the client: every grant and token on it is revoked (every replica's cache forgets it at
+   * commit via NOTIFY), its consents are forgotten, and authorize/token treat it as unknown. Returns
+   * false when it is unknown or already disabled.
+   */
+  async disable(clientId: string, actorUserId: string, ip: string | null): Promise<boolean> {
+    const revoked = await inTransaction(this.dataSource, async (manager) => {
+      const grants = await this.repo.disableClient(manager, clientId);
+      if (grants === null) return null;
+      await this.audit.record(
+        { type: 'client.disabled', userId: actorUserId, clientId, ip, detail: { grantsRevoked: grants } },
+        manager,
+      );
+      return grants;
+    });
+    if (revoked === null) return false;
+    this.listener.deliverLocally({ kind: 'client', id: clientId });
+    return true;
+  }
+
+  async enable(clientId: string, actorUserId: string, ip: string | null): Promise<boolean> {
+    return inTransaction(this.dataSource, async (manager) => {
+      if (!(await this.repo.enableClient(manager, clientId))) return false;
+      await this.audit.record({ type: 'client.enabled', userId: actorUserId, clientId, ip }, manager);
+      return true;
+    });
+  }
+
+  async delete(clientId: string, actorUserId: string, ip: string | null): Promise<DeleteOutcome> {
+    return inTransaction(this.dataSource, async (manager) => {
+      if (!(await this.repo.deleteUnusedSelfRegistered(manager, clientId))) return 'not_deletable';
+      await this.audit.record({ type: 'client.deleted', userId: actorUserId, clientId, ip }, manager);
+      return 'deleted';
+    });
+  }
+
+  private toDto(row: ClientRow): ClientSummary {
+    return {
+      clientId: row.clientId,
+      clientName: row.clientName,
+      registeredVia: row.createdVia,
+      createdAt: row.createdAt,
+      lastUsedAt: row.lastUsedAt,
+      disabledAt: row.disabledAt,
+      activeGrants: row.activeGrants,
+      deletable: row.createdVia === 'dcr' && !row.everUsed,
+    };
+  }
+}

@@ -1,0 +1,177 @@
+import { Injectable } from '@nestjs/common';
+import { DataSource, type EntityManager } from 'typeorm';
+import { managerOf, notifyRevocation, rowsOf } from '../repositories/sql';
+
+/** One live grant of a user, joined with what the account page shows about its client. */
+export interface ActiveGrantRow {
+  id: string;
+  clientId: string;
+  clientName: string | null;
+  createdVia: string;
+  redirectUris: string[];
+  scopes: string[];
+  resource: string;
+  createdAt: Date;
+  lastUsedAt: Date | null;
+}
+
+export interface ClientRow {
+  clientId: string;
+  clientName: string | null;
+  createdVia: string;
+  createdAt: Date;
+  lastUsedAt: Date | null;
+  disabledAt: Date | null;
+  activeGrants: number;
+  /** Whether any grant was ever made for it or it ever used the token endpoint. */
+  everUsed: boolean;
+}
+
+/**
+ * A grant is active while it is unrevoked and something on it can still be used: an unexpired access
+ * token, an unconsumed unexpired refresh token or authorization code.
+ */
+const GRANT_IS_LIVE = `g.revoked_at IS NULL AND (
+     EXISTS (SELECT 1 FROM oauth_access_tokens t WHERE t.grant_id = g.id AND t.revoked_at IS NULL AND t.expires_at > now())
+  OR EXISTS (SELECT 1 FROM oauth_refresh_tokens r WHERE r.grant_id = g.id AND r.consumed_at IS NULL AND r.expires_at > now())
+  OR EXISTS (SELECT 1 FROM oauth_authorization_codes c WHERE c.grant_id = g.id AND c.consumed_at IS NULL AND c.expires_at > now()))`;
+
+/** Issue #8 queries over grants and clients (STYLE §6: every user read takes the owner first). */
+@Injectable()
+export class GrantsDirectoryRepository {
+  constructor(private readonly dataSource: DataSource) {}
+
+  activeGrantsOf(userId: string): Promise<ActiveGrantRow[]> {
+    return this.dataSource.query<ActiveGrantRow[]>(
+      `SELECT g.id, g.client_id AS "clientId", c.client_name AS "clientName", c.created_via AS "createdVia",
+              c.redirect_uris AS "redirectUris", g.scopes, g.resource, g.created_at AS "createdAt",
+              g.last_used_at AS "lastUsedAt"
+         FROM oauth_grants g JOIN oauth_clients c ON c.client_id = g.client_id
+        WHERE g.user_id = $1 AND c.disabled_at IS NULL AND ${GRANT_IS_LIVE}
+        ORDER BY g.created_at DESC, g.id`,
+      [userId],
+    );
+  }
+
+  /** The user's unrevoked grant, locked until the transaction ends; null when it is not theirs. */
+  async lockUserGrant(
+    manager: EntityManager,
+    userId: string,
+    grantId: string,
+  ): Promise<{ clientId: string; resource: string } | null> {
+    const rows = await manager.query<{ clientId: string; resource: string }[]>(
+      `SELECT client_id AS "clientId", resource FROM oauth_grants
+        WHERE user_id = $1 AND id = $2 AND revoked_at IS NULL FOR UPDATE`,
+      [userId, grantId],
+    );
+    return rows[0] ?? null;
+  }
+
+  /** Forgets the stored consent, so the next authorization asks the user again. */
+  async deleteConsent(
+    manager: EntityManager,
+    userId: string,
+    clientId: string,
+    resource: string,
+  ): Promise<void> {
+    await manager.query(
+      `DELETE FROM oauth_consents WHERE user_id = $1 AND client_id = $2 AND resource = $3`,
+      [userId, clientId, resource],
+    );
+  }
+
+  /** At most once a minute per grant (the WHERE makes a second write within the minute a no-op). */
+  async touchGrant(grantId: string): Promise<void> {
+    await this.dataSource.query(
+      `UPDATE oauth_grants SET last_used_at = now()
+        WHERE id = $1 AND (last_used_at IS NULL OR last_used_at < now() - interval '1 minute')`,
+      [grantId],
+    );
+  }
+
+  listClients(): Promise<ClientRow[]> {
+    return this.dataSource.query<ClientRow[]>(
+      `SELECT c.client_id AS "clientId", c.client_name AS "clientName", c.created_via AS "createdVia",
+              c.created_at AS "createdAt", c.disabled_at AS "disabledAt",
+              GREATEST(c.last_used_at, (SELECT max(g.last_used_at) FROM oauth_grants g WHERE g.client_id = c.client_id)) AS "lastUsedAt",
+              (SELECT count(*)::int FROM oauth_grants g WHERE g.client_id = c.client_id AND ${GRANT_IS_LIVE}) AS "activeGrants",
+              (c.last_used_at IS NOT NULL OR EXISTS (SELECT 1 FROM oauth_grants g WHERE g.client_id = c.client_id)) AS "everUsed"
+         FROM oauth_clients c
+        ORDER BY c.created_at DESC, c.client_id`,
+    );
+  }
+
+  /**
+   * Marks the client disabled and revokes every grant and access token on it in the caller's
+   * transaction; the NOTIFY tells every replica's token cache at commit. False when unknown or
+   * already disabled.
+   */
+  async disableClient(manager: EntityManager, clientId: string): Promise<number | null> {
+    const rows = rowsOf<{ client_id: string }>(
+      await manager.query(
+        `UPDATE oauth_clients SET disabled_at = now() WHERE client_id = $1 AND disabled_at IS NULL RETURNING client_id`,
+        [clientId],
+      ),
+    );
+    if (rows.length === 0) return null;
+    const grants = rowsOf<{ id: string }>(
+      await manager.query(
+        `UPDATE oauth_grants SET revoked_at = now(), revoked_reason = 'client_disabled'
+          WHERE client_id = $1 AND revoked_at IS NULL RETURNING id`,
+        [clientId],
+      ),
+    );
+    await manager.query(
+      `UPDATE oauth_access_tokens SET revoked_at = now() WHERE client_id = $1 AND revoked_at IS NULL`,
+      [clientId],
+    );
+    await manager.query(`DELETE FROM oauth_consents WHERE client_id = $1`, [clientId]);
+    await notifyRevocation(manager, { kind: 'client', id: clientId });
+    return grants.length;
+  }
+
+  async enableClient(manager: EntityManager, clientId: string): Promise<boolean> {
+    const rows = rowsOf<{ client_id: string }>(
+      await manager.query(
+        `UPDATE oauth_clients SET disabled_at = NULL WHERE client_id = $1 AND disabled_at IS NOT NULL RETURNING client_id`,
+        [clientId],
+      ),
+    );
+    return rows.length > 0;
+  }
+
+  /** Deletes a self-registered client that was never used; null when it does not qualify. */
+  async deleteUnusedSelfRegistered(manager: EntityManager, clientId: string): Promise<boolean> {
+    const rows = rowsOf<{ client_id: string }>(
+      await manager.query(
+        `DELETE FROM oauth_clients c
+          WHERE c.client_id = $1 AND c.created_via = 'dcr' AND c.last_used_at IS NULL
+            AND NOT EXISTS (SELECT 1 FROM oauth_grants g WHERE g.client_id = c.client_id)
+          RETURNING c.client_id`,
+        [clientId],
+      ),
+    );
+    if (rows.length > 0) await notifyRevocation(manager, { kind: 'client', id: clientId });
+    return rows.length > 0;
+  }
+
+  /**
+   * Housekeeping (DCR_CLIENT_TTL_DAYS): self-registered clients with no activity (registration, token
+   * request or token use) for `days` days, and no live grant, are deleted with everything on them.
+   */
+  async deleteStaleSelfRegistered(days: number, manager?: EntityManager): Promise<string[]> {
+    const rows = rowsOf<{ client_id: string }>(
+      await managerOf(this.dataSource, manager).query(
+        `DELETE FROM oauth_clients c
+          WHERE c.created_via = 'dcr'
+            AND GREATEST(c.created_at, c.last_used_at,
+                  (SELECT max(g.last_used_at) FROM oauth_grants g WHERE g.client_id = c.client_id))
+                < now() - make_interval(days => $1)
+            AND NOT EXISTS (SELECT 1 FROM oauth_grants g WHERE g.client_id = c.client_id AND ${GRANT_IS_LIVE})
+          RETURNING c.client_id`,
+        [days],
+      ),
+    );
+    return rows.map((r) => r.client_id);
+  }
+}

@@ -1,0 +1,8 @@
+export { GrantsDirectory, type ConnectedApp } from './grants-directory.service';
+export {
+  ClientAdministration,
+  type ClientSummary,
+  type DeleteOutcome,
+} from './client-administration.service';
+export { GrantUsageRecorder } from './grant-usage';
+export { GrantsDirectoryRepository } from './grants-directory.repository';
