@@ -11,7 +11,8 @@ import { join } from 'node:path';
 import { freePort, startTestApp, type TestApp } from '../support/app';
 import { HttpSession, parseForms, type FollowResult } from '../support/http-session';
 
-const KNOWN_WARNINGS = ['authorization-server-metadata-cimd'];
+// None: client_id_metadata_document_supported is advertised since issue #9 (AS-MD-11).
+const KNOWN_WARNINGS: string[] = [];
 const NODE = process.env.CONFORMANCE_NODE;
 const CLI = process.env.CONFORMANCE_CLI;
 
@@ -138,7 +139,7 @@ describe('MCP conformance suite: authorization server scenarios', { skip: !NODE 
       [],
       summary,
     );
-    // The one accepted warning: Client ID Metadata Documents (AS-MD-11) are not supported yet (issue #9).
+    // No warning is accepted: Client ID Metadata Documents (AS-MD-11) are supported since issue #9.
     assert.deepEqual(
       checks.filter((c) => c.status === 'WARNING').map((c) => c.id),
       KNOWN_WARNINGS,

@@ -34,6 +34,8 @@ describe('discovery documents', () => {
     assert.deepEqual(m.response_types_supported, ['code']);
     assert.deepEqual(m.code_challenge_methods_supported, ['S256']);
     assert.equal(m.authorization_response_iss_parameter_supported, true);
+    // AS-MD-11: URL client ids (Client ID Metadata Documents, issue #9) are advertised.
+    assert.equal(m.client_id_metadata_document_supported, true);
     assert.ok(Array.isArray(m.scopes_supported) && m.scopes_supported.length > 0);
   });
 

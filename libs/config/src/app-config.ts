@@ -105,6 +105,13 @@ export interface AppConfig {
   readonly metricsPort: number | undefined;
   /** When set, every response carries `X-Served-By: <id>` (e.g. the pod name), for tracing through a balancer. */
   readonly instanceId: string | undefined;
+  /** Client ID Metadata Documents (issue #9). */
+  readonly cimd: {
+    /** CIMD_ALLOWED_HOSTS: host suffixes of known client publishers (others are shown as unverified). */
+    readonly allowedHosts: readonly string[];
+    /** Development only: fetch documents over http from loopback hosts (never in production). */
+    readonly allowInsecureLocalhost: boolean;
+  };
   /** Lower-cased addresses of administrators (a signed-in user whose verified email is listed). */
   readonly adminEmails: readonly string[];
   /** Self-registered clients unused for this many days are deleted by the periodic cleanup. */
@@ -174,6 +181,11 @@ export function loadConfig(source: Record<string, string | undefined> = process.
     if (devLogin) {
       problems.push(
         'DEV_LOGIN=true is refused when NODE_ENV=production; remove it and configure a real sign-in provider',
+      );
+    }
+    if (env.CIMD_ALLOW_INSECURE_LOCALHOST === 'true') {
+      problems.push(
+        'CIMD_ALLOW_INSECURE_LOCALHOST=true is refused when NODE_ENV=production; it lets client metadata be fetched from this machine over http',
       );
     }
   }
@@ -293,6 +305,10 @@ export function loadConfig(source: Record<string, string | undefined> = process.
     shutdownTimeoutMs: (env.SHUTDOWN_TIMEOUT ?? 25) * 1000,
     metricsPort: env.METRICS_PORT,
     instanceId: env.INSTANCE_ID,
+    cimd: {
+      allowedHosts: list(env.CIMD_ALLOWED_HOSTS).map((h) => h.toLowerCase()),
+      allowInsecureLocalhost: env.CIMD_ALLOW_INSECURE_LOCALHOST === 'true',
+    },
     adminEmails: list(env.ADMIN_EMAILS).map((e) => e.toLowerCase()),
     dcrClientTtlDays: env.DCR_CLIENT_TTL_DAYS ?? 90,
   };

@@ -266,6 +266,17 @@ export class EnvironmentVariables {
 
   @IsOptional()
   @Transform(blankToUndefined)
+  @Matches(/^\s*\*?\.?[a-z0-9-]+(\.[a-z0-9-]+)*(\s*,\s*\*?\.?[a-z0-9-]+(\.[a-z0-9-]+)*)*\s*$/i, {
+    message: 'CIMD_ALLOWED_HOSTS must be a comma list of host suffixes such as example.com,apps.example.org',
+  })
+  CIMD_ALLOWED_HOSTS?: string;
+
+  @IsOptional()
+  @IsBooleanString({ message: 'CIMD_ALLOW_INSECURE_LOCALHOST must be true or false' })
+  CIMD_ALLOW_INSECURE_LOCALHOST?: string;
+
+  @IsOptional()
+  @Transform(blankToUndefined)
   @Matches(/^\s*[^\s,@]+@[^\s,@]+(\s*,\s*[^\s,@]+@[^\s,@]+)*\s*$/, {
     message: 'ADMIN_EMAILS must be a comma list of email addresses such as ops@example.com,alice@example.com',
   })
@@ -328,6 +339,8 @@ export const ENVIRONMENT_VARIABLE_NAMES = [
   'VIEWS_DIR',
   'METRICS_PORT',
   'INSTANCE_ID',
+  'CIMD_ALLOWED_HOSTS',
+  'CIMD_ALLOW_INSECURE_LOCALHOST',
   'ADMIN_EMAILS',
   'DCR_CLIENT_TTL_DAYS',
 ] as const;

@@ -82,6 +82,8 @@ export function buildAuthorizationServerMetadata(
     introspection_endpoint_auth_methods_supported: ['client_secret_basic', 'client_secret_post'],
     // RFC 9207 / AS-PK-08, AS-MD-13: `iss` is sent in every authorization response.
     authorization_response_iss_parameter_supported: true,
+    // AS-MD-11 / AS-REG-02: a client_id may be an https URL naming a Client ID Metadata Document.
+    client_id_metadata_document_supported: true,
     service_documentation: `${config.publicUrl}/`,
   };
 }

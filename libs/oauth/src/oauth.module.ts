@@ -2,6 +2,8 @@ import { Global, Module, RequestMethod, type MiddlewareConsumer, type NestModule
 import { AuthorizeController } from './authorize/authorize.controller';
 import { AuthorizeService } from './authorize/authorize.service';
 import { ClientAuthenticator } from './clients/client-authenticator';
+import { CimdClientResolver } from './cimd/cimd-client.resolver';
+import { CimdDocumentRepository } from './cimd/cimd-document.repository';
 import { RegistrationController } from './clients/registration.controller';
 import { RegistrationService } from './clients/registration.service';
 import { OAuthBodyErrorHandler } from './common/body-error.handler';
@@ -53,6 +55,8 @@ const GRANT_HANDLER_CLASSES = [AuthorizationCodeGrant, RefreshTokenGrant];
     AuthorizeExceptionFilter,
     OAuthBodyErrorHandler,
     ClientAuthenticator,
+    CimdDocumentRepository,
+    CimdClientResolver,
     RegistrationService,
     AuthorizeService,
     TokenIssuer,

@@ -8,6 +8,8 @@ import { OAuthClientEntity } from './entities/oauth-client.entity';
 import { RateLimitBucketEntity } from './entities/rate-limit-bucket.entity';
 import { RefreshTokenEntity } from './entities/refresh-token.entity';
 import { CreateOAuthTables1764200000000 } from './migrations/1764200000000-CreateOAuthTables';
+import { CreateCimdDocuments1764260000000 } from './migrations/1764260000000-CreateCimdDocuments';
+import { CimdDocumentEntity } from './cimd/cimd-document.entity';
 import { AddGrantLastUsedAndClientDisabled1764250000000 } from './migrations/1764250000000-AddGrantLastUsedAndClientDisabled';
 
 // eslint-disable-next-line @typescript-eslint/no-unsafe-function-type
@@ -20,9 +22,11 @@ export const OAUTH_ENTITIES: Function[] = [
   AccessTokenEntity,
   RefreshTokenEntity,
   RateLimitBucketEntity,
+  CimdDocumentEntity,
 ];
 // eslint-disable-next-line @typescript-eslint/no-unsafe-function-type
 export const OAUTH_MIGRATIONS: Function[] = [
   CreateOAuthTables1764200000000,
   AddGrantLastUsedAndClientDisabled1764250000000,
+  CreateCimdDocuments1764260000000,
 ];

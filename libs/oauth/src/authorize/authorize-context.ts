@@ -6,6 +6,11 @@ import type { ScopeRegistry } from '../ports/scope-registry';
 /** What the checks need besides the request. */
 export interface AuthorizeDependencies {
   findClient(clientId: string): Promise<OAuthClientEntity | null>;
+  /**
+   * AS-REG-04: a URL client_id resolved through its Client ID Metadata Document (cache or fetch).
+   * Throws an error to show on the page (never redirected) when the document cannot be used.
+   */
+  resolveUrlClient(clientId: string): Promise<OAuthClientEntity>;
   readonly scopes: ScopeRegistry;
   readonly config: AppConfig;
 }

@@ -10,6 +10,7 @@ import {
   InvalidRequestError,
   LoginRequiredError,
   ServerError,
+  UnknownClientError,
   toWireError,
 } from '../common/oauth-errors';
 import { paramReader } from '../common/params';
@@ -32,6 +33,8 @@ import { TokenRepository } from '../repositories/token.repository';
 import type { AuthorizeContext, AuthorizeDependencies, ValidatedAuthorization } from './authorize-context';
 import { AUTHORIZE_CHECKS } from './checks';
 import { isLoopbackHost } from '../clients/redirect-uri';
+import { CimdClientResolver } from '../cimd/cimd-client.resolver';
+import { CimdClientError } from '../cimd/client-document';
 
 export const CONTINUE_PATH = '/oauth/authorize/continue';
 export const DECISION_PATH = '/oauth/authorize/decision';
@@ -46,6 +49,8 @@ export interface ConsentPage {
   clientUri: string | null;
   logoUri: string | null;
   unverified: boolean;
+  /** AS-REG-06: for a URL client, the host its metadata document was fetched from (always shown). */
+  documentHost: string | null;
   redirectHost: string;
   loopbackRedirect: boolean;
   scopes: { name: string; description: string }[];
@@ -70,17 +75,27 @@ export class AuthorizeService {
     private readonly audit: AuditLog,
     @Inject(SCOPE_REGISTRY) private readonly scopes: ScopeRegistry,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
+    private readonly urlClients: CimdClientResolver,
     @Optional() @Inject(SIGNED_IN_USER_RESOLVER) private readonly users?: SignedInUserResolver,
   ) {
-    this.deps = { findClient: (id) => this.clients.find(id), scopes, config };
+    this.deps = {
+      findClient: (id) => this.clients.find(id),
+      resolveUrlClient: (id) => this.resolveUrlClient(id, null),
+      scopes,
+      config,
+    };
   }
 
   /** Runs every check in order; from check_redirect_uri on, errors carry where to redirect them. */
-  async validate(query: unknown): Promise<ValidatedAuthorization> {
+  async validate(query: unknown, ip: string | null = null): Promise<ValidatedAuthorization> {
     const ctx: AuthorizeContext = { param: paramReader(query) };
+    const deps: AuthorizeDependencies = {
+      ...this.deps,
+      resolveUrlClient: (id) => this.resolveUrlClient(id, ip),
+    };
     for (const check of AUTHORIZE_CHECKS) {
       try {
-        await check.run(ctx, this.deps);
+        await check.run(ctx, deps);
       } catch (thrown) {
         throw this.withRedirect(thrown, ctx.redirectUri, ctx.state);
       }
@@ -99,7 +114,7 @@ export class AuthorizeService {
 
   /** GET /oauth/authorize: a validated request goes to sign-in, consent, or straight to a code. */
   async start(query: unknown, request: Request, ip: string): Promise<AuthorizeOutcome> {
-    const auth = await this.validate(query);
+    const auth = await this.validate(query, ip);
     try {
       const user = await this.resolver().resolve(request);
       if (user && (await this.consentCovers(user, auth))) {
@@ -223,8 +238,29 @@ export class AuthorizeService {
     return client ? { clientName: displayName(client) } : null;
   }
 
+  /** AS-REG-04: the document's problems are shown on the page as invalid_client, never redirected. */
+  private async resolveUrlClient(clientId: string, ip: string | null): Promise<OAuthClientEntity> {
+    try {
+      return await this.urlClients.resolve(clientId, ip);
+    } catch (thrown) {
+      if (thrown instanceof CimdClientError) {
+        throw new UnknownClientError(
+          thrown.description,
+          `client_id ${clientId.slice(0, 200)}: ${thrown.outcome}`,
+        );
+      }
+      throw thrown;
+    }
+  }
+
   private async consentCovers(user: SignedInUser, auth: ValidatedAuthorization): Promise<boolean> {
     if (auth.prompt.has('consent')) return false;
+    if (auth.client.createdVia === 'cimd') {
+      // AS-REG-06: a URL client whose document changed its redirect_uris since the consent asks again.
+      const info = await this.urlClients.describe(auth.client.clientId);
+      const givenAt = await this.urlClients.consentGivenAt(user.id, auth.client.clientId, auth.resource);
+      if (!info || !givenAt || givenAt.getTime() < info.redirectUrisChangedAt.getTime()) return false;
+    }
     const granted = await this.consents.findScopes(user.id, auth.client.clientId, auth.resource);
     return granted !== null && scopesCovered(auth.scopes, granted, this.scopes);
   }
@@ -294,12 +330,15 @@ export class AuthorizeService {
     if (!csrfToken) throw new ServerError('No login session to bind the consent form to');
     const redirect = new URL(auth.redirectUri);
     const client = auth.client;
+    const urlClient = client.createdVia === 'cimd' ? await this.urlClients.describe(client.clientId) : null;
     return {
       clientName: displayName(client),
-      clientId: client.clientId,
+      clientId: urlClient?.url ?? client.clientId,
       clientUri: client.clientUri,
       logoUri: client.logoUri?.startsWith('https://') ? client.logoUri : null,
-      unverified: client.createdVia === 'dcr',
+      // A URL client is verified only when its document's host is in CIMD_ALLOWED_HOSTS.
+      unverified: client.createdVia === 'dcr' || (client.createdVia === 'cimd' && !urlClient?.verified),
+      documentHost: urlClient?.documentHost ?? null,
       // AS-REG-06: the redirect URI's host is always shown (the scheme for private-use URIs).
       redirectHost: redirect.host || redirect.protocol.replace(/:$/, ''),
       loopbackRedirect: redirect.protocol === 'http:' && isLoopbackHost(redirect.hostname),

@@ -5,6 +5,9 @@ import type { ParamReader } from '../common/params';
 import { digest, secretMatches } from '../common/secrets';
 import type { OAuthClientEntity, TokenEndpointAuthMethod } from '../entities/oauth-client.entity';
 import { ClientRepository } from '../repositories/client.repository';
+import { CimdClientResolver } from '../cimd/cimd-client.resolver';
+import { CimdClientError, isUrlClientId } from '../cimd/client-document';
+import { clientIp } from '../common/params';
 
 interface PresentedCredentials {
   method: TokenEndpointAuthMethod;
@@ -58,15 +61,26 @@ export function presentedCredentials(
 /** Client authentication for the token, revocation and introspection endpoints. */
 @Injectable()
 export class ClientAuthenticator {
-  constructor(private readonly clients: ClientRepository) {}
+  constructor(
+    private readonly clients: ClientRepository,
+    private readonly urlClients: CimdClientResolver,
+  ) {}
 
   async authenticate(request: Request, param: ParamReader): Promise<OAuthClientEntity> {
+    // RFC 7523 §2.2 assertions (private_key_jwt) are named, not silently ignored.
+    if (param('client_assertion') !== undefined || param('client_assertion_type') !== undefined) {
+      throw new InvalidClientError(
+        'private_key_jwt client authentication (client_assertion) is not supported by this server; use a public client (token_endpoint_auth_method none)',
+      );
+    }
     const presented = presentedCredentials(request.headers.authorization, param);
+    if (isUrlClientId(presented.clientId)) return this.authenticateUrlClient(presented, request);
     const fail = (detail: string) =>
       new InvalidClientError('Client authentication failed', detail, presented.usedBasic);
     if (presented.clientId.length > 64) throw fail('client_id too long');
     const client = await this.clients.findWithSecrets(presented.clientId);
-    if (!client) {
+    // The row that stands for a URL client is never addressed by its internal id.
+    if (!client || client.createdVia === 'cimd') {
       // Same work as a known client, so response time does not tell which client ids exist.
       secretMatches(presented.secret ?? '', digest('unknown-client'));
       throw fail('unknown client');
@@ -84,6 +98,35 @@ export class ClientAuthenticator {
     client.clientSecretHash = null;
     client.registrationTokenHash = null;
     return client;
+  }
+
+  /**
+   * AS-REG-04 / AS-REG-05: a URL client (Client ID Metadata Document) is public: it presents its
+   * client_id and no secret. The document comes from the shared cache or is fetched again; when it
+   * cannot be used the answer is invalid_client (RFC 6749 §5.2, 401).
+   */
+  private async authenticateUrlClient(
+    presented: PresentedCredentials,
+    request: Request,
+  ): Promise<OAuthClientEntity> {
+    if (presented.method !== 'none') {
+      throw new InvalidClientError(
+        `A client identified by a metadata document URL authenticates with token_endpoint_auth_method none; ${presented.method} is not accepted (a document cannot carry a client secret)`,
+        undefined,
+        presented.usedBasic,
+      );
+    }
+    try {
+      return await this.urlClients.resolve(presented.clientId, clientIp(request));
+    } catch (thrown) {
+      if (thrown instanceof CimdClientError) {
+        throw new InvalidClientError(
+          thrown.description,
+          `client_id ${presented.clientId.slice(0, 200)}: ${thrown.outcome}`,
+        );
+      }
+      throw thrown;
+    }
   }
 }
 

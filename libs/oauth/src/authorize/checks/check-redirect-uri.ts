@@ -22,7 +22,17 @@ export const checkRedirectUri: AuthorizeCheck = {
     const client = ctx.client!;
     const requested = ctx.param('redirect_uri');
     let redirectUri: string;
-    if (requested === undefined) {
+    // AS-REG-04: a URL client's redirect_uri is required and must be one of its document's exactly.
+    if (client.createdVia === 'cimd') {
+      if (requested === undefined)
+        throw new InvalidRedirectUriError('redirect_uri is required for this client');
+      if (!client.redirectUris.includes(requested)) {
+        throw new InvalidRedirectUriError(
+          "redirect_uri is not one of the redirect_uris in this client's metadata document",
+        );
+      }
+      redirectUri = requested;
+    } else if (requested === undefined) {
       const only = client.redirectUris.length === 1 ? client.redirectUris[0] : undefined;
       if (!only || isLoopbackUri(only)) {
         throw new InvalidRedirectUriError('redirect_uri is required for this client');

@@ -25,8 +25,21 @@ import { AUTHORIZE_CHECKS } from './index';
 
 const client = (redirectUris: string[]) =>
   ({ clientId: 'mcpc_a', redirectUris, responseTypes: ['code'] }) as unknown as OAuthClientEntity;
+const DOC_URL = 'https://app.example/client.json';
+const urlClient = (redirectUris: string[]) =>
+  ({
+    clientId: 'cimd_x',
+    redirectUris,
+    responseTypes: ['code'],
+    createdVia: 'cimd',
+  }) as unknown as OAuthClientEntity;
 const deps: AuthorizeDependencies = {
-  findClient: async (id) => (id === 'mcpc_a' ? client(['https://a.example/cb']) : null),
+  findClient: async (id) =>
+    id === 'mcpc_a' ? client(['https://a.example/cb']) : id === 'cimd_x' ? urlClient([]) : null,
+  resolveUrlClient: async (id) => {
+    if (id === DOC_URL) return urlClient(['https://app.example/cb']);
+    throw new UnknownClientError('The client metadata document could not be fetched');
+  },
   scopes: fakeScopeRegistry(),
   config: loadConfig({ PUBLIC_URL: 'https://mcp.example.com' }),
 };
@@ -72,6 +85,16 @@ describe('check_client', () => {
   });
   it('repeated → invalid_request', async () =>
     assert.rejects(run(checkClient, ctx({ client_id: ['a', 'b'] })), InvalidRequestError));
+  // AS-REG-04: a URL client_id goes to its metadata document, whatever its length.
+  it('an https URL is resolved through its metadata document', async () =>
+    assert.equal((await run(checkClient, ctx({ client_id: DOC_URL }))).client?.clientId, 'cimd_x'));
+  it('a URL whose document cannot be used → invalid_client (not redirectable)', async () =>
+    assert.rejects(
+      run(checkClient, ctx({ client_id: 'https://other.example/c.json' })),
+      (e: unknown) => e instanceof UnknownClientError && !e.redirectable,
+    ));
+  it("a URL client's internal row id is not a client_id", async () =>
+    assert.rejects(run(checkClient, ctx({ client_id: 'cimd_x' })), UnknownClientError));
 });
 
 describe('check_redirect_uri', () => {
@@ -104,6 +127,27 @@ describe('check_redirect_uri', () => {
     );
     await assert.rejects(
       run(checkRedirectUri, withClient({}, ['http://localhost/cb'])),
+      InvalidRedirectUriError,
+    );
+  });
+  it('URL client: exact match only (no loopback port variation) and required', async () => {
+    const c = await run(
+      checkRedirectUri,
+      ctx({ redirect_uri: 'http://127.0.0.1:5555/cb' }, { client: urlClient(['http://127.0.0.1:5555/cb']) }),
+    );
+    assert.equal(c.redirectUri, 'http://127.0.0.1:5555/cb');
+    await assert.rejects(
+      run(
+        checkRedirectUri,
+        ctx(
+          { redirect_uri: 'http://127.0.0.1:5556/cb' },
+          { client: urlClient(['http://127.0.0.1:5555/cb']) },
+        ),
+      ),
+      InvalidRedirectUriError,
+    );
+    await assert.rejects(
+      run(checkRedirectUri, ctx({}, { client: urlClient(['https://app.example/cb']) })),
       InvalidRedirectUriError,
     );
   });
