@@ -1,11 +1,9 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import {
   CallToolRequestSchema,
-  CallToolResultSchema,
   ErrorCode,
   InitializeRequestSchema,
   isInitializeRequest,
-  isJSONRPCRequest,
   JSONRPCMessageSchema,
   ListToolsRequestSchema,
   PingRequestSchema,
@@ -117,16 +115,15 @@ export class McpDispatcher {
     }
     let messages: JSONRPCMessage[];
     try {
-      messages = Array.isArray(body)
-        ? body.map((m) => JSONRPCMessageSchema.parse(m))
-        : [JSONRPCMessageSchema.parse(body)];
+      messages = Array.isArray(body) ? body.map(parseMessage) : [parseMessage(body)];
     } catch {
       return transportError(400, -32700, 'Parse error: Invalid JSON-RPC message');
     }
     if (messages.length > 1 && messages.some(isInitializeRequest)) {
       return transportError(400, -32600, 'Invalid Request: Only one initialization request is allowed');
     }
-    const requests = messages.filter(isJSONRPCRequest);
+    // Validated messages: one with both `method` and `id` can only be a request (the others are strict).
+    const requests = messages.filter((m): m is JSONRPCRequest => 'method' in m && 'id' in m);
     // Notifications (initialized, cancelled) and client responses need no action in a stateless server.
     if (requests.length === 0) return { status: 202, body: undefined };
     const responses = await Promise.all(requests.map((r) => this.answer(r, caller, context)));
@@ -164,22 +161,18 @@ export class McpDispatcher {
     }
   }
 
-  /** tools/call as the SDK Server wraps it: request validated, result validated against the schema. */
-  private async callToolRequest(
+  /** tools/call as the SDK Server wraps it: the request validated (CallToolRequestSchema), then called. */
+  private callToolRequest(
     request: JSONRPCRequest,
     caller: McpCaller,
     context: RequestContext,
   ): Promise<CallToolResult> {
-    const { params } = CallToolRequestSchema.parse(request);
-    const result = await this.callTool(params.name, params.arguments, caller, context);
-    const validated = CallToolResultSchema.safeParse(result);
-    if (!validated.success) {
-      throw new JsonRpcError(
-        ErrorCode.InvalidParams,
-        `Invalid tools/call result: ${validated.error.message}`,
-      );
-    }
-    return validated.data;
+    const params = isPlainCallParams(request.params)
+      ? request.params
+      : CallToolRequestSchema.parse(request).params;
+    // No result validation (the SDK Server checks results against CallToolResultSchema): every result
+    // is built here by toResult/errorResult, which only produce valid ones (mcp-dispatcher.spec.ts).
+    return this.callTool(params.name, params.arguments, caller, context);
   }
 
   initialize(requestedVersion: unknown): InitializeResult {
@@ -285,15 +278,47 @@ class JsonRpcError extends Error {
   }
 }
 
+const REQUEST_KEYS = new Set(['jsonrpc', 'id', 'method', 'params']);
+const CALL_PARAMS_KEYS = new Set(['name', 'arguments']);
+
+const isObject = (v: unknown): v is Record<string, unknown> =>
+  typeof v === 'object' && v !== null && !Array.isArray(v);
+
+/**
+ * JSONRPCMessageSchema.parse, with the common case decided without zod: a request whose fields are
+ * exactly what JSONRPCRequestSchema (strict) accepts and whose params carry no `_meta` (the only
+ * params field the schema constrains). Anything else goes through the SDK schema.
+ */
+export function parseMessage(raw: unknown): JSONRPCMessage {
+  if (isObject(raw) && raw.jsonrpc === '2.0' && typeof raw.method === 'string') {
+    const { id, params } = raw;
+    let plain = typeof id === 'string' || Number.isSafeInteger(id);
+    plain &&= params === undefined || (isObject(params) && !('_meta' in params));
+    if (plain) for (const key in raw) if (!REQUEST_KEYS.has(key)) plain = false;
+    if (plain) return raw as unknown as JSONRPCRequest;
+  }
+  return JSONRPCMessageSchema.parse(raw);
+}
+
+/** CallToolRequestParamsSchema's common case: a string name and plain-object (or no) arguments only. */
+export function isPlainCallParams(
+  params: unknown,
+): params is { name: string; arguments?: Record<string, unknown> } {
+  if (!isObject(params) || typeof params.name !== 'string') return false;
+  if (params.arguments !== undefined && !isObject(params.arguments)) return false;
+  for (const key in params) if (!CALL_PARAMS_KEYS.has(key)) return false;
+  return true;
+}
+
 function transportError(status: number, code: number, message: string): McpRpcResponse {
   return { status, body: JSON.stringify({ jsonrpc: '2.0', error: { code, message }, id: null }) };
 }
 
-function errorResult(text: string): CallToolResult {
+export function errorResult(text: string): CallToolResult {
   return { content: [{ type: 'text', text }], isError: true };
 }
 
-function toResult(output: ToolOutput): CallToolResult {
+export function toResult(output: ToolOutput): CallToolResult {
   if (typeof output === 'string') return { content: [{ type: 'text', text: output }] };
   if (output !== null && typeof output === 'object' && !Array.isArray(output)) {
     // Structured content plus its serialization for clients that only read text (MCP 2025-06-18+).
