@@ -352,6 +352,28 @@ describe('URL client ids (Client ID Metadata Documents)', () => {
     await expectErrorPage(down.clientId, 'invalid_client', /answered HTTP 500/);
   });
 
+  it('a URL client disabled by an administrator (issue #8) is refused at authorize and token', async () => {
+    const { clientId } = publish();
+    await expectErrorPage(
+      clientId,
+      'invalid_redirect_uri',
+      /not one of the redirect_uris/,
+      'http://127.0.0.1:1/x',
+    );
+    await t.dataSource.query(
+      `UPDATE oauth_clients SET disabled_at = now() WHERE client_id = (SELECT client_id FROM cimd_documents WHERE url = $1)`,
+      [clientId],
+    );
+    await expectErrorPage(clientId, 'invalid_client', /disabled by the administrator/);
+    const res = await tokenRequest(t.url, {
+      grant_type: 'refresh_token',
+      refresh_token: 'x',
+      client_id: clientId,
+    });
+    assert.equal(res.status, 401);
+    assert.equal(((await res.json()) as { error: string }).error, 'invalid_client');
+  });
+
   it('Cache-Control is honoured within [5 min, 24 h]', async () => {
     for (const [header, seconds] of [
       ['max-age=10', 300],

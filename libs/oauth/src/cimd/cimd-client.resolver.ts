@@ -119,6 +119,13 @@ export class CimdClientResolver {
     if (!client || client.createdVia !== 'cimd') {
       throw new CimdClientError('The client is not available on this server', 'client_unavailable');
     }
+    // Issue #8: an administrator may disable a URL client like any other.
+    if (client.disabledAt) {
+      throw new CimdClientError(
+        'This application has been disabled by the administrator of this server',
+        'client_disabled',
+      );
+    }
     return client;
   }
 
