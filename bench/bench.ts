@@ -7,7 +7,7 @@
  *   unset           postgres://postgres@127.0.0.1:5432 if it answers, else the embedded PostgreSQL
  * Results: bench/results/<timestamp>.json and .md (gitignored).
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -146,6 +146,8 @@ const mcpHeaders = (token: string) => ({
 });
 
 async function main(): Promise<void> {
+  // The load generator (autocannon runs in this process) on core 1, the servers on core 0.
+  if (multiCore) execFileSync('taskset', ['-pc', '1', String(process.pid)], { stdio: 'ignore' });
   const { adminUrl, stop } = await pickDatabase();
   const database = `mcp_bench_${process.pid}`;
   const admin = new Client({ connectionString: adminUrl });

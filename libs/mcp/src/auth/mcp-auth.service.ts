@@ -36,6 +36,8 @@ export class McpAuthService {
   readonly resourceMetadataUrl: string;
   private readonly refused = new Map<string, number>();
   private readonly challenges: [McpHttpError?, McpHttpError?] = [];
+  /** Keyed by the verifier's (cached, so reused) scopes array; entries go when the array does. */
+  private readonly expansions = new WeakMap<readonly string[], readonly string[]>();
 
   constructor(
     @Inject(ACCESS_TOKEN_VERIFIER) private readonly verifier: AccessTokenVerifier,
@@ -87,8 +89,18 @@ export class McpAuthService {
       userId: token.userId,
       clientId: token.clientId,
       grantId: token.grantId,
-      scopes: Object.freeze([...this.catalog.expand(token.scopes)].sort()),
+      scopes: this.expandedScopes(token.scopes),
     });
+  }
+
+  /** The scopes with everything they imply, sorted; computed once per scopes array the verifier hands out. */
+  private expandedScopes(scopes: readonly string[]): readonly string[] {
+    let expanded = this.expansions.get(scopes);
+    if (!expanded) {
+      expanded = Object.freeze([...this.catalog.expand(scopes)].sort());
+      this.expansions.set(scopes, expanded);
+    }
+    return expanded;
   }
 
   private rememberRefused(token: string): void {
