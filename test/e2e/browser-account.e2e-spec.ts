@@ -104,8 +104,9 @@ describe('browser: Connected apps — see, revoke, 401', { skip }, () => {
       await page.screenshot({ path: join(OUTPUT, 'account-one-app.png'), fullPage: true });
       await page.setViewportSize({ width: 375, height: 812 });
       await page.screenshot({ path: join(OUTPUT, 'account-one-app-phone.png'), fullPage: true });
-      const overflow = await page.evaluate(
-        () => document.documentElement.scrollWidth > document.documentElement.clientWidth,
+      // A string expression: the test is compiled without the DOM types.
+      const overflow = await page.evaluate<boolean>(
+        'document.documentElement.scrollWidth > document.documentElement.clientWidth',
       );
       assert.equal(overflow, false, 'no horizontal scrolling at phone width');
       await page.setViewportSize({ width: 1280, height: 800 });

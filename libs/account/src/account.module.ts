@@ -1,15 +1,25 @@
-import { Module } from '@nestjs/common';
+import { Global, Module } from '@nestjs/common';
+import { SCOPE_GRANT_POLICY } from '@app/oauth';
 import { AccountAccess } from './account-access';
+import { AdminScopePolicy } from './admin-scope.policy';
 import { AccountController } from './web/account.controller';
+import { AdminApiController } from './web/admin-api.controller';
 import { AdminClientsController } from './web/admin-clients.controller';
 
 /**
- * Issue #8: account pages — profile, "Connected apps" (revoke), recent activity — and the
- * administrators' client list. Reads through OAuthModule's GrantsDirectory / ClientAdministration and
- * IdentityModule's session; owns no tables.
+ * Issue #8: account pages — profile, "Connected apps" (revoke), recent activity — the
+ * administrators' client list and its JSON API. Reads through OAuthModule's GrantsDirectory /
+ * ClientAdministration and IdentityModule's session; owns no tables. Global so OAuthModule receives
+ * SCOPE_GRANT_POLICY (who may hold the `admin` scope).
  */
+@Global()
 @Module({
-  controllers: [AccountController, AdminClientsController],
-  providers: [AccountAccess],
+  controllers: [AccountController, AdminClientsController, AdminApiController],
+  providers: [
+    AccountAccess,
+    AdminScopePolicy,
+    { provide: SCOPE_GRANT_POLICY, useExisting: AdminScopePolicy },
+  ],
+  exports: [SCOPE_GRANT_POLICY],
 })
 export class AccountModule {}

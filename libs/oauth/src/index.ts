@@ -24,4 +24,6 @@ export {
   type ConnectedApp,
   type ClientSummary,
   type DeleteOutcome,
+  SCOPE_GRANT_POLICY,
+  type ScopeGrantPolicy,
 } from './grants-directory';

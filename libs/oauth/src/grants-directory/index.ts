@@ -6,3 +6,4 @@ export {
 } from './client-administration.service';
 export { GrantUsageRecorder } from './grant-usage';
 export { GrantsDirectoryRepository } from './grants-directory.repository';
+export { SCOPE_GRANT_POLICY, type ScopeGrantPolicy } from './scope-grant-policy';

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
-import { Injectable } from '@nestjs/common';
+import { Inject, Injectable, Optional } from '@nestjs/common';
 import { DataSource, type EntityManager } from 'typeorm';
+import { SCOPE_GRANT_POLICY, type ScopeGrantPolicy } from '../grants-directory/scope-grant-policy';
 import { managerOf, notifyRevocation, rowsOf } from './sql';
 
 export interface NewGrant {
@@ -110,13 +111,21 @@ export interface RefreshTokenRecord {
 /** Grants, codes, access and refresh tokens: the only code that touches these tables (STYLE §6). */
 @Injectable()
 export class TokenRepository {
-  constructor(private readonly dataSource: DataSource) {}
+  constructor(
+    private readonly dataSource: DataSource,
+    @Optional() @Inject(SCOPE_GRANT_POLICY) private readonly scopePolicy?: ScopeGrantPolicy,
+  ) {}
+
+  /** Issue #8: scopes the user may not hold (e.g. `admin` for a non-administrator) are never stored. */
+  private grantable(userId: string, scopes: readonly string[]): Promise<readonly string[]> {
+    return this.scopePolicy ? this.scopePolicy.grantable(userId, scopes) : Promise.resolve(scopes);
+  }
 
   async createGrant(manager: EntityManager, grant: NewGrant): Promise<string> {
     const id = randomUUID();
     await manager.query(
       `INSERT INTO oauth_grants (id, user_id, client_id, scopes, resource) VALUES ($1, $2, $3, $4, $5)`,
-      [id, grant.userId, grant.clientId, grant.scopes, grant.resource],
+      [id, grant.userId, grant.clientId, await this.grantable(grant.userId, grant.scopes), grant.resource],
     );
     return id;
   }
@@ -135,7 +144,7 @@ export class TokenRepository {
         code.redirectUri,
         code.redirectUriProvided,
         code.codeChallenge,
-        code.scopes,
+        await this.grantable(code.userId, code.scopes),
         code.resource,
         code.ttlSeconds,
       ],

@@ -1,0 +1,146 @@
+import { Controller, Delete, Get, HttpCode, Inject, Param, Post, Req, Res } from '@nestjs/common';
+import type { Request, Response } from 'express';
+import { APP_CONFIG, type AppConfig } from '@app/config';
+import { UserRepository } from '@app/identity';
+import { ACCESS_TOKEN_VERIFIER, ClientAdministration, type AccessTokenVerifier } from '@app/oauth';
+import { AccountAccess } from '../account-access';
+import { ADMIN_SCOPE } from '../admin-scope.policy';
+
+const BEARER = /^Bearer ([A-Za-z0-9\-._~+/]+=*)$/;
+const CLIENT_ID = /^[\x21-\x7e]{1,64}$/;
+
+/** A refused API call: its status and RFC 6750-style error body (never a stack trace). */
+class ApiRefusal extends Error {
+  constructor(
+    readonly status: number,
+    readonly error: string,
+    readonly description: string,
+  ) {
+    super(description);
+  }
+}
+
+/**
+ * Issue #8: the admin page as JSON, for scripts. A bearer token (RFC 6750) issued for this server's
+ * MCP resource with the `admin` scope, whose user is an administrator now (checked on every call).
+ */
+@Controller('api/admin/clients')
+export class AdminApiController {
+  constructor(
+    @Inject(ACCESS_TOKEN_VERIFIER) private readonly verifier: AccessTokenVerifier,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+    private readonly access: AccountAccess,
+    private readonly users: UserRepository,
+    private readonly clients: ClientAdministration,
+  ) {}
+
+  @Get()
+  async list(@Req() req: Request, @Res() res: Response): Promise<void> {
+    await this.run(req, res, async () => ({
+      clients: (await this.clients.list()).map((c) => ({
+        client_id: c.clientId,
+        client_name: c.clientName,
+        registered_via: c.registeredVia,
+        created_at: c.createdAt,
+        last_used_at: c.lastUsedAt,
+        disabled_at: c.disabledAt,
+        active_grants: c.activeGrants,
+        deletable: c.deletable,
+      })),
+    }));
+  }
+
+  @Post(':clientId/disable')
+  @HttpCode(200)
+  async disable(
+    @Req() req: Request,
+    @Res() res: Response,
+    @Param('clientId') clientId: string,
+  ): Promise<void> {
+    await this.run(req, res, async (userId) => {
+      if (!CLIENT_ID.test(clientId) || !(await this.clients.disable(clientId, userId, req.ip ?? null))) {
+        throw new ApiRefusal(404, 'not_found', 'No such client, or it is already disabled');
+      }
+      return { client_id: clientId, disabled: true };
+    });
+  }
+
+  @Post(':clientId/enable')
+  @HttpCode(200)
+  async enable(
+    @Req() req: Request,
+    @Res() res: Response,
+    @Param('clientId') clientId: string,
+  ): Promise<void> {
+    await this.run(req, res, async (userId) => {
+      if (!CLIENT_ID.test(clientId) || !(await this.clients.enable(clientId, userId, req.ip ?? null))) {
+        throw new ApiRefusal(404, 'not_found', 'No such client, or it is not disabled');
+      }
+      return { client_id: clientId, disabled: false };
+    });
+  }
+
+  @Delete(':clientId')
+  async remove(
+    @Req() req: Request,
+    @Res() res: Response,
+    @Param('clientId') clientId: string,
+  ): Promise<void> {
+    await this.run(req, res, async (userId) => {
+      if (
+        !CLIENT_ID.test(clientId) ||
+        (await this.clients.delete(clientId, userId, req.ip ?? null)) !== 'deleted'
+      ) {
+        throw new ApiRefusal(
+          409,
+          'not_deletable',
+          'Only never-used self-registered clients can be deleted; disable it instead',
+        );
+      }
+      return { client_id: clientId, deleted: true };
+    });
+  }
+
+  private async run(
+    req: Request,
+    res: Response,
+    handler: (userId: string) => Promise<object>,
+  ): Promise<void> {
+    res.set('Cache-Control', 'no-store').set('Pragma', 'no-cache');
+    try {
+      const userId = await this.authenticate(req.headers.authorization);
+      res.status(200).json(await handler(userId));
+    } catch (thrown) {
+      if (!(thrown instanceof ApiRefusal)) throw thrown;
+      if (thrown.status === 401) {
+        // RFC 6750 §3: the challenge; no error code when no credentials were sent.
+        const noCredentials = !req.headers.authorization;
+        res.set(
+          'WWW-Authenticate',
+          noCredentials
+            ? 'Bearer'
+            : `Bearer error="invalid_token", error_description="${thrown.description}"`,
+        );
+      } else if (thrown.error === 'insufficient_scope') {
+        res.set('WWW-Authenticate', `Bearer error="insufficient_scope", scope="${ADMIN_SCOPE}"`);
+      }
+      res.status(thrown.status).json({ error: thrown.error, error_description: thrown.description });
+    }
+  }
+
+  /** RFC 6750: the token must be valid for this server's resource, carry `admin`, and its user be an admin. */
+  private async authenticate(authorization: string | undefined): Promise<string> {
+    const presented = BEARER.exec(authorization?.trim() ?? '')?.[1];
+    if (!presented) throw new ApiRefusal(401, 'invalid_token', 'A bearer token is required');
+    const check = await this.verifier.verify(presented, this.config.mcpResource);
+    if (!check.ok) throw new ApiRefusal(401, 'invalid_token', 'The access token is not valid');
+    if (!check.token.scopes.includes(ADMIN_SCOPE)) {
+      throw new ApiRefusal(403, 'insufficient_scope', 'The token lacks the admin scope');
+    }
+    const user = await this.users.findUser(check.token.userId);
+    if (!user || user.disabled || !this.access.isAdmin(user)) {
+      throw new ApiRefusal(403, 'forbidden', 'Only administrators may use this API');
+    }
+    return user.id;
+  }
+}
