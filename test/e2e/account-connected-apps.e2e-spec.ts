@@ -191,6 +191,7 @@ describe('account: connected apps', () => {
     assert.ok(types.includes('signin.succeeded'), types.join(','));
     assert.ok(types.includes('consent.granted'), types.join(','));
     assert.ok(html.includes(alice.client.client_id));
+    assert.match(html, /class="client" title="[^"]+">Alice Agent</, 'events name the client');
     assert.ok(!html.includes(bob.client.client_id), "no event of Bob's");
     const bobUser = await t.dataSource.query<{ id: string }[]>(
       `SELECT id FROM users WHERE email = 'bob@example.com'`,

@@ -84,6 +84,9 @@ export class AccountController {
     const events = await this.audit.forUser(user.id, ACTIVITY_PAGE_SIZE + 1, beforeId);
     const page = events.slice(0, ACTIVITY_PAGE_SIZE);
     const next = events.length > ACTIVITY_PAGE_SIZE ? page[page.length - 1].id : undefined;
+    const names = await this.grants.clientNames(
+      page.map((e) => e.clientId).filter((id): id is string => id !== null),
+    );
     this.pages.render(res, {
       viewsDir: ACCOUNT_VIEWS,
       view: 'activity',
@@ -96,6 +99,7 @@ export class AccountController {
           tool: typeof e.detail?.tool === 'string' ? e.detail.tool : undefined,
           outcome: typeof e.detail?.outcome === 'string' ? e.detail.outcome : undefined,
           clientId: e.clientId,
+          clientName: e.clientId ? (names.get(e.clientId) ?? e.clientId) : undefined,
           ip: e.ip,
           at: formatTime(e.createdAt),
           atIso: isoTime(e.createdAt),

@@ -53,6 +53,17 @@ export class GrantsDirectoryRepository {
     );
   }
 
+  /** Display names of clients (for the activity page); unknown ids are simply absent. */
+  async clientNames(clientIds: readonly string[]): Promise<Map<string, string>> {
+    if (clientIds.length === 0) return new Map();
+    const rows = await this.dataSource.query<{ clientId: string; name: string }[]>(
+      `SELECT client_id AS "clientId", COALESCE(client_name, client_id) AS name
+         FROM oauth_clients WHERE client_id = ANY($1)`,
+      [[...new Set(clientIds)]],
+    );
+    return new Map(rows.map((r) => [r.clientId, r.name]));
+  }
+
   /** The user's unrevoked grant, locked until the transaction ends; null when it is not theirs. */
   async lockUserGrant(
     manager: EntityManager,

@@ -46,6 +46,11 @@ export class GrantsDirectory {
     return rows.map((row) => this.toDto(row));
   }
 
+  /** Names to show for client ids found in the user's activity. */
+  clientNames(clientIds: readonly string[]): Promise<Map<string, string>> {
+    return this.grants.clientNames(clientIds);
+  }
+
   /**
    * Revokes one of the user's grants: every code and token on it (RFC 7009 semantics) and the stored
    * consent, audited in the same transaction. The NOTIFY reaches every replica at commit; this
