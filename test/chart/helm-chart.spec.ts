@@ -62,6 +62,19 @@ describe('Helm chart', () => {
     );
     assert.match(errorsOf(merge(operator, { replicas: 3 })).join(), /must NOT have additional properties/);
     assert.notDeepEqual(errorsOf(merge(operator, { ingress: { enabled: true, host: '' } })), []);
+    // Branding values go into a style block and an img src: the schema refuses anything but the safe forms.
+    assert.notDeepEqual(
+      errorsOf(merge(operator, { config: { primaryColor: 'red;}body{display:none' } })),
+      [],
+    );
+    assert.notDeepEqual(
+      errorsOf(merge(operator, { config: { productLogoUrl: 'http://x.example/logo.png' } })),
+      [],
+    );
+    assert.deepEqual(
+      errorsOf(merge(operator, { config: { primaryColor: '#0b57d0', supportUrl: 'mailto:it@example.com' } })),
+      [],
+    );
   });
 
   it('keeps secret values out of values.yaml', () => {

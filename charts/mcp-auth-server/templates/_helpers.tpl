@@ -52,6 +52,13 @@ app.kubernetes.io/instance: {{ .Release.Name }}
     secretKeyRef:
       name: {{ .Values.secrets.session.existingSecret | quote }}
       key: {{ .Values.secrets.session.key | quote }}
+{{- if .Values.secrets.session.previousKey }}
+- name: SESSION_SECRET_PREVIOUS
+  valueFrom:
+    secretKeyRef:
+      name: {{ .Values.secrets.session.existingSecret | quote }}
+      key: {{ .Values.secrets.session.previousKey | quote }}
+{{- end }}
 {{- with .Values.secrets.github }}
 {{- if .existingSecret }}
 - name: GITHUB_CLIENT_ID
