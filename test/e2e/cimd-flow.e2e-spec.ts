@@ -330,6 +330,20 @@ describe('URL client ids (Client ID Metadata Documents)', () => {
       usedCache: true,
     });
 
+    // A 404 is the publisher saying the document is gone: the cache does not paper over it.
+    docs.route(path, (_req, res) => res.writeHead(404).end());
+    const gone = await tokenRequest(t.url, {
+      grant_type: 'refresh_token',
+      refresh_token: 'whatever',
+      client_id: clientId,
+    });
+    assert.equal(gone.status, 401);
+    assert.deepEqual(await gone.json(), {
+      error: 'invalid_client',
+      error_description: 'The client metadata document URL answered HTTP 404',
+    });
+    docs.route(path, (_req, res) => res.writeHead(503).end());
+
     // Older than the 24 h bound: the cache no longer bridges the outage.
     await t.dataSource.query(
       `UPDATE cimd_documents SET fetched_at = now() - interval '25 hours' WHERE url = $1`,

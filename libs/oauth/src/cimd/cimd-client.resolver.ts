@@ -20,8 +20,14 @@ import {
 } from './document-fetcher';
 import { isAllowedPublisher } from './trust-policy';
 
-/** Fetch failures that may be bridged by a cached copy (the publisher is unreachable, not changed). */
-const TRANSIENT: ReadonlySet<string> = new Set(['timeout', 'network', 'dns_failed', 'http_status']);
+/**
+ * Fetch failures that a cached copy may bridge: the publisher is unreachable or failing (5xx, 429),
+ * not saying something new (a 404, a redirect or a changed document is never papered over).
+ */
+function isTransient(error: CimdFetchError): boolean {
+  if (error.reason === 'http_status') return error.status === 429 || (error.status ?? 0) >= 500;
+  return error.reason === 'timeout' || error.reason === 'network' || error.reason === 'dns_failed';
+}
 
 /** What the consent page shows about a URL client (AS-REG-06). */
 export interface UrlClientInfo {
@@ -76,9 +82,7 @@ export class CimdClientResolver {
       if (thrown instanceof CimdFetchError) {
         // A cached copy younger than the longest allowed lifetime bridges an unreachable publisher.
         const usable =
-          cached &&
-          TRANSIENT.has(thrown.reason) &&
-          Date.now() - cached.fetchedAt.getTime() < MAX_CACHE_SECONDS * 1000;
+          cached && isTransient(thrown) && Date.now() - cached.fetchedAt.getTime() < MAX_CACHE_SECONDS * 1000;
         await this.record(internalId, clientIdUrl, ip, {
           outcome: thrown.reason,
           usedCache: Boolean(usable),

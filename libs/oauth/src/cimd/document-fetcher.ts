@@ -21,6 +21,8 @@ export class CimdFetchError extends Error {
   constructor(
     readonly reason: CimdFetchFailure,
     message: string,
+    /** The HTTP status, for reason 'http_status'. */
+    readonly status?: number,
   ) {
     super(message);
     this.name = 'CimdFetchError';
@@ -166,7 +168,11 @@ export async function fetchClientDocument(rawUrl: string, options: FetchOptions)
       }
       if (status !== 200) {
         return fail(
-          new CimdFetchError('http_status', `The client metadata document URL answered HTTP ${status}`),
+          new CimdFetchError(
+            'http_status',
+            `The client metadata document URL answered HTTP ${status}`,
+            status,
+          ),
         );
       }
       const type = (res.headers['content-type'] ?? '').split(';')[0].trim().toLowerCase();
