@@ -6,7 +6,9 @@ import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { startTestApp, type TestApp } from '../support/app';
 import { startDocumentServer, type DocumentServer } from '../support/cimd-document-server';
 import { connectMcpClient, TestOAuthProvider, type FetchRecord } from '../support/mcp-client';
-import { DEFAULT_REDIRECT_URI } from '../support/oauth-flow';
+import { HttpSession } from '../support/http-session';
+import { authorizeUrl, DEFAULT_REDIRECT_URI, pkcePair } from '../support/oauth-flow';
+import { submitDevLoginForm } from '../support/sign-in';
 
 /** The SDK's OAuthClientProvider with a URL client id (the SDK requires it to be https with a path). */
 class MetadataUrlProvider extends TestOAuthProvider {
@@ -26,7 +28,10 @@ describe('MCP SDK client with clientMetadataUrl', () => {
   before(async () => {
     // https on localhost with a throw-away certificate; CIMD_ALLOW_INSECURE_LOCALHOST lets the fetcher reach it.
     docs = await startDocumentServer({ tls: true });
-    t = await startTestApp({ env: { CIMD_ALLOW_INSECURE_LOCALHOST: 'true' } });
+    // localhost is a known publisher here: its clients are shown as verified (AS-REG-06 trust policy).
+    t = await startTestApp({
+      env: { CIMD_ALLOW_INSECURE_LOCALHOST: 'true', CIMD_ALLOWED_HOSTS: 'localhost' },
+    });
   });
   after(async () => {
     await client?.close().catch(() => undefined);
@@ -63,5 +68,28 @@ describe('MCP SDK client with clientMetadataUrl', () => {
       [documentUrl],
     );
     assert.equal(row.client_name, 'SDK client via metadata document');
+  });
+
+  it('a client from a host in CIMD_ALLOWED_HOSTS: the consent page shows its host and no "Not verified"', async () => {
+    const documentUrl = docs.url('/verified/metadata.json');
+    docs.json('/verified/metadata.json', {
+      client_id: documentUrl,
+      client_name: 'Known publisher app',
+      redirect_uris: [DEFAULT_REDIRECT_URI],
+    });
+    const session = new HttpSession(t.url);
+    let step = await session.follow(
+      authorizeUrl(t.url, { client_id: documentUrl, code_challenge: pkcePair().challenge }),
+    );
+    step = await submitDevLoginForm(session, step, { email: 'ken@example.com' });
+    assert.equal(step.response.status, 200);
+    assert.match(
+      step.text,
+      new RegExp(
+        `<p id="document-host">This application describes itself at <strong>${new URL(documentUrl).host}</strong>`,
+      ),
+    );
+    assert.match(step.text, /<strong id="client-name">Known publisher app<\/strong>/);
+    assert.doesNotMatch(step.text, /id="unverified"/);
   });
 });
