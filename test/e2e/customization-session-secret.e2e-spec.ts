@@ -7,6 +7,7 @@ import assert from 'node:assert/strict';
 import { startTestApp, type TestApp } from '../support/app';
 import { createTestDatabase, type TestDatabase } from '../support/database';
 import { HttpSession, parseForms } from '../support/http-session';
+import { authorizeUrl, pkcePair, registerClient } from '../support/oauth-flow';
 
 const OLD = 'the-old-session-secret-0123456789abcdef0123';
 const NEW = 'the-new-session-secret-0123456789abcdef0123';
@@ -79,6 +80,39 @@ describe('SESSION_SECRET rollover (issue #10)', () => {
     const other = new HttpSession(during.url);
     const form2 = await devLoginForm(during, other);
     assert.equal((await post(before_, other, form2.fields, 'new2@example.com')).res.status, 403);
+  });
+
+  /** Signs in on `before_` and opens a consent page there (rendered with the old secret). */
+  async function consentFormFromOldReplica(email: string) {
+    const session = new HttpSession(before_.url);
+    const form = await devLoginForm(before_, session);
+    const signedIn = await post(before_, session, form.fields, email);
+    assert.equal(signedIn.res.status, 303);
+    const client = await registerClient(before_.url, { client_name: `rollover ${email}` });
+    const browser = carry(signedIn.there, before_);
+    const page = await browser.follow(
+      authorizeUrl(before_.url, { client_id: client.client_id, code_challenge: pkcePair().challenge }),
+    );
+    const consent = parseForms(page.text).find((f) => f.action === '/oauth/authorize/decision');
+    assert.ok(consent, `expected the consent page, got ${page.response.status}`);
+    return { browser, consent };
+  }
+
+  it('the consent form (UP-05) also verifies with the previous secret during the rollover, not after it', async () => {
+    const first = await consentFormFromOldReplica('consent-during@example.com');
+    const accepted = await carry(first.browser, during).request('/oauth/authorize/decision', {
+      form: { ...first.consent.fields, decision: 'allow' },
+    });
+    assert.equal(accepted.status, 303);
+    assert.match(accepted.headers.get('location') ?? '', /[?&]code=mcp_ac_/);
+
+    const second = await consentFormFromOldReplica('consent-after@example.com');
+    const refused = await carry(second.browser, afterwards).request('/oauth/authorize/decision', {
+      form: { ...second.consent.fields, decision: 'allow' },
+    });
+    assert.ok(![302, 303].includes(refused.status), 'no redirect to the client');
+    assert.equal(refused.headers.get('location'), null);
+    assert.ok(refused.status >= 400 && refused.status < 500, `status ${refused.status}`);
   });
 
   it('keeps people signed in across the change (sessions are not signed)', async () => {

@@ -185,8 +185,9 @@ export class AuthorizeService {
     }
     const user = await this.resolver().resolve(request);
     if (!user) return { kind: 'redirect', location: this.loginUrl(requestId) };
-    const expected = await this.csrfToken(request, requestId);
-    if (!expected || !constantTimeEqual(expected, csrfToken)) {
+    // During a SESSION_SECRET rollover a form rendered before the switch still verifies.
+    const accepted = await this.acceptedCsrfTokens(request, requestId);
+    if (!accepted.some((expected) => constantTimeEqual(expected, csrfToken))) {
       throw new InvalidRequestError(
         'The consent form has expired; start again from the application',
         'CSRF token mismatch',
@@ -352,7 +353,20 @@ export class AuthorizeService {
     };
   }
 
-  /** UP-05: the consent form's CSRF token is bound to the login session and to this request. */
+  /**
+   * UP-05: the consent form's CSRF token is bound to the login session and to this request. Every
+   * token that verifies: signed with the current secret or, during a rollover, the previous one.
+   */
+  private async acceptedCsrfTokens(request: Request, handle: string): Promise<string[]> {
+    const binding = await this.resolver().sessionBinding(request);
+    if (!binding) return [];
+    const message = `oauth-consent\n${binding}\n${digest(handle).toString('base64')}`;
+    return [this.config.sessionSecret, ...this.config.previousSessionSecrets].map((key) =>
+      hmac(key, message),
+    );
+  }
+
+  /** The token a new consent form carries: always signed with the current secret. */
   private async csrfToken(request: Request, handle: string): Promise<string | null> {
     const binding = await this.resolver().sessionBinding(request);
     if (!binding) return null;
