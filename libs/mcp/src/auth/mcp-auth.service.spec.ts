@@ -132,6 +132,16 @@ describe('McpAuthService', () => {
     assert.deepEqual(seen, [token, 'good.token-1~', 'good.token-1~']);
   });
 
+  it('huge or foreign bearer values are never remembered, so they cannot fill memory (security review)', async () => {
+    const seen: (string | undefined)[] = [];
+    const auth = service(seen);
+    const huge = 'A'.repeat(16 * 1024);
+    await rejection(auth.authenticate(`Bearer ${huge}`));
+    await rejection(auth.authenticate(`Bearer ${huge}`));
+    // Asked each time (the verifier refuses it without a database query), never cached.
+    assert.deepEqual(seen, [huge, huge]);
+  });
+
   it('the step-up challenge names every scope the call needs (RS-SC-04/05)', () => {
     const e = service().insufficientScope(['notes:write', 'profile:read']);
     assert.equal(e.status, 403);

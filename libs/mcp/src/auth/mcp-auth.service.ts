@@ -77,7 +77,9 @@ export class McpAuthService {
     // RS-TOK-04/05: the token must have been issued for this resource (RFC 8707 audience).
     const check = await this.verifier.verify(presented, this.config.mcpResource);
     if (!check.ok) {
-      this.rememberRefused(presented);
+      // Only well-shaped tokens are remembered (keys of 50 characters), so an attacker sending huge
+      // random bearer values cannot fill memory; the verifier refuses those without a database query.
+      if (ACCESS_TOKEN_SHAPE.test(presented)) this.rememberRefused(presented);
       throw this.unauthorized(true);
     }
     const { token } = check;

@@ -1,5 +1,7 @@
 import { Injectable, Optional } from '@nestjs/common';
 import { digest, SECRET_PREFIX } from '../common/secrets';
+
+const ACCESS_TOKEN_SHAPE = new RegExp(`^${SECRET_PREFIX.accessToken}[A-Za-z0-9_-]{43}$`);
 import type {
   AccessTokenCheck,
   AccessTokenVerifier,
@@ -43,8 +45,9 @@ export class AccessTokenVerifierService implements AccessTokenVerifier {
 
   async verify(token: string | undefined, expectedAudience: string): Promise<AccessTokenCheck> {
     if (!token) return { ok: false, reason: 'missing' };
-    if (!token.startsWith(SECRET_PREFIX.accessToken) || token.length > 256)
-      return { ok: false, reason: 'invalid' };
+    // newSecret('accessToken') = prefix + 32 random bytes in base64url: any other shape cannot exist,
+    // so it is refused without a database round trip (issue #7).
+    if (!ACCESS_TOKEN_SHAPE.test(token)) return { ok: false, reason: 'invalid' };
     const key = digest(token);
     const cacheKey = key.toString('base64');
     const record = await this.lookup(key, cacheKey);
