@@ -1,6 +1,8 @@
 // Checks: issue #3 authorization endpoint — each error path with its exact code; errors about the
-// client or redirect_uri are shown, never redirected (AS-PK-04/05); later errors are redirected with
-// state and iss (AS-PK-06/08, RFC 9207); consent page (UP-05, AS-REG-06), stored consent, prompt.
+// client or redirect_uri are shown, never redirected (AS-PK-04/05); later errors carry state and iss
+// (AS-PK-06/08, RFC 9207) — as a page with a link back for self-registered clients before anyone
+// interacted (AS-PK-05: no open redirector), as a redirect otherwise; consent page (UP-05, AS-REG-06),
+// stored consent, prompt.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { startTestApp, type TestApp } from '../support/app';
@@ -46,15 +48,34 @@ describe('OAuth authorization endpoint (issue #3)', () => {
     assert.match(html, new RegExp(`<code id="error-code">${error}</code>`));
   }
 
-  /** A redirected error: to the registered URI with error, state and iss (RFC 9207). */
-  function expectRedirectedError(
+  /**
+   * An error for the client, with error, state and iss (RFC 9207). `link`: the request came from a
+   * self-registered client and nobody has interacted yet, so the server shows a page whose "return"
+   * link carries the error (AS-PK-05: no automatic redirect to a URI anyone could register);
+   * `redirect`: after the person interacted (consent form), a 302/303 straight to the client.
+   */
+  async function expectRedirectedError(
     res: Response,
     error: string,
     state: string | null,
     redirect = DEFAULT_REDIRECT_URI,
+    mode: 'link' | 'redirect' = 'link',
   ) {
-    assert.equal(res.status, 302, `expected a redirect, got ${res.status}`);
-    const location = new URL(res.headers.get('location')!);
+    let target: string;
+    if (mode === 'redirect') {
+      assert.ok([302, 303].includes(res.status), `expected a redirect, got ${res.status}`);
+      target = res.headers.get('location')!;
+    } else {
+      assert.ok(res.status >= 400 && res.status < 500, `expected an error page, got ${res.status}`);
+      assert.equal(res.headers.get('location'), null, 'no automatic redirect (AS-PK-05)');
+      assert.equal(res.headers.get('cache-control'), 'no-store');
+      const html = await res.text();
+      assert.match(html, new RegExp(`<code id="error-code">${error}</code>`));
+      const href = /id="return-link" href="([^"]+)"/.exec(html)?.[1];
+      assert.ok(href, 'the page links back to the client');
+      target = href.replace(/&amp;/g, '&').replace(/&#x3D;/g, '=');
+    }
+    const location = new URL(target);
     assert.equal(`${location.origin}${location.pathname}`, redirect.split('?')[0]);
     assert.equal(location.searchParams.get('error'), error);
     assert.equal(location.searchParams.get('state'), state);
@@ -111,28 +132,28 @@ describe('OAuth authorization endpoint (issue #3)', () => {
 
   describe('errors redirected with state and iss', () => {
     it('missing response_type → invalid_request', async () => {
-      expectRedirectedError(
+      await expectRedirectedError(
         await get(authorizeUrl(t.url, { ...good(), response_type: '' })),
         'invalid_request',
         'xyz',
       );
     });
     it('response_type=token → unsupported_response_type', async () => {
-      expectRedirectedError(
+      await expectRedirectedError(
         await get(authorizeUrl(t.url, { ...good(), response_type: 'token' })),
         'unsupported_response_type',
         'xyz',
       );
     });
     it('no code_challenge → invalid_request (AS-PK-01)', async () => {
-      expectRedirectedError(
+      await expectRedirectedError(
         await get(authorizeUrl(t.url, { ...good(), code_challenge: '' })),
         'invalid_request',
         'xyz',
       );
     });
     it('code_challenge_method=plain → invalid_request (AS-PK-02)', async () => {
-      expectRedirectedError(
+      await expectRedirectedError(
         await get(
           authorizeUrl(t.url, { ...good(), code_challenge: 'a'.repeat(43), code_challenge_method: 'plain' }),
         ),
@@ -141,21 +162,21 @@ describe('OAuth authorization endpoint (issue #3)', () => {
       );
     });
     it('no code_challenge_method (RFC 7636 default plain) → invalid_request', async () => {
-      expectRedirectedError(
+      await expectRedirectedError(
         await get(authorizeUrl(t.url, { ...good(), code_challenge_method: '' })),
         'invalid_request',
         'xyz',
       );
     });
     it('malformed code_challenge → invalid_request', async () => {
-      expectRedirectedError(
+      await expectRedirectedError(
         await get(authorizeUrl(t.url, { ...good(), code_challenge: 'short' })),
         'invalid_request',
         'xyz',
       );
     });
     it('only unsupported scopes → invalid_scope', async () => {
-      expectRedirectedError(
+      await expectRedirectedError(
         await get(authorizeUrl(t.url, { ...good(), scope: 'admin:all' })),
         'invalid_scope',
         'xyz',
@@ -163,7 +184,7 @@ describe('OAuth authorization endpoint (issue #3)', () => {
     });
     it('a foreign resource → invalid_target (AS-RI-03)', async () => {
       for (const resource of ['https://other.example/mcp', `${t.url}/other`, `${t.url}`, 'not-a-uri']) {
-        expectRedirectedError(
+        await expectRedirectedError(
           await get(authorizeUrl(t.url, { ...good(), resource })),
           'invalid_target',
           'xyz',
@@ -171,14 +192,14 @@ describe('OAuth authorization endpoint (issue #3)', () => {
       }
     });
     it('an unknown prompt value → invalid_request', async () => {
-      expectRedirectedError(
+      await expectRedirectedError(
         await get(authorizeUrl(t.url, { ...good(), prompt: 'bogus' })),
         'invalid_request',
         'xyz',
       );
     });
     it('prompt=none, not signed in → login_required', async () => {
-      expectRedirectedError(
+      await expectRedirectedError(
         await get(authorizeUrl(t.url, { ...good(), prompt: 'none' })),
         'login_required',
         'xyz',
@@ -187,17 +208,17 @@ describe('OAuth authorization endpoint (issue #3)', () => {
     it('a repeated parameter → invalid_request; state is echoed verbatim (AS-PK-06)', async () => {
       const state = 'a b+c/é&=';
       const url = `${authorizeUrl(t.url, { ...good(), state })}&scope=notes:read&scope=profile:read`;
-      expectRedirectedError(await get(url), 'invalid_request', state);
+      await expectRedirectedError(await get(url), 'invalid_request', state);
     });
     it('no state sent → no state returned', async () => {
-      expectRedirectedError(
+      await expectRedirectedError(
         await get(authorizeUrl(t.url, { ...good(), state: undefined, response_type: 'token' })),
         'unsupported_response_type',
         null,
       );
     });
     it("keeps the registered redirect URI's own query", async () => {
-      const location = expectRedirectedError(
+      const location = await expectRedirectedError(
         await get(
           authorizeUrl(t.url, {
             ...good(),
@@ -211,10 +232,23 @@ describe('OAuth authorization endpoint (issue #3)', () => {
       );
       assert.equal(location.searchParams.get('tenant'), '1');
     });
+    it('a client registered by an administrator gets the same error as an automatic redirect (AS-PK-05)', async () => {
+      const trusted = await registerClient(t.url, { client_name: 'Admin-registered app' });
+      await t.dataSource.query(`UPDATE oauth_clients SET created_via = 'admin' WHERE client_id = $1`, [
+        trusted.client_id,
+      ]);
+      await expectRedirectedError(
+        await get(authorizeUrl(t.url, { ...good(), client_id: trusted.client_id, response_type: 'token' })),
+        'unsupported_response_type',
+        'xyz',
+        DEFAULT_REDIRECT_URI,
+        'redirect',
+      );
+    });
     it('prompt=none, signed in but no stored consent → consent_required', async () => {
       const session = new HttpSession(t.url);
       await signInWithDevLogin(session, { email: 'prompt-none@example.com' });
-      expectRedirectedError(
+      await expectRedirectedError(
         await get(authorizeUrl(t.url, { ...good(), prompt: 'none' }), session),
         'consent_required',
         'xyz',

@@ -145,10 +145,15 @@ describe('OAuth server as seen by oauth4webapi (issue #3)', () => {
       code_challenge_method: 'S256',
       resource: 'https://elsewhere.example/mcp',
     }).toString();
+    // A self-registered client, nobody interacted yet: the error comes as a page whose link back the
+    // person follows (AS-PK-05); the URL it leads to is what the client receives.
     const res = await fetch(url, { redirect: 'manual' });
-    assert.equal(res.status, 302);
+    assert.equal(res.status, 400);
+    const href = /id="return-link" href="([^"]+)"/.exec(await res.text())?.[1];
+    assert.ok(href);
+    const callback = new URL(href.replace(/&amp;/g, '&').replace(/&#x3D;/g, '='));
     assert.throws(
-      () => oauth.validateAuthResponse(as, client, new URL(res.headers.get('location')!), 's1'),
+      () => oauth.validateAuthResponse(as, client, callback, 's1'),
       (error: unknown) =>
         error instanceof oauth.AuthorizationResponseError && error.error === 'invalid_target',
     );

@@ -97,7 +97,7 @@ export class AuthorizeService {
       try {
         await check.run(ctx, deps);
       } catch (thrown) {
-        throw this.withRedirect(thrown, ctx.redirectUri, ctx.state);
+        throw this.withRedirect(thrown, ctx.redirectUri, ctx.state, isSelfRegistered(ctx.client));
       }
     }
     return {
@@ -142,7 +142,8 @@ export class AuthorizeService {
       if (!user) return { kind: 'redirect', location: this.loginUrl(handle) };
       return { kind: 'consent', page: await this.consentPage(request, user, auth, handle) };
     } catch (thrown) {
-      throw this.withRedirect(thrown, auth.redirectUri, auth.state);
+      // Still before any interaction with the person (prompt=none answers, storage errors).
+      throw this.withRedirect(thrown, auth.redirectUri, auth.state, isSelfRegistered(auth.client));
     }
   }
 
@@ -397,13 +398,23 @@ export class AuthorizeService {
     return this.users;
   }
 
-  private withRedirect(thrown: unknown, redirectUri: string | undefined, state: string | undefined): unknown {
+  private withRedirect(
+    thrown: unknown,
+    redirectUri: string | undefined,
+    state: string | undefined,
+    untrusted = false,
+  ): unknown {
     if (!redirectUri) return thrown;
     // The one wire function decides what an unknown error becomes (server_error, temporarily_unavailable).
     const error = toWireError(thrown).cause;
-    error.redirect ??= { redirectUri, state };
+    error.redirect ??= { redirectUri, state, untrusted };
     return error;
   }
+}
+
+/** A client whose redirect URIs anyone could have chosen (RFC 7591 registration, a metadata document). */
+function isSelfRegistered(client: OAuthClientEntity | undefined): boolean {
+  return client === undefined || client.createdVia === 'dcr' || client.createdVia === 'cimd';
 }
 
 export function displayName(client: OAuthClientEntity): string {

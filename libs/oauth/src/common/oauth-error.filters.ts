@@ -67,6 +67,14 @@ export function authorizationResponseUrl(
   return url.toString();
 }
 
+/** Where a "return to the application" link leads, as a person should read it (scheme for non-web URIs). */
+function describeTarget(url: string): string {
+  const target = new URL(url);
+  return target.protocol === 'https:' || target.protocol === 'http:'
+    ? target.host
+    : `${target.protocol}//${target.host}`;
+}
+
 /**
  * The authorization endpoint (and its consent/continue routes): an error is redirected to the client
  * with `error`, `error_description`, `state` and `iss` only once client_id and redirect_uri are known
@@ -90,14 +98,19 @@ export class AuthorizeExceptionFilter implements ExceptionFilter {
     log(this.logger, request, wire, thrown);
     if (response.headersSent) return;
     const error = wire.cause;
+    let returnUrl: string | undefined;
     if (error.redirectable && error.redirect) {
       const location = authorizationResponseUrl(error.redirect.redirectUri, this.config.issuer, {
         error: wire.body.error,
         error_description: wire.body.error_description,
         state: error.redirect.state,
       });
-      response.set('Cache-Control', 'no-store').redirect(request.method === 'GET' ? 302 : 303, location);
-      return;
+      if (!error.redirect.untrusted) {
+        response.set('Cache-Control', 'no-store').redirect(request.method === 'GET' ? 302 : 303, location);
+        return;
+      }
+      // AS-PK-05: no automatic redirect to a URI anyone could have registered; the person decides.
+      returnUrl = location;
     }
     for (const [name, value] of Object.entries(wire.headers)) response.set(name, value);
     this.pages.render(response, {
@@ -105,7 +118,12 @@ export class AuthorizeExceptionFilter implements ExceptionFilter {
       view: 'error',
       title: 'Authorization failed',
       status: wire.status,
-      context: { error: wire.body.error, description: wire.body.error_description },
+      context: {
+        error: wire.body.error,
+        description: wire.body.error_description,
+        returnUrl,
+        returnHost: returnUrl ? describeTarget(returnUrl) : undefined,
+      },
     });
   }
 }

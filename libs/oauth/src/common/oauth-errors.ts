@@ -9,6 +9,13 @@ export interface AuthorizationRedirect {
   /** A redirect_uri already checked against the client's registered ones. */
   readonly redirectUri: string;
   readonly state: string | undefined;
+  /**
+   * AS-PK-05 (OAuth 2.1 §7.12.2, RFC 9700 §4.11.2): the redirect URI was registered by anyone (dynamic
+   * registration or a metadata document) and the person has not interacted with this request yet, so
+   * the error is shown on a page with a link back instead of an automatic redirect: otherwise the
+   * authorization server becomes an open redirector to any URI an attacker registers.
+   */
+  readonly untrusted?: boolean;
 }
 
 export abstract class OAuthError extends Error {
