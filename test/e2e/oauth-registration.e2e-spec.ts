@@ -183,7 +183,11 @@ describe('OAuth dynamic client registration (issue #3, RFC 7591/7592)', () => {
         const res = await call('GET', token);
         assert.equal(res.status, 401);
         assert.equal((await readJson(res)).error, 'invalid_token');
-        assert.match(res.headers.get('www-authenticate') ?? '', /^Bearer/);
+        // RFC 6750 §3.1: no error code in the challenge when no credentials were presented.
+        assert.equal(
+          res.headers.get('www-authenticate'),
+          token === undefined ? 'Bearer' : 'Bearer error="invalid_token"',
+        );
       }
     });
 

@@ -4,7 +4,7 @@ import { DataSource } from 'typeorm';
 import { APP_CONFIG, type AppConfig } from '@app/config';
 import { AuditLog } from '@app/audit';
 import { inTransaction } from '@app/persistence';
-import { InvalidClientMetadataError, InvalidTokenError } from '../common/oauth-errors';
+import { InvalidClientMetadataError, InvalidTokenError, MissingTokenError } from '../common/oauth-errors';
 import { digest, newSecret, secretMatches } from '../common/secrets';
 import type { OAuthClientEntity } from '../entities/oauth-client.entity';
 import { SCOPE_REGISTRY, type ScopeRegistry } from '../ports/scope-registry';
@@ -145,7 +145,11 @@ export class RegistrationService {
   /** RFC 7592 §2: Bearer registration access token; a bad token or unknown client is 401 either way. */
   private async authorize(clientId: string, authorization: string | undefined): Promise<OAuthClientEntity> {
     const match = /^Bearer +([A-Za-z0-9\-._~+/]+=*)$/i.exec(authorization?.trim() ?? '');
-    if (!match) throw new InvalidTokenError('A registration access token is required');
+    if (!match) {
+      throw authorization?.trim()
+        ? new InvalidTokenError('The registration access token is malformed')
+        : new MissingTokenError('A registration access token is required');
+    }
     const client = clientId.length <= 64 ? await this.clients.findWithSecrets(clientId) : null;
     if (!client || !secretMatches(match[1], client.registrationTokenHash)) {
       throw new InvalidTokenError('The registration access token is invalid');

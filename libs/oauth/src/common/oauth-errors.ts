@@ -149,6 +149,13 @@ export class InvalidTokenError extends OAuthError {
   }
 }
 
+/** RFC 6750 §3.1: no credentials were presented, so the challenge carries no error code. */
+export class MissingTokenError extends InvalidTokenError {
+  override headers(): Record<string, string> {
+    return { 'WWW-Authenticate': 'Bearer' };
+  }
+}
+
 /** RFC 6750 §3.1 */
 export class InsufficientScopeError extends OAuthError {
   readonly error = 'insufficient_scope';
