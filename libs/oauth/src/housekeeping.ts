@@ -5,29 +5,43 @@ import {
   type OnApplicationShutdown,
   type OnApplicationBootstrap,
 } from '@nestjs/common';
+import { DataSource } from 'typeorm';
 import { APP_CONFIG, type AppConfig } from '@app/config';
 import { GrantsDirectoryRepository } from './grants-directory/grants-directory.repository';
 import { AuthorizationRequestRepository } from './repositories/authorization-request.repository';
 import { RateLimitRepository } from './repositories/rate-limit.repository';
-import { TokenRepository } from './repositories/token.repository';
+import { TokenRepository, type PurgeOptions, type PurgeResult } from './repositories/token.repository';
 
 const EVERY_MS = 15 * 60 * 1000;
+
+/** pg_try_advisory_lock key of this job (any fixed bigint; "oauthhk" in ASCII). */
+export const HOUSEKEEPING_LOCK_KEY = '31088235848460139';
+
+export interface HousekeepingRun {
+  /** false: another replica holds the lock and is running it right now. */
+  ran: boolean;
+  tokens?: PurgeResult;
+}
 
 /**
  * Deletes rows that can no longer matter: authorization requests, codes and tokens expired for a
  * day, finished rate-limit windows, and self-registered clients unused for DCR_CLIENT_TTL_DAYS
- * (issue #8). Every replica may run it; the deletes are idempotent.
+ * (issue #8). Issue #7: one replica at a time (a session advisory lock on a dedicated connection;
+ * the others skip that round), and expired tokens go in bounded batches with short pauses in between
+ * (TokenRepository.deleteExpired), so no statement locks many rows or runs for long.
  */
 @Injectable()
 export class OAuthHousekeeping implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly logger = new Logger('OAuthHousekeeping');
   private timer: NodeJS.Timeout | undefined;
+  private stopping = false;
 
   constructor(
     private readonly requests: AuthorizationRequestRepository,
     private readonly tokens: TokenRepository,
     private readonly rateLimits: RateLimitRepository,
     private readonly clients: GrantsDirectoryRepository,
+    private readonly dataSource: DataSource,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
@@ -37,19 +51,36 @@ export class OAuthHousekeeping implements OnApplicationBootstrap, OnApplicationS
   }
 
   onApplicationShutdown(): void {
+    this.stopping = true;
     clearInterval(this.timer);
   }
 
-  async run(): Promise<void> {
+  async run(purge: Partial<PurgeOptions> = {}): Promise<HousekeepingRun> {
+    let runner: ReturnType<DataSource['createQueryRunner']> | undefined;
     try {
-      await this.requests.deleteExpired();
-      await this.tokens.deleteExpired();
-      await this.rateLimits.deleteExpired();
-      // Issue #8: self-registered clients unused for DCR_CLIENT_TTL_DAYS go, with all rows on them.
-      const removed = await this.clients.deleteStaleSelfRegistered(this.config.dcrClientTtlDays);
-      if (removed.length > 0) this.logger.log(`removed ${removed.length} unused self-registered client(s)`);
+      runner = this.dataSource.createQueryRunner();
+      await runner.connect();
+      const [{ locked }] = (await runner.query('SELECT pg_try_advisory_lock($1::bigint) AS locked', [
+        HOUSEKEEPING_LOCK_KEY,
+      ])) as { locked: boolean }[];
+      if (!locked) return { ran: false };
+      try {
+        await this.requests.deleteExpired();
+        const tokens = await this.tokens.deleteExpired({ shouldStop: () => this.stopping, ...purge });
+        if (tokens.deleted > 0) this.logger.log(`deleted ${tokens.deleted} expired code/token row(s)`);
+        await this.rateLimits.deleteExpired();
+        // Issue #8: self-registered clients unused for DCR_CLIENT_TTL_DAYS go, with all rows on them.
+        const removed = await this.clients.deleteStaleSelfRegistered(this.config.dcrClientTtlDays);
+        if (removed.length > 0) this.logger.log(`removed ${removed.length} unused self-registered client(s)`);
+        return { ran: true, tokens };
+      } finally {
+        await runner.query('SELECT pg_advisory_unlock($1::bigint)', [HOUSEKEEPING_LOCK_KEY]);
+      }
     } catch (error) {
       this.logger.warn(`housekeeping failed: ${error instanceof Error ? error.message : 'error'}`);
+      return { ran: false };
+    } finally {
+      await runner?.release().catch(() => undefined);
     }
   }
 }

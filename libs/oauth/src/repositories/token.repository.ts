@@ -61,6 +61,26 @@ export interface NewToken {
   ttlSeconds: number;
 }
 
+/** A token minted in memory (id and digest), written by one of the single-statement methods below. */
+export interface PreparedToken {
+  id: string;
+  tokenHash: Buffer;
+  ttlSeconds: number;
+}
+
+export interface RefreshRotation {
+  tokenHash: Buffer;
+  clientId: string;
+  /** The grant's resource the request names (RFC 8707; part of the match). */
+  resource: string;
+  /** Scopes of the new access token; null → the grant's. */
+  scopes: readonly string[] | null;
+  access: PreparedToken;
+  successor: PreparedToken;
+  /** The grace-window response, sealed under the successor's id (null: no grace window). */
+  sealedResponse: Buffer | null;
+}
+
 export interface RotatedRefreshToken {
   id: string;
   grantId: string;
@@ -77,6 +97,10 @@ export interface RefreshTokenState {
   consumed: boolean;
   expired: boolean;
   grantRevoked: boolean;
+  /** The grant's resource (RFC 8707): a live token presented for another resource is invalid_target. */
+  resource: string;
+  /** The successor issued at rotation (the context the grace response is sealed under). */
+  replacedBy: string | null;
   /** Seconds since consumption (null when unconsumed). */
   consumedSecondsAgo: number | null;
   /** Whether the successor issued at rotation is still unused (the token was "just rotated"). */
@@ -107,6 +131,31 @@ export interface RefreshTokenRecord {
   expiresAt: Date;
   active: boolean;
 }
+
+/** The tables whose rows expire (housekeeping deletes them a day after `expires_at`). */
+export const EXPIRING_TABLES = [
+  'oauth_authorization_codes',
+  'oauth_access_tokens',
+  'oauth_refresh_tokens',
+] as const;
+export type ExpiringTable = (typeof EXPIRING_TABLES)[number];
+
+export interface PurgeOptions {
+  /** Rows per DELETE statement. */
+  batchSize: number;
+  /** Pause between two full batches, so other writers get the table between them. */
+  pauseMs: number;
+  /** Checked before every batch (shutdown). */
+  shouldStop: () => boolean;
+}
+
+export interface PurgeResult {
+  deleted: number;
+  /** DELETE statements run (a table's last, partial batch included). */
+  batches: number;
+}
+
+const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 /** Grants, codes, access and refresh tokens: the only code that touches these tables (STYLE §6). */
 @Injectable()
@@ -255,11 +304,126 @@ export class TokenRepository {
     ]);
   }
 
+  /**
+   * Issue #7: a refresh in ONE statement (AS-RT-03, STYLE §4). The presented token is consumed by the
+   * conditional UPDATE (single use: of N concurrent uses exactly one gets the row, the others wait on
+   * its row lock and then match nothing), which in the same statement links it to its successor and
+   * stores the sealed grace response; the new access and refresh tokens are inserted from its RETURNING
+   * row, and the predecessor's grace response (stale now) is cleared. Nothing is written when the
+   * UPDATE matches nothing. `scopes` null: the access token gets the grant's scopes.
+   */
+  async rotateRefreshToken(r: RefreshRotation): Promise<RotatedRefreshToken | null> {
+    const rows = rowsOf<RotatedRefreshToken>(
+      await this.dataSource.query(
+        `WITH consumed AS (
+           UPDATE oauth_refresh_tokens rt
+              SET consumed_at = now(), replaced_by = $3, grace_response = $4
+             FROM oauth_grants g
+            WHERE rt.token_hash = $1 AND rt.consumed_at IS NULL AND rt.expires_at > now()
+              AND rt.client_id = $2 AND g.id = rt.grant_id AND g.revoked_at IS NULL AND g.resource = $5
+            RETURNING rt.id, rt.grant_id, rt.user_id, g.scopes, g.resource
+         ), access AS (
+           INSERT INTO oauth_access_tokens (id, token_hash, grant_id, client_id, user_id, scopes, audience, expires_at)
+           SELECT $6, $7, grant_id, $2, user_id, COALESCE($8::text[], scopes), resource,
+                  now() + make_interval(secs => $9)
+             FROM consumed
+         ), successor AS (
+           INSERT INTO oauth_refresh_tokens (id, token_hash, grant_id, client_id, user_id, expires_at)
+           SELECT $3, $10, grant_id, $2, user_id, now() + make_interval(secs => $11) FROM consumed
+         ), stale AS (
+           UPDATE oauth_refresh_tokens p SET grace_response = NULL FROM consumed
+            WHERE p.grant_id = consumed.grant_id AND p.replaced_by = consumed.id AND p.grace_response IS NOT NULL
+         )
+         SELECT id, grant_id AS "grantId", user_id AS "userId", scopes AS "grantScopes", resource FROM consumed`,
+        [
+          r.tokenHash,
+          r.clientId,
+          r.successor.id,
+          r.sealedResponse,
+          r.resource,
+          r.access.id,
+          r.access.tokenHash,
+          r.scopes,
+          r.access.ttlSeconds,
+          r.successor.tokenHash,
+          r.successor.ttlSeconds,
+        ],
+      ),
+    );
+    return rows[0] ?? null;
+  }
+
+  /**
+   * The grant scopes behind a refresh token that rotateRefreshToken would accept right now (read to
+   * check a requested narrower scope before consuming; null when it would not match).
+   */
+  async liveRefreshGrantScopes(
+    tokenHash: Buffer,
+    clientId: string,
+    resource: string,
+  ): Promise<string[] | null> {
+    const rows = await this.dataSource.query<{ scopes: string[] }[]>(
+      `SELECT g.scopes FROM oauth_refresh_tokens rt JOIN oauth_grants g ON g.id = rt.grant_id
+        WHERE rt.token_hash = $1 AND rt.consumed_at IS NULL AND rt.expires_at > now()
+          AND rt.client_id = $2 AND g.revoked_at IS NULL AND g.resource = $3`,
+      [tokenHash, clientId, resource],
+    );
+    return rows[0]?.scopes ?? null;
+  }
+
+  /**
+   * Issue #7: code redemption and token issuance in ONE statement (AS-PK-09, STYLE §4): the conditional
+   * UPDATE of redeemCode, and the access (and, when `refresh` is given, refresh) token inserted from its
+   * RETURNING row. Nothing is written when the UPDATE matches nothing.
+   */
+  async redeemCodeAndIssue(
+    r: CodeRedemption,
+    access: PreparedToken,
+    refresh: PreparedToken | null,
+  ): Promise<RedeemedCode | null> {
+    const rows = rowsOf<RedeemedCode>(
+      await this.dataSource.query(
+        `WITH redeemed AS (
+           UPDATE oauth_authorization_codes c SET consumed_at = now()
+            WHERE c.code_hash = $1 AND c.consumed_at IS NULL AND c.expires_at > now()
+              AND c.client_id = $2 AND c.code_challenge = $3 AND c.resource = $5
+              -- RFC 6749 §4.1.3: the same redirect_uri if it was sent at authorization
+              AND (c.redirect_uri = $4::text OR ($4::text IS NULL AND NOT c.redirect_uri_provided))
+              AND EXISTS (SELECT 1 FROM oauth_grants g WHERE g.id = c.grant_id AND g.revoked_at IS NULL)
+            RETURNING c.id, c.grant_id, c.user_id, c.scopes, c.resource
+         ), access AS (
+           INSERT INTO oauth_access_tokens (id, token_hash, grant_id, client_id, user_id, scopes, audience, expires_at)
+           SELECT $6, $7, grant_id, $2, user_id, scopes, resource, now() + make_interval(secs => $8)
+             FROM redeemed
+         ), refresh AS (
+           INSERT INTO oauth_refresh_tokens (id, token_hash, grant_id, client_id, user_id, expires_at)
+           SELECT $9::uuid, $10::bytea, grant_id, $2, user_id, now() + make_interval(secs => $11::int)
+             FROM redeemed WHERE $9::uuid IS NOT NULL
+         )
+         SELECT id, grant_id AS "grantId", user_id AS "userId", scopes, resource FROM redeemed`,
+        [
+          r.codeHash,
+          r.clientId,
+          r.codeChallenge,
+          r.redirectUri ?? null,
+          r.resource,
+          access.id,
+          access.tokenHash,
+          access.ttlSeconds,
+          refresh?.id ?? null,
+          refresh?.tokenHash ?? null,
+          refresh?.ttlSeconds ?? 0,
+        ],
+      ),
+    );
+    return rows[0] ?? null;
+  }
+
   async findRefreshTokenState(tokenHash: Buffer): Promise<RefreshTokenState | null> {
     const rows = await this.dataSource.query<RefreshTokenState[]>(
       `SELECT rt.id, rt.grant_id AS "grantId", rt.client_id AS "clientId", rt.user_id AS "userId",
               rt.consumed_at IS NOT NULL AS consumed, rt.expires_at <= now() AS expired,
-              g.revoked_at IS NOT NULL AS "grantRevoked",
+              g.revoked_at IS NOT NULL AS "grantRevoked", g.resource, rt.replaced_by AS "replacedBy",
               extract(epoch FROM now() - rt.consumed_at)::float8 AS "consumedSecondsAgo",
               COALESCE(s.consumed_at IS NULL, false) AS "successorUnused",
               rt.grace_response AS "graceResponse"
@@ -339,15 +503,33 @@ export class TokenRepository {
   }
 
   /** Housekeeping: drop long-expired codes and tokens (their grants stay for the audit trail). */
-  async deleteExpired(): Promise<void> {
-    await this.dataSource.query(
-      `DELETE FROM oauth_authorization_codes WHERE expires_at < now() - interval '1 day'`,
+  async deleteExpired(options: Partial<PurgeOptions> = {}): Promise<PurgeResult> {
+    const batchSize = options.batchSize ?? 5000;
+    const pauseMs = options.pauseMs ?? 50;
+    const result: PurgeResult = { deleted: 0, batches: 0 };
+    for (const table of EXPIRING_TABLES) {
+      for (;;) {
+        if (options.shouldStop?.()) return result;
+        const deleted = await this.deleteExpiredBatch(table, batchSize);
+        result.deleted += deleted;
+        result.batches += 1;
+        if (deleted < batchSize) break;
+        await sleep(pauseMs);
+      }
+    }
+    return result;
+  }
+
+  /**
+   * Issue #7: one bounded batch — at most `limit` rows expired for a day, found by ctid and deleted in
+   * their own short statement, so no delete holds row locks on more than one batch or runs for long.
+   */
+  async deleteExpiredBatch(table: ExpiringTable, limit: number): Promise<number> {
+    const raw: unknown = await this.dataSource.query(
+      `DELETE FROM ${table} WHERE ctid IN (
+         SELECT ctid FROM ${table} WHERE expires_at < now() - interval '1 day' LIMIT $1)`,
+      [limit],
     );
-    await this.dataSource.query(
-      `DELETE FROM oauth_access_tokens WHERE expires_at < now() - interval '1 day'`,
-    );
-    await this.dataSource.query(
-      `DELETE FROM oauth_refresh_tokens WHERE expires_at < now() - interval '1 day'`,
-    );
+    return Array.isArray(raw) && typeof raw[1] === 'number' ? raw[1] : 0;
   }
 }

@@ -18,6 +18,8 @@ import type { TokenResponse } from './token-issuer';
 @UseFilters(OAuthJsonExceptionFilter)
 export class TokenController {
   private readonly handlers: ReadonlyMap<string, GrantHandler>;
+  /** When this replica last sent a client's last_used_at (issue #7: the UPDATE is per minute anyway). */
+  private readonly touched = new Map<string, number>();
 
   constructor(
     @Inject(GRANT_HANDLERS) handlers: GrantHandler[],
@@ -51,7 +53,20 @@ export class TokenController {
       throw new UnauthorizedClientError(`This client is not registered for the ${grantType} grant`);
     }
     const response = await handler.handle({ client, param, ip: clientIp(req) });
-    void this.clients.touchLastUsed(client.clientId).catch(() => undefined);
+    this.touchLastUsed(client.clientId);
     return response;
+  }
+
+  /**
+   * oauth_clients.last_used_at moves at most once a minute (ClientRepository.touchLastUsed); this
+   * replica skips even the no-op UPDATE within that minute (bounded map, cleared when full).
+   */
+  private touchLastUsed(clientId: string): void {
+    const now = Date.now();
+    const last = this.touched.get(clientId);
+    if (last !== undefined && now - last < 60_000) return;
+    if (this.touched.size >= 10_000) this.touched.clear();
+    this.touched.set(clientId, now);
+    void this.clients.touchLastUsed(clientId).catch(() => undefined);
   }
 }

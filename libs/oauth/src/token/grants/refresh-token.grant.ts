@@ -12,13 +12,13 @@ import {
   UnauthorizedClientError,
 } from '../../common/oauth-errors';
 import { resolveResource } from '../../common/resource';
-import { parseScope, scopesCovered } from '../../common/scopes';
+import { formatScope, parseScope, scopesCovered } from '../../common/scopes';
 import { digest, openWithSecret, sealWithSecret } from '../../common/secrets';
 import { SCOPE_REGISTRY, type ScopeRegistry } from '../../ports/scope-registry';
 import { TokenRepository } from '../../repositories/token.repository';
 import { RevocationListener } from '../../verification/revocation-listener';
 import { TokenIssuer, type TokenResponse } from '../token-issuer';
-import type { GrantContext, GrantHandler } from './grant-handler';
+import { recordCommitted, type GrantContext, type GrantHandler } from './grant-handler';
 
 /**
  * RFC 6749 §6 with rotation on every use (OAuth 2.1 §4.3.1, AS-RT-03) and reuse detection: a consumed
@@ -54,53 +54,62 @@ export class RefreshTokenGrant implements GrantHandler {
     const tokenHash = digest(refreshToken);
     const grace = this.config.tokens.refreshReuseGrace;
 
-    const rotated = await inTransaction(this.dataSource, async (manager) => {
-      const consumed = await this.tokens.consumeRefreshToken(manager, tokenHash, client.clientId);
-      if (!consumed) return null;
-      // Thrown errors roll the consumption back: a bad request does not burn the token.
-      // AS-RI-03: the resource stays bound across refresh.
-      if (consumed.resource !== resource)
-        throw new InvalidTargetError("resource differs from the grant's resource");
-      // RFC 6749 §6: the requested scope may only narrow what was originally granted.
-      if (
-        requestedScopes.length > 0 &&
-        !scopesCovered(requestedScopes, consumed.grantScopes, this.scopeRegistry)
-      ) {
+    // RFC 6749 §6: a requested scope may only narrow what was originally granted; checked before the
+    // token is consumed, so a bad request does not burn it (only when the token would be accepted).
+    const scopes = requestedScopes.length > 0 ? requestedScopes : null;
+    if (scopes) {
+      const granted = await this.tokens.liveRefreshGrantScopes(tokenHash, client.clientId, resource);
+      if (granted && !scopesCovered(scopes, granted, this.scopeRegistry)) {
         throw new InvalidScopeError('scope exceeds what was originally granted');
       }
-      const scopes = requestedScopes.length > 0 ? requestedScopes : consumed.grantScopes;
-      const issued = await this.issuer.issue(manager, {
-        grantId: consumed.grantId,
-        clientId: client.clientId,
-        userId: consumed.userId,
-        scopes,
-        resource: consumed.resource,
-        withRefreshToken: true,
-      });
-      const sealed =
-        grace > 0 ? sealWithSecret(refreshToken, consumed.id, JSON.stringify(issued.response)) : null;
-      await this.tokens.recordRotation(manager, consumed.id, issued.refreshTokenId!, sealed);
-      await this.audit.record(
-        {
-          type: 'refresh.rotated',
-          userId: consumed.userId,
-          clientId: client.clientId,
-          grantId: consumed.grantId,
-          ip,
-          detail: { scopes },
-        },
-        manager,
-      );
-      return issued.response;
+    }
+    // Issue #7: consumption, the new tokens and the sealed grace response in ONE statement.
+    const minted = this.issuer.mint(true);
+    const successor = minted.refresh!;
+    const sealed =
+      grace > 0
+        ? sealWithSecret(
+            refreshToken,
+            successor.id,
+            JSON.stringify({
+              a: minted.accessToken,
+              r: minted.refreshToken,
+              e: minted.access.ttlSeconds,
+              s: scopes,
+            } satisfies SealedGrace),
+          )
+        : null;
+    const consumed = await this.tokens.rotateRefreshToken({
+      tokenHash,
+      clientId: client.clientId,
+      resource, // AS-RI-03: the resource stays bound across refresh
+      scopes,
+      access: minted.access,
+      successor,
+      sealedResponse: sealed,
     });
+    let rotated: TokenResponse | null = null;
+    if (consumed) {
+      const issuedScopes = scopes ?? consumed.grantScopes;
+      await recordCommitted(this.audit, {
+        type: 'refresh.rotated',
+        userId: consumed.userId,
+        clientId: client.clientId,
+        grantId: consumed.grantId,
+        ip,
+        detail: { scopes: issuedScopes },
+      });
+      rotated = this.issuer.response(minted, issuedScopes);
+    }
     if (rotated) return rotated;
-    return this.afterMiss(refreshToken, tokenHash, client.clientId, grace, ip);
+    return this.afterMiss(refreshToken, tokenHash, client.clientId, resource, grace, ip);
   }
 
   private async afterMiss(
     refreshToken: string,
     tokenHash: Buffer,
     clientId: string,
+    resource: string,
     grace: number,
     ip: string,
   ): Promise<TokenResponse> {
@@ -112,6 +121,10 @@ export class RefreshTokenGrant implements GrantHandler {
     if (!state.consumed) {
       if (state.grantRevoked)
         throw new InvalidGrantError('The refresh token has been revoked', 'grant revoked');
+      if (state.expired) throw new InvalidGrantError('The refresh token has expired');
+      // AS-RI-03: a live token presented for another resource (the rotation matched nothing).
+      if (state.resource !== resource)
+        throw new InvalidTargetError("resource differs from the grant's resource");
       throw new InvalidGrantError('The refresh token has expired');
     }
 
@@ -125,7 +138,7 @@ export class RefreshTokenGrant implements GrantHandler {
       state.successorUnused &&
       state.graceResponse
     ) {
-      const replay = openWithSecret(refreshToken, state.id, state.graceResponse);
+      const replay = await this.openGrace(refreshToken, state.id, state.replacedBy, state.graceResponse);
       if (replay) {
         this.audit.recordInBackground({
           type: 'refresh.grace_replay',
@@ -135,7 +148,7 @@ export class RefreshTokenGrant implements GrantHandler {
           ip,
           detail: { secondsAfterRotation: Math.round(state.consumedSecondsAgo) },
         });
-        return JSON.parse(replay) as TokenResponse;
+        return replay;
       }
     }
 
@@ -170,4 +183,45 @@ export class RefreshTokenGrant implements GrantHandler {
     this.listener.deliverLocally({ kind: 'grant', id: state.grantId });
     throw new InvalidGrantError('The refresh token has already been used', 'refresh token reuse');
   }
+
+  /**
+   * The response a retry inside the grace window gets again, byte for byte: sealed at rotation under
+   * the successor's id (the scope is read back from the issued access token when it was the grant's).
+   * A response sealed by an earlier version (whole JSON, under the token's own id) still opens.
+   */
+  private async openGrace(
+    refreshToken: string,
+    id: string,
+    successorId: string | null,
+    sealed: Buffer,
+  ): Promise<TokenResponse | null> {
+    const opened = successorId ? openWithSecret(refreshToken, successorId, sealed) : null;
+    if (!opened) {
+      const legacy = openWithSecret(refreshToken, id, sealed);
+      return legacy ? (JSON.parse(legacy) as TokenResponse) : null;
+    }
+    const grace = JSON.parse(opened) as SealedGrace;
+    let scopes = grace.s;
+    if (!scopes) {
+      const access = await this.tokens.findAccessToken(digest(grace.a));
+      if (!access) return null;
+      scopes = access.scopes;
+    }
+    const response: TokenResponse = {
+      access_token: grace.a,
+      token_type: 'Bearer',
+      expires_in: grace.e,
+      scope: formatScope(scopes),
+      refresh_token: grace.r,
+    };
+    return response;
+  }
+}
+
+/** What the grace window keeps of a rotation's response (sealed): the two secrets and a narrowed scope. */
+interface SealedGrace {
+  a: string;
+  r: string | undefined;
+  e: number;
+  s: readonly string[] | null;
 }
