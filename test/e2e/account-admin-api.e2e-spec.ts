@@ -6,7 +6,13 @@ import assert from 'node:assert/strict';
 import { startTestApp, type TestApp } from '../support/app';
 import { HttpSession } from '../support/http-session';
 import { postMcp } from '../support/mcp-client';
-import { obtainTokens, registerClient, type ObtainedTokens } from '../support/oauth-flow';
+import {
+  authorizeUrl,
+  obtainTokens,
+  pkcePair,
+  registerClient,
+  type ObtainedTokens,
+} from '../support/oauth-flow';
 import { signInWithDevLogin } from '../support/sign-in';
 
 const api = (t: TestApp, path: string, token?: string, method = 'GET') =>
@@ -54,6 +60,31 @@ describe('account: admin JSON API', () => {
       `SELECT g.scopes FROM oauth_grants g JOIN users u ON u.id = g.user_id WHERE u.email = 'user@example.com'`,
     );
     assert.deepEqual(grants, [{ scopes: ['notes:read'] }]);
+  });
+
+  it('the consent page lists the admin scope only to an administrator', async () => {
+    const client = await registerClient(t.url, { client_name: 'Consent scopes' });
+    const show = async (email: string, verify: boolean) => {
+      const session = new HttpSession(t.url);
+      await signInWithDevLogin(session, { email });
+      if (verify)
+        await t.dataSource.query(`UPDATE users SET email_verified = true WHERE email = $1`, [email]);
+      const page = await session.follow(
+        authorizeUrl(t.url, {
+          client_id: client.client_id,
+          code_challenge: pkcePair().challenge,
+          scope: 'admin notes:read',
+        }),
+      );
+      assert.equal(page.response.status, 200);
+      return page.text;
+    };
+    const forUser = await show('consent-user@example.com', false);
+    assert.match(forUser, /data-scope="notes:read"/);
+    assert.doesNotMatch(forUser, /data-scope="admin"/);
+    const forAdmin = await show('ops@example.com', true);
+    assert.match(forAdmin, /data-scope="admin">Manage this server&#x27;s registered clients/);
+    assert.match(forAdmin, /data-scope="notes:read"/);
   });
 
   it('401 without or with a bad token, 403 without the admin scope', async () => {

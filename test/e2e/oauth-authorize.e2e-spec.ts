@@ -284,6 +284,24 @@ describe('OAuth authorization endpoint (issue #3)', () => {
       assert.ok(result.code);
     });
 
+    it('shows a private-use redirect with its scheme, not as a web host (AS-REG-06)', async () => {
+      const native = await registerClient(t.url, {
+        client_name: 'Native app',
+        redirect_uris: ['com.example.app://accounts.example.com/cb'],
+      });
+      const session = new HttpSession(t.url);
+      await signInWithDevLogin(session, { email: 'native@example.com' });
+      const page = await session.follow(
+        authorizeUrl(t.url, {
+          client_id: native.client_id,
+          code_challenge: challenge,
+          redirect_uri: 'com.example.app://accounts.example.com/cb',
+        }),
+      );
+      assert.equal(page.response.status, 200);
+      assert.match(page.text, /id="redirect-host">com\.example\.app:\/\/accounts\.example\.com</);
+    });
+
     it('shows the consent page with client, "not verified", redirect host, loopback warning and scope descriptions', async () => {
       const session = new HttpSession(t.url);
       await signInWithDevLogin(session, { email: 'page@example.com' });

@@ -16,6 +16,7 @@ import {
 import { paramReader } from '../common/params';
 import { scopesCovered } from '../common/scopes';
 import { constantTimeEqual, digest, hmac, newSecret } from '../common/secrets';
+import { SCOPE_GRANT_POLICY, type ScopeGrantPolicy } from '../grants-directory/scope-grant-policy';
 import type { OAuthClientEntity } from '../entities/oauth-client.entity';
 import { SCOPE_REGISTRY, type ScopeRegistry } from '../ports/scope-registry';
 import {
@@ -77,6 +78,7 @@ export class AuthorizeService {
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     private readonly urlClients: CimdClientResolver,
     @Optional() @Inject(SIGNED_IN_USER_RESOLVER) private readonly users?: SignedInUserResolver,
+    @Optional() @Inject(SCOPE_GRANT_POLICY) private readonly scopePolicy?: ScopeGrantPolicy,
   ) {
     this.deps = {
       findClient: (id) => this.clients.find(id),
@@ -342,9 +344,17 @@ export class AuthorizeService {
       unverified: client.createdVia === 'dcr' || (client.createdVia === 'cimd' && !urlClient?.verified),
       documentHost: urlClient?.documentHost ?? null,
       // AS-REG-06: the redirect URI's host is always shown (the scheme for private-use URIs).
-      redirectHost: redirect.host || redirect.protocol.replace(/:$/, ''),
+      // A private-use URI shows its scheme too: `myapp://accounts.example.com/cb` is not that web host.
+      redirectHost:
+        redirect.protocol === 'https:' || redirect.protocol === 'http:'
+          ? redirect.host
+          : `${redirect.protocol}//${redirect.host}`.replace(/\/\/$/, ''),
       loopbackRedirect: redirect.protocol === 'http:' && isLoopbackHost(redirect.hostname),
-      scopes: auth.scopes.map((name) => ({ name, description: this.scopes.get(name)?.description ?? name })),
+      // Only what this person can actually be granted (e.g. `admin` for administrators only, issue #8).
+      scopes: (await this.grantableScopes(user, auth.scopes)).map((name) => ({
+        name,
+        description: this.scopes.get(name)?.description ?? name,
+      })),
       userName: user.displayName,
       userEmail: user.email,
       requestId: handle,
@@ -391,6 +401,10 @@ export class AuthorizeService {
       resource: stored.resource,
       prompt: new Set((stored.prompt ?? '').split(' ').filter((p) => p.length > 0)),
     };
+  }
+
+  private async grantableScopes(user: SignedInUser, scopes: readonly string[]): Promise<readonly string[]> {
+    return this.scopePolicy ? this.scopePolicy.grantable(user.id, scopes) : scopes;
   }
 
   private resolver(): SignedInUserResolver {
