@@ -2,7 +2,8 @@ import { randomUUID } from 'node:crypto';
 import { Inject, Injectable, Optional } from '@nestjs/common';
 import { DataSource, type EntityManager } from 'typeorm';
 import { SCOPE_GRANT_POLICY, type ScopeGrantPolicy } from '../grants-directory/scope-grant-policy';
-import { managerOf, notifyRevocation, rowsOf } from './sql';
+import { preparedQuery } from './prepared';
+import { notifyRevocation, rowsOf } from './sql';
 
 export interface NewGrant {
   userId: string;
@@ -313,9 +314,10 @@ export class TokenRepository {
    * UPDATE matches nothing. `scopes` null: the access token gets the grant's scopes.
    */
   async rotateRefreshToken(r: RefreshRotation): Promise<RotatedRefreshToken | null> {
-    const rows = rowsOf<RotatedRefreshToken>(
-      await this.dataSource.query(
-        `WITH consumed AS (
+    const rows = await preparedQuery<RotatedRefreshToken>(
+      this.dataSource,
+      'oauth_rotate_refresh_token',
+      `WITH consumed AS (
            UPDATE oauth_refresh_tokens rt
               SET consumed_at = now(), replaced_by = $3, grace_response = $4
              FROM oauth_grants g
@@ -335,20 +337,19 @@ export class TokenRepository {
             WHERE p.grant_id = consumed.grant_id AND p.replaced_by = consumed.id AND p.grace_response IS NOT NULL
          )
          SELECT id, grant_id AS "grantId", user_id AS "userId", scopes AS "grantScopes", resource FROM consumed`,
-        [
-          r.tokenHash,
-          r.clientId,
-          r.successor.id,
-          r.sealedResponse,
-          r.resource,
-          r.access.id,
-          r.access.tokenHash,
-          r.scopes,
-          r.access.ttlSeconds,
-          r.successor.tokenHash,
-          r.successor.ttlSeconds,
-        ],
-      ),
+      [
+        r.tokenHash,
+        r.clientId,
+        r.successor.id,
+        r.sealedResponse,
+        r.resource,
+        r.access.id,
+        r.access.tokenHash,
+        r.scopes,
+        r.access.ttlSeconds,
+        r.successor.tokenHash,
+        r.successor.ttlSeconds,
+      ],
     );
     return rows[0] ?? null;
   }
@@ -381,9 +382,10 @@ export class TokenRepository {
     access: PreparedToken,
     refresh: PreparedToken | null,
   ): Promise<RedeemedCode | null> {
-    const rows = rowsOf<RedeemedCode>(
-      await this.dataSource.query(
-        `WITH redeemed AS (
+    const rows = await preparedQuery<RedeemedCode>(
+      this.dataSource,
+      'oauth_redeem_code_and_issue',
+      `WITH redeemed AS (
            UPDATE oauth_authorization_codes c SET consumed_at = now()
             WHERE c.code_hash = $1 AND c.consumed_at IS NULL AND c.expires_at > now()
               AND c.client_id = $2 AND c.code_challenge = $3 AND c.resource = $5
@@ -401,20 +403,19 @@ export class TokenRepository {
              FROM redeemed WHERE $9::uuid IS NOT NULL
          )
          SELECT id, grant_id AS "grantId", user_id AS "userId", scopes, resource FROM redeemed`,
-        [
-          r.codeHash,
-          r.clientId,
-          r.codeChallenge,
-          r.redirectUri ?? null,
-          r.resource,
-          access.id,
-          access.tokenHash,
-          access.ttlSeconds,
-          refresh?.id ?? null,
-          refresh?.tokenHash ?? null,
-          refresh?.ttlSeconds ?? 0,
-        ],
-      ),
+      [
+        r.codeHash,
+        r.clientId,
+        r.codeChallenge,
+        r.redirectUri ?? null,
+        r.resource,
+        access.id,
+        access.tokenHash,
+        access.ttlSeconds,
+        refresh?.id ?? null,
+        refresh?.tokenHash ?? null,
+        refresh?.ttlSeconds ?? 0,
+      ],
     );
     return rows[0] ?? null;
   }
@@ -479,14 +480,15 @@ export class TokenRepository {
 
   /** An access token by digest, with its grant's revocation folded into `revoked`. */
   async findAccessToken(tokenHash: Buffer, manager?: EntityManager): Promise<AccessTokenRecord | null> {
-    const rows = await managerOf(this.dataSource, manager).query<AccessTokenRecord[]>(
-      `SELECT at.id, at.grant_id AS "grantId", at.client_id AS "clientId", at.user_id AS "userId",
+    const sql = `SELECT at.id, at.grant_id AS "grantId", at.client_id AS "clientId", at.user_id AS "userId",
               at.scopes, at.audience, at.created_at AS "createdAt", at.expires_at AS "expiresAt",
               (at.revoked_at IS NOT NULL OR g.revoked_at IS NOT NULL) AS revoked
          FROM oauth_access_tokens at JOIN oauth_grants g ON g.id = at.grant_id
-        WHERE at.token_hash = $1`,
-      [tokenHash],
-    );
+        WHERE at.token_hash = $1`;
+    // Issue #7: the verifier's cache-miss lookup (one index probe on UQ_oauth_access_tokens_hash).
+    const rows = manager
+      ? await manager.query<AccessTokenRecord[]>(sql, [tokenHash])
+      : await preparedQuery<AccessTokenRecord>(this.dataSource, 'oauth_find_access_token', sql, [tokenHash]);
     return rows[0] ?? null;
   }
 

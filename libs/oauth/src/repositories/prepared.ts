@@ -1,0 +1,21 @@
+import type { Pool } from 'pg';
+import type { DataSource } from 'typeorm';
+import { rowsOf } from './sql';
+
+/**
+ * Issue #7: the hot statements of the token endpoint and the verifier run as named prepared statements
+ * straight on the pg pool TypeORM holds: PostgreSQL parses and plans each once per connection, and the
+ * query skips TypeORM's per-query work. Errors are pg's own (isDatabaseUnavailable reads their codes).
+ * Falls back to DataSource.query when the driver has no pg pool.
+ */
+export async function preparedQuery<T>(
+  dataSource: DataSource,
+  name: string,
+  text: string,
+  values: unknown[],
+): Promise<T[]> {
+  const pool = (dataSource.driver as unknown as { master?: Pool }).master;
+  if (!pool || typeof pool.query !== 'function') return rowsOf<T>(await dataSource.query(text, values));
+  const result = await pool.query({ name, text, values });
+  return result.rows as T[];
+}
