@@ -10,7 +10,7 @@ import { Client } from 'pg';
 import { Client as McpClient } from '@modelcontextprotocol/sdk/client/index.js';
 import { UnauthorizedError } from '@modelcontextprotocol/sdk/client/auth.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
-import { NGINX, startCluster, type Cluster } from '../support/cluster';
+import { NGINX, requestOnce, startCluster, type Cluster } from '../support/cluster';
 import { startFakeGithub, type FakeGithub } from '../support/fake-providers/fake-github';
 import { parseForms, type FollowResult } from '../support/http-session';
 import { postMcp, TestOAuthProvider } from '../support/mcp-client';
@@ -205,14 +205,22 @@ describe('the MCP flow across replicas', { skip: !existsSync(NGINX) && process.e
     const worker = async () => {
       while (!stop) {
         try {
-          const res = await postMcp(c.url, token, {
-            method: 'tools/call',
-            params: { name: 'whoami', arguments: {} },
+          const res = await requestOnce(`${c.url}/mcp`, {
+            method: 'POST',
+            headers: {
+              authorization: `Bearer ${token}`,
+              accept: 'application/json, text/event-stream',
+              'content-type': 'application/json',
+            },
+            body: JSON.stringify({
+              jsonrpc: '2.0',
+              id: 1,
+              method: 'tools/call',
+              params: { name: 'whoami', arguments: {} },
+            }),
           });
-          const by = res.headers.get('x-served-by');
-          await res.text();
           if (res.status === 200) ok++;
-          else failures.push(`${res.status} from ${by}`);
+          else failures.push(`${res.status} from ${String(res.headers['x-served-by'])}`);
         } catch (error) {
           failures.push(String(error));
         }
@@ -220,6 +228,9 @@ describe('the MCP flow across replicas', { skip: !existsSync(NGINX) && process.e
     };
     const workers = Array.from({ length: 10 }, worker);
     await new Promise((r) => setTimeout(r, 300));
+    // As in Kubernetes: out of the balancer's rotation first (preStop), then SIGTERM while requests
+    // that already reached it are still running.
+    await c.markDown(victim);
     victim.process.child.kill('SIGTERM');
     const code = await victim.process.exited;
     await new Promise((r) => setTimeout(r, 300));

@@ -4,7 +4,7 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
-import { NGINX, startCluster, type Cluster } from '../support/cluster';
+import { NGINX, requestOnce, startCluster, type Cluster } from '../support/cluster';
 
 describe(
   'several replicas behind a load balancer',
@@ -48,12 +48,10 @@ describe(
       const worker = async () => {
         while (!stop) {
           try {
-            const res = await fetch(`${c.url}/readyz`);
-            await res.text();
+            const res = await requestOnce(`${c.url}/readyz`);
             // A draining replica answers /readyz 503 on purpose; anything else is an error.
-            if (res.status === 200 || (res.status === 503 && res.headers.get('x-served-by') === victim.id))
-              ok++;
-            else failures.push(`${res.status} from ${res.headers.get('x-served-by')}`);
+            if (res.status === 200 || (res.status === 503 && res.headers['x-served-by'] === victim.id)) ok++;
+            else failures.push(`${res.status} from ${String(res.headers['x-served-by'])}`);
           } catch (error) {
             failures.push(String(error));
           }
@@ -61,6 +59,7 @@ describe(
       };
       const workers = Array.from({ length: 10 }, worker);
       await new Promise((r) => setTimeout(r, 300));
+      await c.markDown(victim); // as Kubernetes does during preStop
       victim.process.child.kill('SIGTERM');
       const code = await victim.process.exited;
       await new Promise((r) => setTimeout(r, 300));

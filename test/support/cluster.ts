@@ -1,4 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { request as httpRequest } from 'node:http';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -19,8 +20,13 @@ export interface Cluster {
   readonly url: string;
   readonly replicas: Replica[];
   readonly database: TestDatabase;
-  /** Starts a stopped/killed replica again on the same port. */
+  /** Starts a stopped/killed replica again on the same port (and puts it back in rotation). */
   restart(replica: Replica): Promise<void>;
+  /**
+   * Takes a replica out of the balancer's rotation, as Kubernetes does when a pod starts terminating
+   * (endpoints removed while the preStop sleep runs): nginx reloads without it, then we wait a moment.
+   */
+  markDown(replica: Replica): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -68,10 +74,14 @@ export async function startCluster(options: ClusterOptions = {}): Promise<Cluste
     replicas.map((r) => waitForStatus(`http://127.0.0.1:${r.port}/readyz`, 200, 20000, r.process)),
   );
 
-  const upstreams = replicas
-    .map((r) => `    server 127.0.0.1:${r.port} max_fails=1 fail_timeout=2s;`)
-    .join('\n');
-  const conf = `
+  const down = new Set<string>();
+  const render = () => {
+    const upstreams = replicas
+      .map(
+        (r) => `    server 127.0.0.1:${r.port} max_fails=1 fail_timeout=2s${down.has(r.id) ? ' down' : ''};`,
+      )
+      .join('\n');
+    return `
 worker_processes 1;
 daemon off;
 pid ${dir}/nginx.pid;
@@ -106,7 +116,14 @@ ${upstreams}
   }
 }
 `;
-  await writeFile(join(dir, 'nginx.conf'), conf);
+  };
+  await writeFile(join(dir, 'nginx.conf'), render());
+  const reload = async () => {
+    await writeFile(join(dir, 'nginx.conf'), render());
+    nginx.kill('SIGHUP');
+    // New workers take the new configuration; old ones finish their requests and go.
+    await new Promise((r) => setTimeout(r, 700));
+  };
   const nginx: ChildProcess = spawn(NGINX, ['-c', join(dir, 'nginx.conf'), '-p', dir], { stdio: 'ignore' });
   await waitForStatus(`${url}/healthz`, 200, 10000);
 
@@ -117,6 +134,11 @@ ${upstreams}
     restart: async (replica: Replica) => {
       replica.process = spawnServer(envFor(replica.id, replica.port));
       await waitForStatus(`http://127.0.0.1:${replica.port}/readyz`, 200, 20000, replica.process);
+      if (down.delete(replica.id)) await reload();
+    },
+    markDown: async (replica: Replica) => {
+      down.add(replica.id);
+      await reload();
     },
     close: async () => {
       nginx.kill('SIGTERM');
@@ -129,4 +151,36 @@ ${upstreams}
       await database.drop();
     },
   };
+}
+
+export interface PlainResponse {
+  status: number;
+  headers: Record<string, string | string[] | undefined>;
+  text: string;
+}
+
+/**
+ * One request on its own connection (no keep-alive pool). Load tests that reload the balancer use it:
+ * a pooled client connection to an nginx worker that is being retired would fail for reasons that have
+ * nothing to do with the replica under test.
+ */
+export function requestOnce(
+  url: string,
+  options: { method?: string; headers?: Record<string, string>; body?: string } = {},
+): Promise<PlainResponse> {
+  return new Promise((resolve, reject) => {
+    const req = httpRequest(
+      url,
+      { method: options.method ?? 'GET', headers: options.headers, agent: false },
+      (res) => {
+        let text = '';
+        res.setEncoding('utf8');
+        res.on('data', (c: string) => (text += c));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, text }));
+        res.on('error', reject);
+      },
+    );
+    req.on('error', reject);
+    req.end(options.body);
+  });
 }
