@@ -313,7 +313,7 @@ export class TokenRepository {
    * row, and the predecessor's grace response (stale now) is cleared. Nothing is written when the
    * UPDATE matches nothing. `scopes` null: the access token gets the grant's scopes.
    */
-  async rotateRefreshToken(r: RefreshRotation): Promise<RotatedRefreshToken | null> {
+  async rotateRefreshToken(r: RefreshRotation, manager?: EntityManager): Promise<RotatedRefreshToken | null> {
     const rows = await preparedQuery<RotatedRefreshToken>(
       this.dataSource,
       'oauth_rotate_refresh_token',
@@ -350,6 +350,7 @@ export class TokenRepository {
         r.successor.tokenHash,
         r.successor.ttlSeconds,
       ],
+      manager,
     );
     return rows[0] ?? null;
   }
@@ -381,6 +382,7 @@ export class TokenRepository {
     r: CodeRedemption,
     access: PreparedToken,
     refresh: PreparedToken | null,
+    manager?: EntityManager,
   ): Promise<RedeemedCode | null> {
     const rows = await preparedQuery<RedeemedCode>(
       this.dataSource,
@@ -416,6 +418,7 @@ export class TokenRepository {
         refresh?.tokenHash ?? null,
         refresh?.ttlSeconds ?? 0,
       ],
+      manager,
     );
     return rows[0] ?? null;
   }

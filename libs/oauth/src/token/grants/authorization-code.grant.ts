@@ -11,7 +11,7 @@ import { digest } from '../../common/secrets';
 import { TokenRepository } from '../../repositories/token.repository';
 import { RevocationListener } from '../../verification/revocation-listener';
 import { TokenIssuer, type TokenResponse } from '../token-issuer';
-import { recordCommitted, type GrantContext, type GrantHandler } from './grant-handler';
+import type { GrantContext, GrantHandler } from './grant-handler';
 
 /** RFC 6749 §4.1.3 with PKCE (RFC 7636 §4.5–4.6) and resource indicators (RFC 8707 §2.2). */
 @Injectable()
@@ -41,26 +41,31 @@ export class AuthorizationCodeGrant implements GrantHandler {
     const redirectUri = param('redirect_uri');
     const codeHash = digest(code);
 
-    // Issue #7: redemption and issuance are one statement; the event is written right after it commits
-    // and before the response is sent (the change it describes is already durable).
+    // Issue #7: redemption and issuance are one statement; the event commits with it.
     const minted = this.issuer.mint(clientMayRefresh(client));
-    const redeemed = await this.tokens.redeemCodeAndIssue(
-      { codeHash, clientId: client.clientId, codeChallenge: s256(verifier), redirectUri, resource },
-      minted.access,
-      minted.refresh ?? null,
-    );
-    let issued: TokenResponse | null = null;
-    if (redeemed) {
-      await recordCommitted(this.audit, {
-        type: 'token.issued',
-        userId: redeemed.userId,
-        clientId: client.clientId,
-        grantId: redeemed.grantId,
-        ip,
-        detail: { grantType: this.grantType, scopes: redeemed.scopes, refreshToken: !!minted.refresh },
-      });
-      issued = this.issuer.response(minted, redeemed.scopes);
-    }
+    const redeemed = await inTransaction(this.dataSource, async (manager) => {
+      const row = await this.tokens.redeemCodeAndIssue(
+        { codeHash, clientId: client.clientId, codeChallenge: s256(verifier), redirectUri, resource },
+        minted.access,
+        minted.refresh ?? null,
+        manager,
+      );
+      if (row) {
+        await this.audit.record(
+          {
+            type: 'token.issued',
+            userId: row.userId,
+            clientId: client.clientId,
+            grantId: row.grantId,
+            ip,
+            detail: { grantType: this.grantType, scopes: row.scopes, refreshToken: !!minted.refresh },
+          },
+          manager,
+        );
+      }
+      return row;
+    });
+    const issued = redeemed ? this.issuer.response(minted, redeemed.scopes) : null;
     if (issued) return issued;
     return this.explainFailure(codeHash, client.clientId, redirectUri, verifier, resource, ip);
   }

@@ -18,7 +18,7 @@ import { SCOPE_REGISTRY, type ScopeRegistry } from '../../ports/scope-registry';
 import { TokenRepository } from '../../repositories/token.repository';
 import { RevocationListener } from '../../verification/revocation-listener';
 import { TokenIssuer, type TokenResponse } from '../token-issuer';
-import { recordCommitted, type GrantContext, type GrantHandler } from './grant-handler';
+import type { GrantContext, GrantHandler } from './grant-handler';
 
 /**
  * RFC 6749 §6 with rotation on every use (OAuth 2.1 §4.3.1, AS-RT-03) and reuse detection: a consumed
@@ -79,28 +79,36 @@ export class RefreshTokenGrant implements GrantHandler {
             } satisfies SealedGrace),
           )
         : null;
-    const consumed = await this.tokens.rotateRefreshToken({
-      tokenHash,
-      clientId: client.clientId,
-      resource, // AS-RI-03: the resource stays bound across refresh
-      scopes,
-      access: minted.access,
-      successor,
-      sealedResponse: sealed,
+    // The rotation event commits with the rotation (one transaction: the statement and the event).
+    const consumed = await inTransaction(this.dataSource, async (manager) => {
+      const row = await this.tokens.rotateRefreshToken(
+        {
+          tokenHash,
+          clientId: client.clientId,
+          resource, // AS-RI-03: the resource stays bound across refresh
+          scopes,
+          access: minted.access,
+          successor,
+          sealedResponse: sealed,
+        },
+        manager,
+      );
+      if (row) {
+        await this.audit.record(
+          {
+            type: 'refresh.rotated',
+            userId: row.userId,
+            clientId: client.clientId,
+            grantId: row.grantId,
+            ip,
+            detail: { scopes: scopes ?? row.grantScopes },
+          },
+          manager,
+        );
+      }
+      return row;
     });
-    let rotated: TokenResponse | null = null;
-    if (consumed) {
-      const issuedScopes = scopes ?? consumed.grantScopes;
-      await recordCommitted(this.audit, {
-        type: 'refresh.rotated',
-        userId: consumed.userId,
-        clientId: client.clientId,
-        grantId: consumed.grantId,
-        ip,
-        detail: { scopes: issuedScopes },
-      });
-      rotated = this.issuer.response(minted, issuedScopes);
-    }
+    const rotated = consumed ? this.issuer.response(minted, scopes ?? consumed.grantScopes) : null;
     if (rotated) return rotated;
     return this.afterMiss(refreshToken, tokenHash, client.clientId, resource, grace, ip);
   }
