@@ -52,10 +52,7 @@ export class RevocationService {
     ip: string,
   ): Promise<void> {
     const hash = digest(token);
-    const kind = hint ?? (token.startsWith(SECRET_PREFIX.refreshToken) ? 'refresh_token' : 'access_token');
-    const order: TokenTypeHint[] =
-      kind === 'refresh_token' ? ['refresh_token', 'access_token'] : ['access_token', 'refresh_token'];
-    for (const type of order) {
+    for (const type of lookupOrder(token, hint)) {
       if (type === 'access_token') {
         const access = await this.tokens.findAccessToken(hash);
         if (!access) continue;
@@ -111,10 +108,7 @@ export class RevocationService {
     hint: TokenTypeHint | undefined,
   ): Promise<IntrospectionResponse> {
     const hash = digest(token);
-    const kind = hint ?? (token.startsWith(SECRET_PREFIX.refreshToken) ? 'refresh_token' : 'access_token');
-    const order: TokenTypeHint[] =
-      kind === 'refresh_token' ? ['refresh_token', 'access_token'] : ['access_token', 'refresh_token'];
-    for (const type of order) {
+    for (const type of lookupOrder(token, hint)) {
       if (type === 'access_token') {
         const access = await this.tokens.findAccessToken(hash);
         if (!access) continue;
@@ -164,4 +158,13 @@ export class RevocationService {
       );
     }
   }
+}
+
+/**
+ * RFC 7009 §2.1 / RFC 7662 §2.1: the hint (or, without one, the token's prefix) says which table to
+ * search first; the other is searched too when the first has nothing.
+ */
+function lookupOrder(token: string, hint: TokenTypeHint | undefined): TokenTypeHint[] {
+  const kind = hint ?? (token.startsWith(SECRET_PREFIX.refreshToken) ? 'refresh_token' : 'access_token');
+  return kind === 'refresh_token' ? ['refresh_token', 'access_token'] : ['access_token', 'refresh_token'];
 }
