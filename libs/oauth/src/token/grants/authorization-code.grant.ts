@@ -10,6 +10,7 @@ import { resolveResource } from '../../common/resource';
 import { digest } from '../../common/secrets';
 import { TokenRepository } from '../../repositories/token.repository';
 import { RevocationListener } from '../../verification/revocation-listener';
+import { revokeGrantOnReplay } from './revoke-on-replay';
 import { TokenIssuer, type TokenResponse } from '../token-issuer';
 import type { GrantContext, GrantHandler } from './grant-handler';
 
@@ -83,32 +84,16 @@ export class AuthorizationCodeGrant implements GrantHandler {
     if (!state) throw new InvalidGrantError('The authorization code is invalid', 'unknown code');
     if (state.consumed) {
       // RFC 6749 §4.1.2 / §10.5: a used code presented again revokes every token of its grant.
-      await inTransaction(this.dataSource, async (manager) => {
-        const revoked = await this.tokens.revokeGrant(manager, state.grantId, 'code_replay');
-        await this.audit.record(
-          {
-            type: 'code.replay_detected',
-            clientId,
-            grantId: state.grantId,
-            ip,
-            detail: { grantRevoked: revoked },
-          },
-          manager,
-        );
-        if (revoked) {
-          await this.audit.record(
-            {
-              type: 'grant.revoked',
-              clientId: state.clientId,
-              grantId: state.grantId,
-              ip,
-              detail: { reason: 'code_replay' },
-            },
-            manager,
-          );
-        }
-      });
-      this.listener.deliverLocally({ kind: 'grant', id: state.grantId });
+      await revokeGrantOnReplay(
+        { dataSource: this.dataSource, tokens: this.tokens, audit: this.audit, listener: this.listener },
+        {
+          type: 'code.replay_detected',
+          reason: 'code_replay',
+          grantId: state.grantId,
+          clientId,
+          ip,
+        },
+      );
       throw new InvalidGrantError('The authorization code has already been used', 'code replay');
     }
     if (state.expired) throw new InvalidGrantError('The authorization code has expired');

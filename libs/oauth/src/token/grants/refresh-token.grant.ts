@@ -17,6 +17,7 @@ import { digest, openWithSecret, sealWithSecret } from '../../common/secrets';
 import { SCOPE_REGISTRY, type ScopeRegistry } from '../../ports/scope-registry';
 import { TokenRepository } from '../../repositories/token.repository';
 import { RevocationListener } from '../../verification/revocation-listener';
+import { revokeGrantOnReplay } from './revoke-on-replay';
 import { TokenIssuer, type TokenResponse } from '../token-issuer';
 import type { GrantContext, GrantHandler } from './grant-handler';
 
@@ -161,34 +162,18 @@ export class RefreshTokenGrant implements GrantHandler {
     }
 
     // AS-RT-03 / OAuth 2.1 §4.3.1: reuse of a rotated refresh token revokes the whole grant.
-    await inTransaction(this.dataSource, async (manager) => {
-      const revoked = await this.tokens.revokeGrant(manager, state.grantId, 'refresh_reuse');
-      await this.audit.record(
-        {
-          type: 'refresh.reuse_detected',
-          userId: state.userId,
-          clientId,
-          grantId: state.grantId,
-          ip,
-          detail: { grantRevoked: revoked, secondsAfterRotation: Math.round(state.consumedSecondsAgo ?? 0) },
-        },
-        manager,
-      );
-      if (revoked) {
-        await this.audit.record(
-          {
-            type: 'grant.revoked',
-            userId: state.userId,
-            clientId,
-            grantId: state.grantId,
-            ip,
-            detail: { reason: 'refresh_reuse' },
-          },
-          manager,
-        );
-      }
-    });
-    this.listener.deliverLocally({ kind: 'grant', id: state.grantId });
+    await revokeGrantOnReplay(
+      { dataSource: this.dataSource, tokens: this.tokens, audit: this.audit, listener: this.listener },
+      {
+        type: 'refresh.reuse_detected',
+        reason: 'refresh_reuse',
+        grantId: state.grantId,
+        userId: state.userId,
+        clientId,
+        ip,
+        detail: { secondsAfterRotation: Math.round(state.consumedSecondsAgo ?? 0) },
+      },
+    );
     throw new InvalidGrantError('The refresh token has already been used', 'refresh token reuse');
   }
 
