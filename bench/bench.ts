@@ -9,12 +9,10 @@
  */
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { cpus, tmpdir } from 'node:os';
+import { cpus } from 'node:os';
 import { join, resolve } from 'node:path';
 import autocannon from 'autocannon';
 import { Client } from 'pg';
-import { createDataSource, runMigrationsWithLock, startEmbeddedDatabase } from '@app/persistence';
-import { ENTITIES, MIGRATIONS } from '../apps/server/src/schema';
 import { freePort } from '../test/support/app';
 import { HttpSession } from '../test/support/http-session';
 import {
@@ -25,6 +23,7 @@ import {
   type TokenResponseBody,
 } from '../test/support/oauth-flow';
 import { waitForStatus } from '../test/support/process';
+import { createScratchDatabase } from './scratch-database';
 
 const quick = process.argv.includes('--quick');
 /** `--only=<substring>`: run only the scenarios whose name contains it (the reference always runs). */
@@ -68,17 +67,11 @@ function peakRssMb(pid: number): number {
 }
 
 /** PostgreSQL backend processes serving `database` (local server only; 0 when not visible). */
-async function backendPids(adminUrl: string, database: string): Promise<number[]> {
-  const c = new Client({ connectionString: adminUrl });
-  await c.connect();
-  try {
-    const r = await c.query<{ pid: number }>('SELECT pid FROM pg_stat_activity WHERE datname = $1', [
-      database,
-    ]);
-    return r.rows.map((x) => x.pid);
-  } finally {
-    await c.end();
-  }
+async function backendPids(admin: Client, database: string): Promise<number[]> {
+  const r = await admin.query<{ pid: number }>('SELECT pid FROM pg_stat_activity WHERE datname = $1', [
+    database,
+  ]);
+  return r.rows.map((x) => x.pid);
 }
 
 async function measure(
@@ -86,16 +79,16 @@ async function measure(
   connections: number,
   opts: autocannon.Options,
   serverPid: number,
-  pg?: { adminUrl: string; database: string },
+  pg?: { admin: Client; database: string },
 ): Promise<Omit<Row, 'ratio'>> {
   const before = cpuTicks(serverPid);
   const pgBefore = new Map<number, number>();
-  if (pg) for (const pid of await backendPids(pg.adminUrl, pg.database)) pgBefore.set(pid, cpuTicks(pid));
+  if (pg) for (const pid of await backendPids(pg.admin, pg.database)) pgBefore.set(pid, cpuTicks(pid));
   const result = await autocannon({ ...opts, connections, duration: DURATION });
   const serverUs = ((cpuTicks(serverPid) - before) / CLK_TCK) * 1e6;
   let pgUs = 0;
   if (pg) {
-    for (const pid of await backendPids(pg.adminUrl, pg.database))
+    for (const pid of await backendPids(pg.admin, pg.database))
       pgUs += cpuTicks(pid) - (pgBefore.get(pid) ?? 0);
     pgUs = (pgUs / CLK_TCK) * 1e6;
   }
@@ -119,25 +112,6 @@ function pinned(args: string[], core: number): [string, string[]] {
   return multiCore ? ['taskset', ['-c', String(core), ...args]] : [args[0], args.slice(1)];
 }
 
-async function pickDatabase(): Promise<{ adminUrl: string; stop: () => Promise<void> }> {
-  if (process.env.DATABASE_URL) return { adminUrl: process.env.DATABASE_URL, stop: async () => {} };
-  const local = 'postgres://postgres@127.0.0.1:5432/postgres';
-  const probe = new Client({ connectionString: local, connectionTimeoutMillis: 2000 });
-  try {
-    await probe.connect();
-    await probe.end();
-    return { adminUrl: local, stop: async () => {} };
-  } catch {
-    const db = await startEmbeddedDatabase(join(tmpdir(), 'mcp-bench-pg'), {
-      log: () => {},
-      warn: console.warn,
-    });
-    const admin = new URL(db.url);
-    admin.pathname = '/postgres';
-    return { adminUrl: admin.toString(), stop: db.stop };
-  }
-}
-
 const mcpHeaders = (token: string) => ({
   authorization: `Bearer ${token}`,
   'content-type': 'application/json',
@@ -148,22 +122,7 @@ const mcpHeaders = (token: string) => ({
 async function main(): Promise<void> {
   // The load generator (autocannon runs in this process) on core 1, the servers on core 0.
   if (multiCore) execFileSync('taskset', ['-pc', '1', String(process.pid)], { stdio: 'ignore' });
-  const { adminUrl, stop } = await pickDatabase();
-  const database = `mcp_bench_${process.pid}`;
-  const admin = new Client({ connectionString: adminUrl });
-  await admin.connect();
-  await admin.query(`CREATE DATABASE ${database}`);
-  const dbUrl = new URL(adminUrl);
-  dbUrl.pathname = `/${database}`;
-  const ds = createDataSource({
-    url: dbUrl.toString(),
-    entities: ENTITIES,
-    migrations: MIGRATIONS,
-    poolSize: 2,
-  });
-  await ds.initialize();
-  await runMigrationsWithLock(ds);
-  await ds.destroy();
+  const scratch = await createScratchDatabase('mcp_bench');
 
   const children: ChildProcess[] = [];
   const rows: Row[] = [];
@@ -201,7 +160,7 @@ async function main(): Promise<void> {
         NODE_ENV: 'development',
         PORT: String(port),
         PUBLIC_URL: url,
-        DATABASE_URL: dbUrl.toString(),
+        DATABASE_URL: scratch.url,
         MIGRATE_ON_START: 'false',
         SESSION_SECRET: 'bench-session-secret-0123456789abcdef0123456789',
         LOG_LEVEL: process.env.BENCH_LOG_LEVEL ?? 'warn',
@@ -213,7 +172,7 @@ async function main(): Promise<void> {
     children.push(server);
     await waitForStatus(`${url}/readyz`, 200, 20000);
     const readyMs = Date.now() - started;
-    const pg = { adminUrl, database };
+    const pg = { admin: scratch.admin, database: scratch.name };
 
     // Tokens through the real flow: one signed-in browser, consent stored once, then many codes.
     const client: RegisteredClient = await registerClient(url, { client_name: 'bench' });
@@ -383,9 +342,7 @@ async function main(): Promise<void> {
     writeFileSync(join(out, `${stamp}.md`), `${header}\n\n${table}\n`);
   } finally {
     for (const c of children) if (c.exitCode === null) c.kill('SIGKILL');
-    await admin.query(`DROP DATABASE IF EXISTS ${database} WITH (FORCE)`).catch(() => undefined);
-    await admin.end();
-    await stop();
+    await scratch.drop();
   }
 }
 

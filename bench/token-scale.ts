@@ -11,8 +11,9 @@
  */
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import { createScratchDatabase } from './scratch-database';
 import { Client } from 'pg';
-import { createDataSource, runMigrationsWithLock } from '@app/persistence';
+import { createDataSource } from '@app/persistence';
 import { ENTITIES, MIGRATIONS } from '../apps/server/src/schema';
 import { TokenRepository } from '../libs/oauth/src/repositories/token.repository';
 import { digest } from '../libs/oauth/src/common/secrets';
@@ -56,25 +57,20 @@ async function backendPids(admin: Client, database: string): Promise<number[]> {
 }
 
 async function main(): Promise<void> {
-  const adminUrl = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
-  const database = `mcp_scale_${process.pid}`;
-  const admin = new Client({ connectionString: adminUrl });
-  await admin.connect();
-  await admin.query(`CREATE DATABASE ${database}`);
-  const dbUrl = new URL(adminUrl);
-  dbUrl.pathname = `/${database}`;
+  const scratch = await createScratchDatabase('mcp_scale');
+  const admin = scratch.admin;
+  const database = scratch.name;
   // One pooled connection, as one verifier lookup at a time uses.
   const ds = createDataSource({
-    url: dbUrl.toString(),
+    url: scratch.url,
     entities: ENTITIES,
     migrations: MIGRATIONS,
     poolSize: 2,
   });
-  const seeder = new Client({ connectionString: dbUrl.toString() });
+  const seeder = new Client({ connectionString: scratch.url });
   const rows: ScaleRow[] = [];
   try {
     await ds.initialize();
-    await runMigrationsWithLock(ds);
     await seeder.connect();
     const tokens = new TokenRepository(ds);
     let seeded = 0;
@@ -146,8 +142,7 @@ async function main(): Promise<void> {
   } finally {
     await seeder.end().catch(() => undefined);
     if (ds.isInitialized) await ds.destroy();
-    await admin.query(`DROP DATABASE IF EXISTS ${database} WITH (FORCE)`).catch(() => undefined);
-    await admin.end();
+    await scratch.drop();
   }
 }
 
