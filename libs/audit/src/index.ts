@@ -2,7 +2,7 @@ import { AuditEventEntity } from './audit-event.entity';
 import { CreateAuditEvents1764000000000 } from './migrations/1764000000000-CreateAuditEvents';
 
 export { AuditModule } from './audit.module';
-export { AuditLog, type AuditRecord } from './audit-log';
+export { AUDIT_EVENT_COLUMNS, AuditLog, type AuditRecord } from './audit-log';
 export { AuditEventEntity } from './audit-event.entity';
 export const AUDIT_ENTITIES = [AuditEventEntity];
 export const AUDIT_MIGRATIONS = [CreateAuditEvents1764000000000];

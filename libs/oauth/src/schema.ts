@@ -11,6 +11,7 @@ import { CreateOAuthTables1764200000000 } from './migrations/1764200000000-Creat
 import { CreateCimdDocuments1764260000000 } from './migrations/1764260000000-CreateCimdDocuments';
 import { CimdDocumentEntity } from './cimd/cimd-document.entity';
 import { AddGrantLastUsedAndClientDisabled1764250000000 } from './migrations/1764250000000-AddGrantLastUsedAndClientDisabled';
+import { TokenEndpointHotPath1764270000000 } from './migrations/1764270000000-TokenEndpointHotPath';
 
 // eslint-disable-next-line @typescript-eslint/no-unsafe-function-type
 export const OAUTH_ENTITIES: Function[] = [
@@ -29,4 +30,5 @@ export const OAUTH_MIGRATIONS: Function[] = [
   CreateOAuthTables1764200000000,
   AddGrantLastUsedAndClientDisabled1764250000000,
   CreateCimdDocuments1764260000000,
+  TokenEndpointHotPath1764270000000,
 ];

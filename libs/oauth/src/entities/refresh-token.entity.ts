@@ -5,6 +5,8 @@ import { GrantEntity } from './grant.entity';
 @Entity({ name: 'oauth_refresh_tokens' })
 @Index('UQ_oauth_refresh_tokens_hash', ['tokenHash'], { unique: true })
 @Index('IDX_oauth_refresh_tokens_grant', ['grantId'])
+// Issue #7: the (at most one per chain) predecessor still holding a sealed grace response.
+@Index('IDX_oauth_refresh_tokens_grace', ['replacedBy'], { where: '"grace_response" IS NOT NULL' })
 export class RefreshTokenEntity {
   @PrimaryColumn({ type: 'uuid', primaryKeyConstraintName: 'PK_oauth_refresh_tokens' })
   id: string;

@@ -3,6 +3,7 @@ import { DataSource, type EntityManager } from 'typeorm';
 import type { QueryDeepPartialEntity } from 'typeorm/query-builder/QueryPartialEntity';
 import { OAuthClientEntity } from '../entities/oauth-client.entity';
 import type { ValidatedClientMetadata } from '../clients/client-metadata';
+import { preparedQuery } from './prepared';
 import { managerOf, notifyRevocation } from './sql';
 
 export interface ClientSecrets {
@@ -12,6 +13,8 @@ export interface ClientSecrets {
 
 @Injectable()
 export class ClientRepository {
+  private selectWithSecrets: string | undefined;
+
   constructor(private readonly dataSource: DataSource) {}
 
   private repo(manager?: EntityManager) {
@@ -39,17 +42,24 @@ export class ClientRepository {
     return this.repo(manager).findOne({ where: { clientId } });
   }
 
-  /** The client with its secret digests (only for authentication and RFC 7592 management). */
-  findWithSecrets(clientId: string, manager?: EntityManager): Promise<OAuthClientEntity | null> {
-    return (
-      this.repo(manager)
-        .createQueryBuilder('c')
-        .addSelect(['c.clientSecretHash', 'c.registrationTokenHash'])
-        .where('c.client_id = :clientId', { clientId })
-        // Issue #8: a client disabled by an administrator is unknown to client authentication.
-        .andWhere('c.disabled_at IS NULL')
-        .getOne()
+  /**
+   * The client with its secret digests (only for authentication and RFC 7592 management). Issue #7:
+   * on every token request, so one named prepared statement whose select list comes from the entity's
+   * metadata (every column, under its property name), hydrated without TypeORM's query builder.
+   */
+  async findWithSecrets(clientId: string): Promise<OAuthClientEntity | null> {
+    this.selectWithSecrets ??= `SELECT ${this.dataSource
+      .getMetadata(OAuthClientEntity)
+      .columns.map((c) => `"${c.databaseName}" AS "${c.propertyName}"`)
+      .join(', ')} FROM oauth_clients WHERE client_id = $1 AND disabled_at IS NULL`;
+    // Issue #8: a client disabled by an administrator is unknown to client authentication.
+    const rows = await preparedQuery<Record<string, unknown>>(
+      this.dataSource,
+      'oauth_client_with_secrets',
+      this.selectWithSecrets,
+      [clientId],
     );
+    return rows.length > 0 ? Object.assign(new OAuthClientEntity(), rows[0]) : null;
   }
 
   async replaceMetadata(

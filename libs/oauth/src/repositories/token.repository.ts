@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { Inject, Injectable, Optional } from '@nestjs/common';
 import { DataSource, type EntityManager } from 'typeorm';
 import { SCOPE_GRANT_POLICY, type ScopeGrantPolicy } from '../grants-directory/scope-grant-policy';
+import { AUDIT_EVENT_COLUMNS } from '@app/audit';
 import { preparedQuery } from './prepared';
 import { notifyRevocation, rowsOf } from './sql';
 
@@ -80,6 +81,8 @@ export interface RefreshRotation {
   successor: PreparedToken;
   /** The grace-window response, sealed under the successor's id (null: no grace window). */
   sealedResponse: Buffer | null;
+  /** Client IP for the `refresh.rotated` audit event the statement writes. */
+  ip: string;
 }
 
 export interface RotatedRefreshToken {
@@ -288,32 +291,17 @@ export class TokenRepository {
     return rows[0] ?? null;
   }
 
-  /** Links the consumed token to its successor and stores the sealed response for the grace window. */
-  async recordRotation(
-    manager: EntityManager,
-    consumedId: string,
-    successorId: string,
-    sealedResponse: Buffer | null,
-  ): Promise<void> {
-    await manager.query(
-      `UPDATE oauth_refresh_tokens SET replaced_by = $2, grace_response = $3 WHERE id = $1`,
-      [consumedId, successorId, sealedResponse],
-    );
-    // The predecessor's sealed response is stale now: its successor (consumedId) has been used.
-    await manager.query(`UPDATE oauth_refresh_tokens SET grace_response = NULL WHERE replaced_by = $1`, [
-      consumedId,
-    ]);
-  }
-
   /**
-   * Issue #7: a refresh in ONE statement (AS-RT-03, STYLE §4). The presented token is consumed by the
-   * conditional UPDATE (single use: of N concurrent uses exactly one gets the row, the others wait on
-   * its row lock and then match nothing), which in the same statement links it to its successor and
-   * stores the sealed grace response; the new access and refresh tokens are inserted from its RETURNING
-   * row, and the predecessor's grace response (stale now) is cleared. Nothing is written when the
-   * UPDATE matches nothing. `scopes` null: the access token gets the grant's scopes.
+   * Issue #7: a refresh in ONE statement (AS-RT-03, STYLE §4), so one round trip and one commit. The
+   * presented token is consumed by the conditional UPDATE (single use: of N concurrent uses exactly one
+   * gets the row, the others wait on its row lock and then match nothing), which in the same statement
+   * links it to its successor and stores the sealed grace response; the new access and refresh tokens
+   * and the `refresh.rotated` audit event are inserted from its RETURNING row, and the predecessor's
+   * grace response (stale now) is cleared through the partial index IDX_oauth_refresh_tokens_grace.
+   * Nothing is written when the UPDATE matches nothing. `scopes` null: the access token gets the
+   * grant's scopes. A single statement is atomic, so no explicit transaction is needed.
    */
-  async rotateRefreshToken(r: RefreshRotation, manager?: EntityManager): Promise<RotatedRefreshToken | null> {
+  async rotateRefreshToken(r: RefreshRotation): Promise<RotatedRefreshToken | null> {
     const rows = await preparedQuery<RotatedRefreshToken>(
       this.dataSource,
       'oauth_rotate_refresh_token',
@@ -334,7 +322,12 @@ export class TokenRepository {
            SELECT $3, $10, grant_id, $2, user_id, now() + make_interval(secs => $11) FROM consumed
          ), stale AS (
            UPDATE oauth_refresh_tokens p SET grace_response = NULL FROM consumed
-            WHERE p.grant_id = consumed.grant_id AND p.replaced_by = consumed.id AND p.grace_response IS NOT NULL
+            WHERE p.replaced_by = consumed.id AND p.grace_response IS NOT NULL
+         ), event AS (
+           INSERT INTO audit_events (${AUDIT_EVENT_COLUMNS})
+           SELECT 'refresh.rotated', user_id, $2, grant_id, $12,
+                  jsonb_build_object('scopes', COALESCE($8::text[], scopes))
+             FROM consumed
          )
          SELECT id, grant_id AS "grantId", user_id AS "userId", scopes AS "grantScopes", resource FROM consumed`,
       [
@@ -349,8 +342,8 @@ export class TokenRepository {
         r.access.ttlSeconds,
         r.successor.tokenHash,
         r.successor.ttlSeconds,
+        r.ip,
       ],
-      manager,
     );
     return rows[0] ?? null;
   }
@@ -375,14 +368,15 @@ export class TokenRepository {
 
   /**
    * Issue #7: code redemption and token issuance in ONE statement (AS-PK-09, STYLE §4): the conditional
-   * UPDATE of redeemCode, and the access (and, when `refresh` is given, refresh) token inserted from its
-   * RETURNING row. Nothing is written when the UPDATE matches nothing.
+   * UPDATE of redeemCode, and the access (and, when `refresh` is given, refresh) token and the
+   * `token.issued` audit event inserted from its RETURNING row. Nothing is written when the UPDATE
+   * matches nothing. A single statement is atomic, so no explicit transaction is needed.
    */
   async redeemCodeAndIssue(
     r: CodeRedemption,
     access: PreparedToken,
     refresh: PreparedToken | null,
-    manager?: EntityManager,
+    ip: string,
   ): Promise<RedeemedCode | null> {
     const rows = await preparedQuery<RedeemedCode>(
       this.dataSource,
@@ -403,6 +397,12 @@ export class TokenRepository {
            INSERT INTO oauth_refresh_tokens (id, token_hash, grant_id, client_id, user_id, expires_at)
            SELECT $9::uuid, $10::bytea, grant_id, $2, user_id, now() + make_interval(secs => $11::int)
              FROM redeemed WHERE $9::uuid IS NOT NULL
+         ), event AS (
+           INSERT INTO audit_events (${AUDIT_EVENT_COLUMNS})
+           SELECT 'token.issued', user_id, $2, grant_id, $12,
+                  jsonb_build_object('grantType', 'authorization_code', 'scopes', scopes,
+                                     'refreshToken', $9::uuid IS NOT NULL)
+             FROM redeemed
          )
          SELECT id, grant_id AS "grantId", user_id AS "userId", scopes, resource FROM redeemed`,
       [
@@ -417,8 +417,8 @@ export class TokenRepository {
         refresh?.id ?? null,
         refresh?.tokenHash ?? null,
         refresh?.ttlSeconds ?? 0,
+        ip,
       ],
-      manager,
     );
     return rows[0] ?? null;
   }

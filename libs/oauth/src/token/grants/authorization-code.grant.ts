@@ -2,7 +2,6 @@ import { Inject, Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { APP_CONFIG, type AppConfig } from '@app/config';
 import { AuditLog } from '@app/audit';
-import { inTransaction } from '@app/persistence';
 import { clientMayRefresh } from '../../clients/client-authenticator';
 import { InvalidGrantError, InvalidRequestError, InvalidTargetError } from '../../common/oauth-errors';
 import { isValidCodeVerifier, s256 } from '../../common/pkce';
@@ -44,28 +43,22 @@ export class AuthorizationCodeGrant implements GrantHandler {
 
     // Issue #7: redemption and issuance are one statement; the event commits with it.
     const minted = this.issuer.mint(clientMayRefresh(client));
-    const redeemed = await inTransaction(this.dataSource, async (manager) => {
-      const row = await this.tokens.redeemCodeAndIssue(
-        { codeHash, clientId: client.clientId, codeChallenge: s256(verifier), redirectUri, resource },
-        minted.access,
-        minted.refresh ?? null,
-        manager,
-      );
-      if (row) {
-        await this.audit.record(
-          {
-            type: 'token.issued',
-            userId: row.userId,
-            clientId: client.clientId,
-            grantId: row.grantId,
-            ip,
-            detail: { grantType: this.grantType, scopes: row.scopes, refreshToken: !!minted.refresh },
-          },
-          manager,
-        );
-      }
-      return row;
-    });
+    const redeemed = await this.tokens.redeemCodeAndIssue(
+      { codeHash, clientId: client.clientId, codeChallenge: s256(verifier), redirectUri, resource },
+      minted.access,
+      minted.refresh ?? null,
+      ip,
+    );
+    if (redeemed) {
+      this.audit.written({
+        type: 'token.issued',
+        userId: redeemed.userId,
+        clientId: client.clientId,
+        grantId: redeemed.grantId,
+        ip,
+        detail: { grantType: this.grantType, scopes: redeemed.scopes, refreshToken: !!minted.refresh },
+      });
+    }
     const issued = redeemed ? this.issuer.response(minted, redeemed.scopes) : null;
     if (issued) return issued;
     return this.explainFailure(codeHash, client.clientId, redirectUri, verifier, resource, ip);

@@ -2,7 +2,6 @@ import { Inject, Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { APP_CONFIG, type AppConfig } from '@app/config';
 import { AuditLog } from '@app/audit';
-import { inTransaction } from '@app/persistence';
 import { clientMayRefresh } from '../../clients/client-authenticator';
 import {
   InvalidGrantError,
@@ -80,35 +79,27 @@ export class RefreshTokenGrant implements GrantHandler {
             } satisfies SealedGrace),
           )
         : null;
-    // The rotation event commits with the rotation (one transaction: the statement and the event).
-    const consumed = await inTransaction(this.dataSource, async (manager) => {
-      const row = await this.tokens.rotateRefreshToken(
-        {
-          tokenHash,
-          clientId: client.clientId,
-          resource, // AS-RI-03: the resource stays bound across refresh
-          scopes,
-          access: minted.access,
-          successor,
-          sealedResponse: sealed,
-        },
-        manager,
-      );
-      if (row) {
-        await this.audit.record(
-          {
-            type: 'refresh.rotated',
-            userId: row.userId,
-            clientId: client.clientId,
-            grantId: row.grantId,
-            ip,
-            detail: { scopes: scopes ?? row.grantScopes },
-          },
-          manager,
-        );
-      }
-      return row;
+    // The rotation and its audit event commit together: one statement (rotateRefreshToken).
+    const consumed = await this.tokens.rotateRefreshToken({
+      tokenHash,
+      clientId: client.clientId,
+      resource, // AS-RI-03: the resource stays bound across refresh
+      scopes,
+      access: minted.access,
+      successor,
+      sealedResponse: sealed,
+      ip,
     });
+    if (consumed) {
+      this.audit.written({
+        type: 'refresh.rotated',
+        userId: consumed.userId,
+        clientId: client.clientId,
+        grantId: consumed.grantId,
+        ip,
+        detail: { scopes: scopes ?? consumed.grantScopes },
+      });
+    }
     const rotated = consumed ? this.issuer.response(minted, scopes ?? consumed.grantScopes) : null;
     if (rotated) return rotated;
     return this.afterMiss(refreshToken, tokenHash, client.clientId, resource, grace, ip);
