@@ -161,13 +161,16 @@ describe('OAuth repositories on PostgreSQL (issue #3)', () => {
     assert.equal((await tokens.findAccessToken(digest(access)))?.revoked, true);
   });
 
-  it('rate-limit windows count atomically and say when they reset', async () => {
-    const hits = await Promise.all(Array.from({ length: 15 }, () => limits.hit('token:203.0.113.9', 60)));
+  it('rate-limit windows count atomically (single hits and leases) and say when they reset', async () => {
+    const hits = await Promise.all(Array.from({ length: 15 }, () => limits.take('token:203.0.113.9', 60)));
     assert.deepEqual(
       hits.map((h) => h.hits).sort((x, y) => x - y),
       Array.from({ length: 15 }, (_, i) => i + 1),
     );
-    for (const h of hits) assert.ok(h.resetsIn >= 0 && h.resetsIn <= 60);
-    assert.equal((await limits.hit('token:198.51.100.1', 60)).hits, 1, 'another IP has its own window');
+    for (const h of hits) assert.ok(h.resetsInMs > 0 && h.resetsInMs <= 60_000, String(h.resetsInMs));
+    assert.equal((await limits.take('token:203.0.113.9', 60, 30)).hits, 45, 'a lease of 30 counts 30');
+    assert.equal((await limits.take('token:198.51.100.1', 60)).hits, 1, 'another IP has its own window');
+    const [table] = await ds.query(`SELECT relpersistence FROM pg_class WHERE relname = 'oauth_rate_limits'`);
+    assert.equal(table.relpersistence, 'u', 'UNLOGGED: counters skip the WAL (issue #7)');
   });
 });

@@ -1,12 +1,10 @@
-import { Inject, Injectable, SetMetadata, type CanActivate, type ExecutionContext } from '@nestjs/common';
+import { Injectable, SetMetadata, type CanActivate, type ExecutionContext } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import type { Request } from 'express';
-import { APP_CONFIG, type AppConfig } from '@app/config';
-import { TooManyRequestsError } from '../common/oauth-errors';
 import { clientIp } from '../common/params';
-import { RateLimitRepository } from '../repositories/rate-limit.repository';
+import { RateLimiter, type RateLimitBucket } from './rate-limiter';
 
-export type RateLimitBucket = 'register' | 'authorize' | 'token';
+export type { RateLimitBucket } from './rate-limiter';
 
 const RATE_LIMIT_BUCKET = Symbol('RATE_LIMIT_BUCKET');
 
@@ -14,42 +12,20 @@ const RATE_LIMIT_BUCKET = Symbol('RATE_LIMIT_BUCKET');
 export const RateLimited = (bucket: RateLimitBucket) => SetMetadata(RATE_LIMIT_BUCKET, bucket);
 
 /**
- * Fixed-window counters in PostgreSQL, so every replica behind the load balancer shares them (LB-06).
- * Over the limit → 429 with Retry-After; the route's exception filter shapes the body.
+ * Counts the request in its route's bucket (RateLimiter: shared by every replica through PostgreSQL,
+ * LB-06). Over the limit → 429 with Retry-After; the route's exception filter shapes the body.
  */
 @Injectable()
 export class RateLimitGuard implements CanActivate {
-  private hitsSinceCleanup = 0;
-
   constructor(
     private readonly reflector: Reflector,
-    private readonly buckets: RateLimitRepository,
-    @Inject(APP_CONFIG) private readonly config: AppConfig,
+    private readonly limiter: RateLimiter,
   ) {}
 
   async canActivate(context: ExecutionContext): Promise<boolean> {
     const bucket = this.reflector.get<RateLimitBucket | undefined>(RATE_LIMIT_BUCKET, context.getHandler());
     if (!bucket) return true;
-    const { limit, windowSeconds } = this.policy(bucket);
-    const ip = clientIp(context.switchToHttp().getRequest<Request>());
-    const hit = await this.buckets.hit(`${bucket}:${ip}`, windowSeconds);
-    if (++this.hitsSinceCleanup >= 1000) {
-      this.hitsSinceCleanup = 0;
-      void this.buckets.deleteExpired().catch(() => undefined);
-    }
-    if (hit.hits > limit) throw new TooManyRequestsError(Math.max(1, hit.resetsIn));
+    await this.limiter.consume(bucket, clientIp(context.switchToHttp().getRequest<Request>()));
     return true;
-  }
-
-  private policy(bucket: RateLimitBucket): { limit: number; windowSeconds: number } {
-    const limits = this.config.rateLimits;
-    switch (bucket) {
-      case 'register':
-        return { limit: limits.registerPerHour, windowSeconds: 3600 };
-      case 'authorize':
-        return { limit: limits.authorizePerMinute, windowSeconds: 60 };
-      case 'token':
-        return { limit: limits.tokenPerMinute, windowSeconds: 60 };
-    }
   }
 }

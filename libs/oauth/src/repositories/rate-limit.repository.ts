@@ -3,28 +3,33 @@ import { DataSource } from 'typeorm';
 import { preparedQuery } from './prepared';
 
 export interface WindowHit {
+  /** The window's count after this call's hits were added. */
   hits: number;
-  /** Seconds until this window ends (by the database clock, shared by every replica). */
-  resetsIn: number;
+  /** Milliseconds until this window ends (by the database clock, shared by every replica). */
+  resetsInMs: number;
 }
 
 @Injectable()
 export class RateLimitRepository {
   constructor(private readonly dataSource: DataSource) {}
 
-  /** Counts one hit in the current fixed window of `windowSeconds`; one atomic upsert (prepared, issue #7). */
-  async hit(bucketKey: string, windowSeconds: number): Promise<WindowHit> {
+  /**
+   * Adds `count` hits to the current fixed window of `windowSeconds`; one atomic upsert on the
+   * UNLOGGED oauth_rate_limits (prepared, issue #7). `count` > 1 is a replica leasing hits in advance
+   * (RateLimiter).
+   */
+  async take(bucketKey: string, windowSeconds: number, count = 1): Promise<WindowHit> {
     const rows = await preparedQuery<WindowHit>(
       this.dataSource,
-      'oauth_rate_limit_hit',
+      'oauth_rate_limit_take',
       `WITH w AS (
            SELECT to_timestamp(floor(extract(epoch FROM now()) / $2) * $2) AS start
          )
          INSERT INTO oauth_rate_limits (bucket_key, window_start, hits, expires_at)
-         SELECT $1, w.start, 1, w.start + make_interval(secs => $2) FROM w
-         ON CONFLICT (bucket_key, window_start) DO UPDATE SET hits = oauth_rate_limits.hits + 1
-         RETURNING hits, ceil(extract(epoch FROM expires_at - now()))::int AS "resetsIn"`,
-      [bucketKey, windowSeconds],
+         SELECT $1, w.start, $3, w.start + make_interval(secs => $2) FROM w
+         ON CONFLICT (bucket_key, window_start) DO UPDATE SET hits = oauth_rate_limits.hits + $3
+         RETURNING hits, (extract(epoch FROM expires_at - now()) * 1000)::float8 AS "resetsInMs"`,
+      [bucketKey, windowSeconds, count],
     );
     return rows[0];
   }
