@@ -10,6 +10,7 @@ import type { OAuthClientEntity } from '../entities/oauth-client.entity';
 import { SCOPE_REGISTRY, type ScopeRegistry } from '../ports/scope-registry';
 import { ClientRepository } from '../repositories/client.repository';
 import { RevocationListener } from '../verification/revocation-listener';
+import { notifyRevocation } from '../repositories/sql';
 import { validateClientMetadata } from './client-metadata';
 
 export const REGISTRATION_PATH = '/api/oauth/register';
@@ -127,8 +128,11 @@ export class RegistrationService {
         digest(registrationAccessToken),
       ]);
       await this.audit.record({ type: 'client.updated', clientId: client.clientId, ip, detail: {} }, manager);
+      // Every replica's client cache forgets the old metadata and secret at commit (issue #7).
+      await notifyRevocation(manager, { kind: 'client', id: client.clientId });
       return (await this.clients.find(client.clientId, manager))!;
     });
+    this.listener.deliverLocally({ kind: 'client', id: client.clientId });
     return this.toResponse(updated, { clientSecret, registrationAccessToken });
   }
 

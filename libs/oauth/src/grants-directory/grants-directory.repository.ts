@@ -183,6 +183,9 @@ export class GrantsDirectoryRepository {
         [days],
       ),
     );
+    // Every replica's client cache forgets them (issue #7).
+    for (const row of rows)
+      await notifyRevocation(managerOf(this.dataSource, manager), { kind: 'client', id: row.client_id });
     return rows.map((r) => r.client_id);
   }
 }
