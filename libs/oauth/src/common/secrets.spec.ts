@@ -1,8 +1,10 @@
+import { hkdfSync } from 'node:crypto';
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import {
   constantTimeEqual,
   digest,
+  graceKey,
   newSecret,
   openWithSecret,
   sealWithSecret,
@@ -38,5 +40,15 @@ describe('secrets (STYLE §5)', () => {
     const tampered = Buffer.from(sealed);
     tampered[tampered.length - 1] ^= 1;
     assert.equal(openWithSecret(token, 'row-1', tampered), null);
+  });
+  it('derive the sealing key with HKDF-SHA256 exactly as crypto.hkdfSync does (RFC 5869)', () => {
+    for (const [secret, context] of [
+      [newSecret('refreshToken'), '6f1c1d0e-4f55-4bde-9d0f-3a1a7c2b9e10'],
+      ['', ''],
+      ['ünïcødé', 'x'.repeat(300)],
+    ]) {
+      const expected = Buffer.from(hkdfSync('sha256', secret, 'mcp-refresh-grace', context, 32));
+      assert.deepEqual(graceKey(secret, context), expected);
+    }
   });
 });

@@ -3,7 +3,6 @@ import {
   createDecipheriv,
   createHash,
   createHmac,
-  hkdfSync,
   randomBytes,
   timingSafeEqual,
 } from 'node:crypto';
@@ -54,13 +53,25 @@ export function hmac(key: string, message: string): string {
 }
 
 /**
+ * HKDF-SHA256 (RFC 5869) of a presented secret, salt `mcp-refresh-grace`, info `context`, 32 bytes:
+ * extract (PRK = HMAC(salt, secret)) and the single expand block (HMAC(PRK, info || 0x01)) written
+ * out with createHmac, which costs a fraction of crypto.hkdfSync's per-call setup on the token hot
+ * path (issue #7). The bytes are hkdfSync's (unit test), so responses sealed before still open.
+ */
+export function graceKey(secret: string, context: string): Buffer {
+  const prk = createHmac('sha256', 'mcp-refresh-grace').update(secret, 'utf8').digest();
+  return createHmac('sha256', prk).update(context, 'utf8').update(HKDF_FIRST_BLOCK).digest();
+}
+const HKDF_FIRST_BLOCK = Buffer.from([1]);
+
+/**
  * Seals a value under a key derived from a presented secret (HKDF-SHA256). The database holds only
  * the secret's SHA-256 digest, which is not the HKDF key, so the database alone cannot open it.
  * Used for the refresh-token reuse grace window: the retry of a just-rotated token gets the same
  * response, which only the holder of that token can decrypt.
  */
 export function sealWithSecret(secret: string, context: string, plaintext: string): Buffer {
-  const key = Buffer.from(hkdfSync('sha256', secret, 'mcp-refresh-grace', context, 32));
+  const key = graceKey(secret, context);
   const iv = randomBytes(12);
   const cipher = createCipheriv('aes-256-gcm', key, iv);
   cipher.setAAD(Buffer.from(context));
@@ -72,7 +83,7 @@ export function sealWithSecret(secret: string, context: string, plaintext: strin
 export function openWithSecret(secret: string, context: string, sealed: Buffer): string | null {
   if (sealed.length < 28) return null;
   try {
-    const key = Buffer.from(hkdfSync('sha256', secret, 'mcp-refresh-grace', context, 32));
+    const key = graceKey(secret, context);
     const decipher = createDecipheriv('aes-256-gcm', key, sealed.subarray(0, 12));
     decipher.setAAD(Buffer.from(context));
     decipher.setAuthTag(sealed.subarray(12, 28));
