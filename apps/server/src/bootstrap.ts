@@ -7,6 +7,7 @@ import type { Logger } from 'pino';
 import type { AppConfig } from '@app/config';
 import { AppModule } from './app.module';
 import { McpFastPath } from '@app/mcp';
+import { TokenFastPath } from '@app/oauth';
 import { DatabaseOutageFilter } from './database-outage.filter';
 import { installFastPath } from './fast-path';
 import { createHttpLogger, PinoNestLogger } from './logging';
@@ -68,9 +69,10 @@ export async function createApp({
   app.use(securityHeaders);
   app.useGlobalFilters(new DatabaseOutageFilter(app.getHttpAdapter()));
   await app.init();
-  // Issue #7: POST /mcp is answered on node:http in front of Express (same rules, same headers).
+  // Issue #7: POST /mcp and POST /api/oauth/token (the plain cases) are answered on node:http in
+  // front of Express (same rules, same headers).
   installFastPath(app, {
-    routes: [app.get(McpFastPath)],
+    routes: [app.get(McpFastPath), app.get(TokenFastPath)],
     logger,
     securityHeaders,
     instanceId,

@@ -22,6 +22,8 @@ import {
   GrantUsageRecorder,
 } from './grants-directory';
 import { RateLimitGuard } from './rate-limit/rate-limit.guard';
+import { RateLimiter } from './rate-limit/rate-limiter';
+import { ClientCache } from './clients/client-cache';
 import { AuthorizationRequestRepository } from './repositories/authorization-request.repository';
 import { ClientRepository } from './repositories/client.repository';
 import { ConsentRepository } from './repositories/consent.repository';
@@ -33,6 +35,8 @@ import { RefreshTokenGrant } from './token/grants/refresh-token.grant';
 import { RevocationController } from './token/revocation.controller';
 import { RevocationService } from './token/revocation.service';
 import { TokenController } from './token/token.controller';
+import { TokenEndpoint } from './token/token-endpoint';
+import { TokenFastPath } from './token/token-fast-path';
 import { TokenIssuer } from './token/token-issuer';
 import { AccessTokenVerifierService } from './verification/access-token-verifier.service';
 import { RevocationListener } from './verification/revocation-listener';
@@ -51,6 +55,8 @@ const GRANT_HANDLER_CLASSES = [AuthorizationCodeGrant, RefreshTokenGrant];
     TokenRepository,
     RateLimitRepository,
     RateLimitGuard,
+    RateLimiter,
+    ClientCache,
     OAuthJsonExceptionFilter,
     AuthorizeExceptionFilter,
     OAuthBodyErrorHandler,
@@ -60,6 +66,8 @@ const GRANT_HANDLER_CLASSES = [AuthorizationCodeGrant, RefreshTokenGrant];
     RegistrationService,
     AuthorizeService,
     TokenIssuer,
+    TokenEndpoint,
+    TokenFastPath,
     RevocationService,
     ...GRANT_HANDLER_CLASSES,
     {
@@ -81,6 +89,7 @@ const GRANT_HANDLER_CLASSES = [AuthorizationCodeGrant, RefreshTokenGrant];
     ClientAdministration,
   ],
   exports: [
+    TokenFastPath,
     ACCESS_TOKEN_VERIFIER,
     PENDING_AUTHORIZATION_DESCRIBER,
     USER_GRANT_REVOKER,

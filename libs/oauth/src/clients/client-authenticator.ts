@@ -4,7 +4,7 @@ import { InvalidClientError, InvalidRequestError } from '../common/oauth-errors'
 import type { ParamReader } from '../common/params';
 import { digest, secretMatches } from '../common/secrets';
 import type { OAuthClientEntity, TokenEndpointAuthMethod } from '../entities/oauth-client.entity';
-import { ClientRepository } from '../repositories/client.repository';
+import { ClientCache } from './client-cache';
 import { CimdClientResolver } from '../cimd/cimd-client.resolver';
 import { CimdClientError, isUrlClientId } from '../cimd/client-document';
 import { clientIp } from '../common/params';
@@ -58,22 +58,35 @@ export function presentedCredentials(
   return { method: 'none', clientId: bodyId, usedBasic: false };
 }
 
+/** What client authentication reads of the HTTP request besides its body parameters. */
+export interface ClientRequest {
+  /** The Authorization header (HTTP Basic client credentials). */
+  readonly authorization: string | undefined;
+  /** Client IP as Express computes it (TRUST_PROXY). */
+  readonly ip: string;
+}
+
+/** The ClientRequest of an Express request. */
+export function clientRequestOf(request: Request): ClientRequest {
+  return { authorization: request.headers.authorization, ip: clientIp(request) };
+}
+
 /** Client authentication for the token, revocation and introspection endpoints. */
 @Injectable()
 export class ClientAuthenticator {
   constructor(
-    private readonly clients: ClientRepository,
+    private readonly clients: ClientCache,
     private readonly urlClients: CimdClientResolver,
   ) {}
 
-  async authenticate(request: Request, param: ParamReader): Promise<OAuthClientEntity> {
+  async authenticate(request: ClientRequest, param: ParamReader): Promise<OAuthClientEntity> {
     // RFC 7523 §2.2 assertions (private_key_jwt) are named, not silently ignored.
     if (param('client_assertion') !== undefined || param('client_assertion_type') !== undefined) {
       throw new InvalidClientError(
         'private_key_jwt client authentication (client_assertion) is not supported by this server; use a public client (token_endpoint_auth_method none)',
       );
     }
-    const presented = presentedCredentials(request.headers.authorization, param);
+    const presented = presentedCredentials(request.authorization, param);
     if (isUrlClientId(presented.clientId)) return this.authenticateUrlClient(presented, request);
     const fail = (detail: string) =>
       new InvalidClientError('Client authentication failed', detail, presented.usedBasic);
@@ -107,7 +120,7 @@ export class ClientAuthenticator {
    */
   private async authenticateUrlClient(
     presented: PresentedCredentials,
-    request: Request,
+    request: ClientRequest,
   ): Promise<OAuthClientEntity> {
     if (presented.method !== 'none') {
       throw new InvalidClientError(
@@ -117,7 +130,7 @@ export class ClientAuthenticator {
       );
     }
     try {
-      return await this.urlClients.resolve(presented.clientId, clientIp(request));
+      return await this.urlClients.resolve(presented.clientId, request.ip);
     } catch (thrown) {
       if (thrown instanceof CimdClientError) {
         throw new InvalidClientError(

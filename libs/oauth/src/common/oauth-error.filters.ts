@@ -14,7 +14,7 @@ import { PageRenderer } from '@app/web';
 import { InvalidRequestError, OAuthError, toWireError, type WireError } from './oauth-errors';
 
 /** Nest's own 4xx (e.g. a body the parser refused) become invalid_request, never Nest's generic body. */
-function normalise(thrown: unknown): unknown {
+export function normalise(thrown: unknown): unknown {
   if (thrown instanceof HttpException && !(thrown instanceof OAuthError)) {
     const status = thrown.getStatus();
     if (status >= 400 && status < 500) {
@@ -26,7 +26,11 @@ function normalise(thrown: unknown): unknown {
 }
 
 function log(logger: Logger, request: Request, wire: WireError, thrown: unknown): void {
-  const where = `${request.method} ${request.path}`;
+  logWireError(logger, `${request.method} ${request.path}`, wire, thrown);
+}
+
+/** The log line of an OAuth error answer: 5xx at error level with the stack, others at debug. */
+export function logWireError(logger: Logger, where: string, wire: WireError, thrown: unknown): void {
   if (wire.status >= 500) {
     logger.error(`${where} → ${wire.body.error}: ${wire.cause.detail ?? ''}`, (thrown as Error)?.stack);
   } else {
@@ -34,11 +38,14 @@ function log(logger: Logger, request: Request, wire: WireError, thrown: unknown)
   }
 }
 
+/** The logger of the JSON endpoints' errors (OAuthJsonExceptionFilter and the token fast path). */
+export const OAUTH_ERROR_LOGGER = 'OAuth';
+
 /** JSON endpoints (token, register, revoke, introspect): RFC 6749 §5.2 body, always no-store. */
 @Catch()
 @Injectable()
 export class OAuthJsonExceptionFilter implements ExceptionFilter {
-  private readonly logger = new Logger('OAuth');
+  private readonly logger = new Logger(OAUTH_ERROR_LOGGER);
 
   catch(thrown: unknown, host: ArgumentsHost): void {
     const ctx = host.switchToHttp();

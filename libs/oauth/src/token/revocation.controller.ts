@@ -1,6 +1,6 @@
 import { Body, Controller, HttpCode, Post, Req, Res, UseFilters, UseGuards } from '@nestjs/common';
 import type { Request, Response } from 'express';
-import { ClientAuthenticator } from '../clients/client-authenticator';
+import { ClientAuthenticator, clientRequestOf } from '../clients/client-authenticator';
 import { OAuthJsonExceptionFilter } from '../common/oauth-error.filters';
 import { InvalidClientError, InvalidRequestError } from '../common/oauth-errors';
 import { clientIp, paramReader, requireFormBody } from '../common/params';
@@ -28,7 +28,7 @@ export class RevocationController {
     res.set({ 'Cache-Control': 'no-store', Pragma: 'no-cache' });
     requireFormBody(req);
     const param = paramReader(body);
-    const client = await this.authenticator.authenticate(req, param);
+    const client = await this.authenticator.authenticate(clientRequestOf(req), param);
     const token = param('token');
     if (!token) throw new InvalidRequestError('token is required');
     await this.revocation.revoke(client, token, parseTokenTypeHint(param('token_type_hint')), clientIp(req));
@@ -46,7 +46,7 @@ export class RevocationController {
     res.set({ 'Cache-Control': 'no-store', Pragma: 'no-cache' });
     requireFormBody(req);
     const param = paramReader(body);
-    const client = await this.authenticator.authenticate(req, param);
+    const client = await this.authenticator.authenticate(clientRequestOf(req), param);
     // RFC 7662 §2.1: the endpoint needs real authentication; a public client has none to offer.
     if (client.tokenEndpointAuthMethod === 'none') {
       throw new InvalidClientError('Introspection requires a confidential client');
