@@ -5,8 +5,6 @@ import { GrantEntity } from './grant.entity';
 @Entity({ name: 'oauth_refresh_tokens' })
 @Index('UQ_oauth_refresh_tokens_hash', ['tokenHash'], { unique: true })
 @Index('IDX_oauth_refresh_tokens_grant', ['grantId'])
-// Issue #7: the (at most one per chain) predecessor still holding a sealed grace response.
-@Index('IDX_oauth_refresh_tokens_grace', ['replacedBy'], { where: '"grace_response" IS NOT NULL' })
 export class RefreshTokenEntity {
   @PrimaryColumn({ type: 'uuid', primaryKeyConstraintName: 'PK_oauth_refresh_tokens' })
   id: string;
@@ -37,8 +35,10 @@ export class RefreshTokenEntity {
   replacedBy: string | null;
 
   /**
-   * The token response given at rotation, sealed under a key derived from this (plaintext) refresh
-   * token, for the reuse grace window. The database alone cannot open it.
+   * The response of the rotation that created this token, sealed under a key derived from the
+   * predecessor's (plaintext) refresh token, for that token's retries within the reuse grace window;
+   * cleared when this token is consumed. The database alone cannot open it. (Rows rotated before
+   * issue #7 hold their own rotation's response instead.)
    */
   @Column({ name: 'grace_response', type: 'bytea', nullable: true, select: false })
   graceResponse: Buffer | null;

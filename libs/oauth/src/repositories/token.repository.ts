@@ -294,12 +294,13 @@ export class TokenRepository {
   /**
    * Issue #7: a refresh in ONE statement (AS-RT-03, STYLE §4), so one round trip and one commit. The
    * presented token is consumed by the conditional UPDATE (single use: of N concurrent uses exactly one
-   * gets the row, the others wait on its row lock and then match nothing), which in the same statement
-   * links it to its successor and stores the sealed grace response; the new access and refresh tokens
-   * and the `refresh.rotated` audit event are inserted from its RETURNING row, and the predecessor's
-   * grace response (stale now) is cleared through the partial index IDX_oauth_refresh_tokens_grace.
-   * Nothing is written when the UPDATE matches nothing. `scopes` null: the access token gets the
-   * grant's scopes. A single statement is atomic, so no explicit transaction is needed.
+   * gets the row, the others wait on its row lock and then match nothing), which links it to its
+   * successor and drops the grace response it carried (for its own predecessor's retries: stale now
+   * that it has been used). The new access and refresh tokens and the `refresh.rotated` audit event
+   * are inserted from its RETURNING row; the successor row carries the sealed response for retries of
+   * the presented token within the grace window (findRefreshTokenState reads it there). Nothing is
+   * written when the UPDATE matches nothing. `scopes` null: the access token gets the grant's scopes.
+   * A single statement is atomic, so no explicit transaction is needed.
    */
   async rotateRefreshToken(r: RefreshRotation): Promise<RotatedRefreshToken | null> {
     const rows = await preparedQuery<RotatedRefreshToken>(
@@ -307,7 +308,7 @@ export class TokenRepository {
       'oauth_rotate_refresh_token',
       `WITH consumed AS (
            UPDATE oauth_refresh_tokens rt
-              SET consumed_at = now(), replaced_by = $3, grace_response = $4
+              SET consumed_at = now(), replaced_by = $3, grace_response = NULL
              FROM oauth_grants g
             WHERE rt.token_hash = $1 AND rt.consumed_at IS NULL AND rt.expires_at > now()
               AND rt.client_id = $2 AND g.id = rt.grant_id AND g.revoked_at IS NULL AND g.resource = $5
@@ -318,11 +319,8 @@ export class TokenRepository {
                   now() + make_interval(secs => $9)
              FROM consumed
          ), successor AS (
-           INSERT INTO oauth_refresh_tokens (id, token_hash, grant_id, client_id, user_id, expires_at)
-           SELECT $3, $10, grant_id, $2, user_id, now() + make_interval(secs => $11) FROM consumed
-         ), stale AS (
-           UPDATE oauth_refresh_tokens p SET grace_response = NULL FROM consumed
-            WHERE p.replaced_by = consumed.id AND p.grace_response IS NOT NULL
+           INSERT INTO oauth_refresh_tokens (id, token_hash, grant_id, client_id, user_id, expires_at, grace_response)
+           SELECT $3, $10, grant_id, $2, user_id, now() + make_interval(secs => $11), $4 FROM consumed
          ), event AS (
            INSERT INTO audit_events (${AUDIT_EVENT_COLUMNS})
            SELECT 'refresh.rotated', user_id, $2, grant_id, $12,
@@ -430,7 +428,9 @@ export class TokenRepository {
               g.revoked_at IS NOT NULL AS "grantRevoked", g.resource, rt.replaced_by AS "replacedBy",
               extract(epoch FROM now() - rt.consumed_at)::float8 AS "consumedSecondsAgo",
               COALESCE(s.consumed_at IS NULL, false) AS "successorUnused",
-              rt.grace_response AS "graceResponse"
+              -- Issue #7: the sealed response is on the successor row; rows rotated by an earlier
+              -- version carry it themselves.
+              COALESCE(s.grace_response, rt.grace_response) AS "graceResponse"
          FROM oauth_refresh_tokens rt
          JOIN oauth_grants g ON g.id = rt.grant_id
          LEFT JOIN oauth_refresh_tokens s ON s.id = rt.replaced_by
