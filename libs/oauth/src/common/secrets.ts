@@ -1,8 +1,8 @@
 import {
   createCipheriv,
   createDecipheriv,
-  createHash,
   createHmac,
+  hash,
   randomBytes,
   timingSafeEqual,
 } from 'node:crypto';
@@ -30,7 +30,8 @@ export function newSecret(kind: SecretKind): string {
 
 /** SHA-256 digest: the only form in which a presented secret is stored (STYLE §5). */
 export function digest(secret: string): Buffer {
-  return createHash('sha256').update(secret, 'utf8').digest();
+  // One-shot crypto.hash: about half the CPU of createHash().update().digest() (issue #7).
+  return hash('sha256', secret, 'buffer');
 }
 
 /** Constant-time comparison of a presented secret with a stored digest. */
