@@ -56,7 +56,18 @@ export class ClientCache {
   }
 }
 
-/** Callers may change what they get (client authentication blanks the digests): never the cached row. */
+/**
+ * Callers may change what they get (client authentication blanks the digests): never the cached row.
+ * Arrays, digests (Buffer) and dates are copied too, so that changing one in place (push, sort, fill,
+ * setTime) does not reach the row the next request is given.
+ */
 function copy(client: OAuthClientEntity): OAuthClientEntity {
-  return Object.assign(new OAuthClientEntity(), client);
+  const fresh = new OAuthClientEntity() as unknown as Record<string, unknown>;
+  for (const [key, value] of Object.entries(client)) {
+    if (Array.isArray(value)) fresh[key] = [...(value as unknown[])];
+    else if (Buffer.isBuffer(value)) fresh[key] = Buffer.from(value);
+    else if (value instanceof Date) fresh[key] = new Date(value.getTime());
+    else fresh[key] = value;
+  }
+  return fresh as unknown as OAuthClientEntity;
 }
