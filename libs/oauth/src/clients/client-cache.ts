@@ -33,9 +33,10 @@ export class ClientCache {
     private readonly listener: RevocationListener,
   ) {
     listener.subscribe((notice) => {
+      if (notice !== 'resync' && notice.kind !== 'client') return; // grant and token notices: not ours
       this.generation++;
       if (notice === 'resync') this.entries.clear();
-      else if (notice.kind === 'client') this.entries.delete(notice.id);
+      else this.entries.delete(notice.id);
     });
   }
 

@@ -63,11 +63,13 @@ export class ClientAdministration {
   }
 
   async delete(clientId: string, actorUserId: string, ip: string | null): Promise<DeleteOutcome> {
-    return inTransaction(this.dataSource, async (manager) => {
+    const outcome = await inTransaction(this.dataSource, async (manager) => {
       if (!(await this.repo.deleteUnusedSelfRegistered(manager, clientId))) return 'not_deletable';
       await this.audit.record({ type: 'client.deleted', userId: actorUserId, clientId, ip }, manager);
       return 'deleted';
     });
+    if (outcome === 'deleted') this.listener.deliverLocally({ kind: 'client', id: clientId });
+    return outcome;
   }
 
   private toDto(row: ClientRow): ClientSummary {

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource, type EntityManager } from 'typeorm';
-import { managerOf, notifyRevocation, rowsOf } from '../repositories/sql';
+import { managerOf, notifyRevocation, REVOCATION_CHANNEL, rowsOf } from '../repositories/sql';
 
 /** One live grant of a user, joined with what the account page shows about its client. */
 export interface ActiveGrantRow {
@@ -171,21 +171,24 @@ export class GrantsDirectoryRepository {
    * request or token use) for `days` days, and no live grant, are deleted with everything on them.
    */
   async deleteStaleSelfRegistered(days: number, manager?: EntityManager): Promise<string[]> {
+    // One statement: the deletion and the `client` notice for every replica's client cache (issue #7)
+    // commit together.
     const rows = rowsOf<{ client_id: string }>(
       await managerOf(this.dataSource, manager).query(
-        `DELETE FROM oauth_clients c
-          WHERE c.created_via = 'dcr'
-            AND GREATEST(c.created_at, c.last_used_at,
-                  (SELECT max(g.last_used_at) FROM oauth_grants g WHERE g.client_id = c.client_id))
-                < now() - make_interval(days => $1)
-            AND NOT EXISTS (SELECT 1 FROM oauth_grants g WHERE g.client_id = c.client_id AND ${GRANT_IS_LIVE})
-          RETURNING c.client_id`,
-        [days],
+        `WITH deleted AS (
+           DELETE FROM oauth_clients c
+            WHERE c.created_via = 'dcr'
+              AND GREATEST(c.created_at, c.last_used_at,
+                    (SELECT max(g.last_used_at) FROM oauth_grants g WHERE g.client_id = c.client_id))
+                  < now() - make_interval(days => $1)
+              AND NOT EXISTS (SELECT 1 FROM oauth_grants g WHERE g.client_id = c.client_id AND ${GRANT_IS_LIVE})
+            RETURNING c.client_id
+         )
+         SELECT client_id, pg_notify($2, json_build_object('kind', 'client', 'id', client_id)::text)
+           FROM deleted`,
+        [days, REVOCATION_CHANNEL],
       ),
     );
-    // Every replica's client cache forgets them (issue #7).
-    for (const row of rows)
-      await notifyRevocation(managerOf(this.dataSource, manager), { kind: 'client', id: row.client_id });
     return rows.map((r) => r.client_id);
   }
 }
