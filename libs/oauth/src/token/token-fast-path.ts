@@ -10,7 +10,12 @@ import { TokenEndpoint } from './token-endpoint';
 export const TOKEN_FAST_BODY_MAX_BYTES = 16 * 1024;
 
 const FORM = 'application/x-www-form-urlencoded';
-const FORM_UTF8 = /^application\/x-www-form-urlencoded; *charset="?utf-8"?$/i;
+/**
+ * The one parameter body-parser reads as UTF-8: `charset=utf-8` or `charset="utf-8"`. A stray quote
+ * (`charset=utf-8"`) is not: content-type 2 reads that charset as `utf-8"` and body-parser refuses it
+ * (415, answered 400), so it must go to Express rather than be parsed here.
+ */
+const FORM_UTF8 = /^application\/x-www-form-urlencoded; *charset=(?:utf-8|"utf-8")$/i;
 
 /** What oauthCors sets on every answer of the token route (cors.middleware.ts). */
 const CORS_HEADERS = [
@@ -136,7 +141,7 @@ function readBody(req: IncomingMessage): Promise<string | null> {
 /**
  * body-parser 2's extended urlencoded parser, step for step: the UTF-8 decoder drops a byte order
  * mark; an empty body is `{}`; more than 1000 parameters is 413; qs with the options body-parser
- * passes, where a nesting deeper than 32 (qs throws RangeError) is 400.
+ * passes, where a nesting deeper than 32 (qs throws RangeError), or any other parser exception, is 400.
  */
 export function parseForm(text: string): Record<string, unknown> | BodyRefused {
   const body = text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
@@ -156,9 +161,10 @@ export function parseForm(text: string): Record<string, unknown> | BodyRefused {
       parameterLimit: PARAMETER_LIMIT,
       strictDepth: true,
     });
-  } catch (error) {
-    if (error instanceof RangeError) return new BodyRefused(400);
-    throw error;
+  } catch {
+    // body-parser answers 400 for whatever the parser throws (createError(400, err)), not only the
+    // RangeError of a nesting deeper than 32; an exception here must not become a 500.
+    return new BodyRefused(400);
   }
 }
 const PARAMETER_LIMIT = 1000;
