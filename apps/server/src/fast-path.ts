@@ -73,7 +73,11 @@ export function installFastPath(app: NestExpressApplication, options: FastPathOp
         client.Histogram<'method' | 'route' | 'status'> | undefined)
     : undefined;
   // Client IP exactly as Express computes req.ip (TRUST_PROXY, ARCHITECTURE), when proxies are trusted.
-  const ipGetter = Object.getOwnPropertyDescriptor(expressApp.request, 'ip')?.get;
+  // Express 5 defines the getter on a prototype of app.request, not on the object itself.
+  const ipGetter = findGetter(expressApp.request, 'ip');
+  if (options.trustProxy !== undefined && !ipGetter) {
+    throw new Error('fast path: Express has no req.ip getter to honour TRUST_PROXY with');
+  }
   const clientIp = (req: IncomingMessage): string | null =>
     options.trustProxy === undefined || !ipGetter
       ? (req.socket.remoteAddress ?? null)
@@ -127,4 +131,13 @@ export function installFastPath(app: NestExpressApplication, options: FastPathOp
   };
   server.removeListener('request', express);
   server.on('request', listener);
+}
+
+/** The getter `name` on `target` or on the nearest object of its prototype chain that has one. */
+function findGetter(target: object, name: string): (() => unknown) | undefined {
+  for (let o: object | null = target; o !== null; o = Object.getPrototypeOf(o) as object | null) {
+    const getter = Object.getOwnPropertyDescriptor(o, name)?.get;
+    if (getter) return getter;
+  }
+  return undefined;
 }
