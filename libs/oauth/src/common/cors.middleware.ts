@@ -1,5 +1,18 @@
 import type { NextFunction, Request, Response } from 'express';
 
+/** The CORS headers of every answer of the token, revocation and registration endpoints. */
+export const OAUTH_CORS_HEADERS: Readonly<Record<string, string>> = {
+  'Access-Control-Allow-Origin': '*',
+  'Access-Control-Expose-Headers': 'WWW-Authenticate, Retry-After',
+};
+
+/** The paths oauthCors covers (OAuthModule) and whose body-parser refusals get the same headers. */
+export const OAUTH_CORS_PATHS: ReadonlySet<string> = new Set([
+  '/api/oauth/token',
+  '/api/oauth/revoke',
+  '/api/oauth/register',
+]);
+
 /**
  * Browser-based MCP clients (e.g. the MCP Inspector) call registration, token and revocation from
  * another origin. These endpoints use no cookies, only client credentials in the request, so any
@@ -7,8 +20,7 @@ import type { NextFunction, Request, Response } from 'express';
  * and gets no CORS.
  */
 export function oauthCors(req: Request, res: Response, next: NextFunction): void {
-  res.set('Access-Control-Allow-Origin', '*');
-  res.set('Access-Control-Expose-Headers', 'WWW-Authenticate, Retry-After');
+  res.set(OAUTH_CORS_HEADERS);
   if (req.method === 'OPTIONS') {
     res
       .status(204)

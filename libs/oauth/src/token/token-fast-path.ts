@@ -1,6 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { Injectable, Logger } from '@nestjs/common';
 import { parse as parseQuery } from 'qs';
+import { OAUTH_CORS_HEADERS } from '../common/cors.middleware';
 import { logWireError, normalise, OAUTH_ERROR_LOGGER } from '../common/oauth-error.filters';
 import { InvalidRequestError, toWireError } from '../common/oauth-errors';
 import { RateLimiter } from '../rate-limit/rate-limiter';
@@ -17,13 +18,8 @@ const FORM = 'application/x-www-form-urlencoded';
  */
 const FORM_UTF8 = /^application\/x-www-form-urlencoded; *charset=(?:utf-8|"utf-8")$/i;
 
-/** What oauthCors sets on every answer of the token route (cors.middleware.ts). */
-const CORS_HEADERS = [
-  'Access-Control-Allow-Origin',
-  '*',
-  'Access-Control-Expose-Headers',
-  'WWW-Authenticate, Retry-After',
-];
+/** What oauthCors sets on every answer of the token route (also on body-parser refusals). */
+const CORS_HEADERS = Object.entries(OAUTH_CORS_HEADERS).flat();
 
 /** body-parser's urlencoded parser (extended, as Nest configures it) refuses the body: 400 or 413. */
 class BodyRefused {
@@ -72,17 +68,17 @@ export class TokenFastPath {
       res.destroy(); // the client went away mid-body (Express: 400 "request aborted", to nobody)
       return;
     }
+    for (const header of CORS_HEADERS) headers.push(header);
     let refusedBody = false;
     try {
       const body = parseForm(text);
       if (body instanceof BodyRefused) {
         refusedBody = true;
-        // As OAuthBodyErrorHandler answers a body-parser error (the route's CORS middleware never ran).
+        // As OAuthBodyErrorHandler answers a body-parser error.
         const wire = toWireError(new InvalidRequestError('The request body could not be parsed'));
         send(res, body.status, headers, [], wire.body);
         return;
       }
-      for (const header of CORS_HEADERS) headers.push(header);
       await this.limiter.consume('token', ip ?? 'unknown');
       const client = { authorization: req.headers.authorization, ip: ip ?? 'unknown' };
       send(res, 200, headers, [], await this.endpoint.exchange(body, client));
