@@ -7,6 +7,7 @@ import {
   graceKey,
   newSecret,
   openWithSecret,
+  randomFromPool,
   sealWithSecret,
   secretMatches,
 } from './secrets';
@@ -50,5 +51,15 @@ describe('secrets (STYLE §5)', () => {
       const expected = Buffer.from(hkdfSync('sha256', secret, 'mcp-refresh-grace', context, 32));
       assert.deepEqual(graceKey(secret, context), expected);
     }
+  });
+  it('random bytes from the pool: never the same twice, across refills, and any size', () => {
+    const seen = new Set<string>();
+    for (let i = 0; i < 1000; i++) seen.add(randomFromPool(32).toString('hex')); // ~8 refills
+    assert.equal(seen.size, 1000);
+    assert.equal(randomFromPool(12).length, 12);
+    assert.equal(randomFromPool(10_000).length, 10_000);
+    const secrets = new Set(Array.from({ length: 500 }, () => newSecret('accessToken')));
+    assert.equal(secrets.size, 500);
+    for (const secret of secrets) assert.match(secret, /^mcp_at_[A-Za-z0-9_-]{43}$/);
   });
 });
