@@ -24,6 +24,7 @@ import {
 } from '../test/support/oauth-flow';
 import { waitForStatus } from '../test/support/process';
 import { createScratchDatabase } from './scratch-database';
+import { SERVER_NODE_FLAGS } from '../apps/server/src/node-flags';
 
 const quick = process.argv.includes('--quick');
 /** `--only=<substring>`: run only the scenarios whose name contains it (the reference always runs). */
@@ -149,7 +150,7 @@ async function main(): Promise<void> {
     const url = `http://127.0.0.1:${port}`;
     const nodeArgs = cpuProfDir ? ['--cpu-prof', `--cpu-prof-dir=${resolve(cpuProfDir)}`] : [];
     const [cmd, args] = pinned(
-      [process.execPath, ...nodeArgs, join(root, 'dist/apps/server/src/main.js')],
+      [process.execPath, ...SERVER_NODE_FLAGS, ...nodeArgs, join(root, 'dist/apps/server/src/main.js')],
       0,
     );
     const started = Date.now();

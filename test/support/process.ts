@@ -1,5 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
+import { SERVER_NODE_FLAGS } from '../../apps/server/src/node-flags';
 
 /** Path of the compiled server entry point (what `npm start` runs). */
 export const SERVER_MAIN = join(__dirname, '../../apps/server/src/main.js');
@@ -13,7 +14,7 @@ export interface ServerProcess {
 /** Starts the real server as `npm start` would, with exactly the given environment (plus PATH/HOME). */
 export function spawnServer(env: Record<string, string>): ServerProcess {
   let out = '';
-  const child = spawn(process.execPath, [SERVER_MAIN], {
+  const child = spawn(process.execPath, [...SERVER_NODE_FLAGS, SERVER_MAIN], {
     env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/root', LOG_LEVEL: 'info', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
