@@ -145,6 +145,17 @@ describe('OAuth dynamic client registration (issue #3, RFC 7591/7592)', () => {
     const json = await readJson(res);
     assert.equal(json.error, 'invalid_client_metadata', JSON.stringify(json));
     assert.equal(res.headers.get('cache-control'), 'no-store');
+    // Browser-based clients can read the refusal (the route's CORS middleware never ran).
+    assert.equal(res.headers.get('access-control-allow-origin'), '*');
+    // The same on RFC 7592 management (/register/<client_id>): invalid_request there.
+    const managed = await fetch(`${t.url}/api/oauth/register/mcpc_anything`, {
+      method: 'PUT',
+      headers: { 'content-type': 'application/json' },
+      body: '{"redirect_uris": [',
+    });
+    assert.equal(managed.status, 400);
+    assert.equal(managed.headers.get('access-control-allow-origin'), '*');
+    assert.equal((await readJson(managed)).error, 'invalid_request');
   });
 
   it('records client.registered in the audit log without secrets', async () => {

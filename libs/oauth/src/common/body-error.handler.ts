@@ -1,7 +1,7 @@
 import { Injectable, type OnModuleInit } from '@nestjs/common';
 import { HttpAdapterHost } from '@nestjs/core';
 import type { NextFunction, Request, Response } from 'express';
-import { OAUTH_CORS_HEADERS, OAUTH_CORS_PATHS } from './cors.middleware';
+import { isOAuthCorsPath, OAUTH_CORS_HEADERS } from './cors.middleware';
 import { InvalidClientMetadataError, InvalidRequestError, toWireError } from './oauth-errors';
 
 interface HttpError {
@@ -41,7 +41,7 @@ export class OAuthBodyErrorHandler implements OnModuleInit {
       const wire = toWireError(typed);
       // The route's CORS middleware never ran (the parser runs first): a browser client must still be
       // able to read why its request was refused.
-      if (OAUTH_CORS_PATHS.has(req.path)) res.set(OAUTH_CORS_HEADERS);
+      if (isOAuthCorsPath(req.path)) res.set(OAUTH_CORS_HEADERS);
       res
         .status(status === 413 ? 413 : 400)
         .set({ 'Cache-Control': 'no-store', Pragma: 'no-cache' })

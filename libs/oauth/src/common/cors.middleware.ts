@@ -6,12 +6,15 @@ export const OAUTH_CORS_HEADERS: Readonly<Record<string, string>> = {
   'Access-Control-Expose-Headers': 'WWW-Authenticate, Retry-After',
 };
 
-/** The paths oauthCors covers (OAuthModule) and whose body-parser refusals get the same headers. */
-export const OAUTH_CORS_PATHS: ReadonlySet<string> = new Set([
-  '/api/oauth/token',
-  '/api/oauth/revoke',
-  '/api/oauth/register',
-]);
+/** Whether oauthCors covers `path` (OAuthModule: token, revoke, register and register/<client_id>). */
+export function isOAuthCorsPath(path: string): boolean {
+  return (
+    path === '/api/oauth/token' ||
+    path === '/api/oauth/revoke' ||
+    path === '/api/oauth/register' ||
+    path.startsWith('/api/oauth/register/')
+  );
+}
 
 /**
  * Browser-based MCP clients (e.g. the MCP Inspector) call registration, token and revocation from

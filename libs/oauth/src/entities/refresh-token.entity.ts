@@ -35,10 +35,9 @@ export class RefreshTokenEntity {
   replacedBy: string | null;
 
   /**
-   * The response of the rotation that created this token, sealed under a key derived from the
-   * predecessor's (plaintext) refresh token, for that token's retries within the reuse grace window;
-   * cleared when this token is consumed. The database alone cannot open it. (Rows rotated before
-   * issue #7 hold their own rotation's response instead.)
+   * The token response given when this token was consumed, sealed under a key derived from this
+   * (plaintext) refresh token, for its retries within the reuse grace window. The database alone
+   * cannot open it.
    */
   @Column({ name: 'grace_response', type: 'bytea', nullable: true, select: false })
   graceResponse: Buffer | null;

@@ -287,7 +287,7 @@ describe(
       assert.equal(repo.statements, 1 + Math.ceil(100 / 30));
     });
 
-    it('a failed statement reaches its caller and does not wedge the key', async () => {
+    it('a failed statement reaches its caller and its waiters, and does not wedge the key', async () => {
       const db = new SharedCounters();
       const { limiter, repo } = replica(db, { tokenPerMinute: 600 });
       const ip = '192.0.2.8';
@@ -297,15 +297,17 @@ describe(
         Array.from({ length: 5 }, () => limiter.consume('token', ip)),
       );
       assert.deepEqual(first, { status: 'rejected', reason: lost });
-      // Those that waited for the failed statement send their own instead of failing with it.
-      assert.ok(others.every((o) => o.status === 'fulfilled'));
+      // Those that waited for the failed statement fail with it (a fast 503 each), and send nothing.
+      assert.ok(others.every((o) => o.status === 'rejected' && o.reason === lost));
+      assert.equal(repo.statements, 1);
+      await limiter.consume('token', ip); // the next request tries again
       assert.equal(repo.statements, 2);
       // A failure on a fresh lease, alone: the next request tries again.
       db.failures.push(lost);
       await assert.rejects(limiter.consume('token', '192.0.2.9'), lost);
       await limiter.consume('token', '192.0.2.9');
       // A failure when a lease runs out, too.
-      for (let i = 0; i < 26; i++) await limiter.consume('token', ip); // the lease's 26 left
+      for (let i = 0; i < 29; i++) await limiter.consume('token', ip); // the lease's 29 left
       db.failures.push(lost);
       await assert.rejects(limiter.consume('token', ip), lost);
       await limiter.consume('token', ip);

@@ -82,7 +82,9 @@ export class RateLimiter {
         }
       }
       if (lease?.pending) {
-        await lease.pending.catch(() => undefined);
+        // A failed statement fails its waiters too: with PostgreSQL down, every request gets its 503
+        // at once instead of each retrying in turn behind the others.
+        await lease.pending;
         continue;
       }
       await this.take(key, this.policy(bucket), lease);

@@ -295,12 +295,14 @@ export class TokenRepository {
    * Issue #7: a refresh in ONE statement (AS-RT-03, STYLE §4), so one round trip and one commit. The
    * presented token is consumed by the conditional UPDATE (single use: of N concurrent uses exactly one
    * gets the row, the others wait on its row lock and then match nothing), which links it to its
-   * successor and drops the grace response it carried (for its own predecessor's retries: stale now
-   * that it has been used). The new access and refresh tokens and the `refresh.rotated` audit event
-   * are inserted from its RETURNING row; the successor row carries the sealed response for retries of
-   * the presented token within the grace window (findRefreshTokenState reads it there). Nothing is
-   * written when the UPDATE matches nothing. `scopes` null: the access token gets the grant's scopes.
-   * A single statement is atomic, so no explicit transaction is needed.
+   * successor and stores the sealed response for its retries within the grace window. The new access
+   * and refresh tokens and the `refresh.rotated` audit event are inserted from its RETURNING row.
+   * Nothing is written when the UPDATE matches nothing. `scopes` null: the access token gets the
+   * grant's scopes. A single statement is atomic, so no explicit transaction is needed.
+   * The sealed response stays on the consumed row (the layout every earlier version reads, so replicas
+   * of both versions can serve a retry during a rolling upgrade); it is no longer cleared when the
+   * successor is used, which cost a second UPDATE per rotation: a retry is refused then anyway
+   * (successorUnused), and the row goes with the chain's expiry.
    */
   async rotateRefreshToken(r: RefreshRotation): Promise<RotatedRefreshToken | null> {
     const rows = await preparedQuery<RotatedRefreshToken>(
@@ -308,7 +310,7 @@ export class TokenRepository {
       'oauth_rotate_refresh_token',
       `WITH consumed AS (
            UPDATE oauth_refresh_tokens rt
-              SET consumed_at = now(), replaced_by = $3, grace_response = NULL
+              SET consumed_at = now(), replaced_by = $3, grace_response = $4
              FROM oauth_grants g
             WHERE rt.token_hash = $1 AND rt.consumed_at IS NULL AND rt.expires_at > now()
               AND rt.client_id = $2 AND g.id = rt.grant_id AND g.revoked_at IS NULL AND g.resource = $5
@@ -319,8 +321,8 @@ export class TokenRepository {
                   now() + make_interval(secs => $9)
              FROM consumed
          ), successor AS (
-           INSERT INTO oauth_refresh_tokens (id, token_hash, grant_id, client_id, user_id, expires_at, grace_response)
-           SELECT $3, $10, grant_id, $2, user_id, now() + make_interval(secs => $11), $4 FROM consumed
+           INSERT INTO oauth_refresh_tokens (id, token_hash, grant_id, client_id, user_id, expires_at)
+           SELECT $3, $10, grant_id, $2, user_id, now() + make_interval(secs => $11) FROM consumed
          ), event AS (
            INSERT INTO audit_events (${AUDIT_EVENT_COLUMNS})
            SELECT 'refresh.rotated', user_id, $2, grant_id, $12,
@@ -427,10 +429,8 @@ export class TokenRepository {
               rt.consumed_at IS NOT NULL AS consumed, rt.expires_at <= now() AS expired,
               g.revoked_at IS NOT NULL AS "grantRevoked", g.resource, rt.replaced_by AS "replacedBy",
               extract(epoch FROM now() - rt.consumed_at)::float8 AS "consumedSecondsAgo",
-              COALESCE(s.consumed_at IS NULL, false) AS "successorUnused",
-              -- Issue #7: the sealed response is on the successor row; rows rotated by an earlier
-              -- version carry it themselves.
-              COALESCE(s.grace_response, rt.grace_response) AS "graceResponse"
+              (s.id IS NOT NULL AND s.consumed_at IS NULL) AS "successorUnused",
+              rt.grace_response AS "graceResponse"
          FROM oauth_refresh_tokens rt
          JOIN oauth_grants g ON g.id = rt.grant_id
          LEFT JOIN oauth_refresh_tokens s ON s.id = rt.replaced_by
