@@ -5,11 +5,17 @@ import { REVOCATION_CHANNEL, type RevocationNotice } from '../repositories/sql';
 
 type Subscriber = (notice: RevocationNotice | 'resync') => void;
 
+/** How often the LISTEN connection is asked `SELECT 1`, and how long the answer may take. */
+export const LISTENER_HEARTBEAT_MS = 5_000;
+
 /**
  * LISTENs on a dedicated PostgreSQL connection for revocations committed by any replica, so that
  * per-replica caches can forget them within milliseconds. Reconnects on error; while disconnected,
  * `healthy` is false (caches must not be trusted), and after reconnecting subscribers get 'resync'
- * because notifications sent in between were missed.
+ * because notifications sent in between were missed. A connection that goes silent without an error
+ * (a network partition, a failover that leaves the socket half-open: TCP keepalive would take hours)
+ * is caught by a heartbeat: a `SELECT 1` every LISTENER_HEARTBEAT_MS that must answer within as long
+ * again, or the connection is dropped like a failed one.
  */
 @Injectable()
 export class RevocationListener implements OnModuleInit, OnModuleDestroy {
@@ -20,6 +26,9 @@ export class RevocationListener implements OnModuleInit, OnModuleDestroy {
   private retryDelayMs = 200;
   private retryTimer: NodeJS.Timeout | undefined;
   private connected = false;
+  private heartbeat: NodeJS.Timeout | undefined;
+  /** The heartbeat's period and deadline (tests shorten it). */
+  heartbeatMs = LISTENER_HEARTBEAT_MS;
 
   constructor(private readonly dataSource: DataSource) {}
 
@@ -47,6 +56,7 @@ export class RevocationListener implements OnModuleInit, OnModuleDestroy {
   async onModuleDestroy(): Promise<void> {
     this.stopped = true;
     clearTimeout(this.retryTimer);
+    clearInterval(this.heartbeat);
     const client = this.client;
     this.client = null;
     this.connected = false;
@@ -78,6 +88,7 @@ export class RevocationListener implements OnModuleInit, OnModuleDestroy {
       this.client = client;
       this.connected = true;
       this.retryDelayMs = 200;
+      this.startHeartbeat(client);
       this.emit('resync');
     } catch (error) {
       await client.end().catch(() => undefined);
@@ -85,8 +96,37 @@ export class RevocationListener implements OnModuleInit, OnModuleDestroy {
     }
   }
 
+  private startHeartbeat(client: Client): void {
+    clearInterval(this.heartbeat);
+    let beating = false;
+    this.heartbeat = setInterval(() => {
+      if (beating || this.client !== client) return;
+      beating = true;
+      let deadline: NodeJS.Timeout | undefined;
+      const silent = new Promise<never>((_, reject) => {
+        deadline = setTimeout(() => reject(new Error('no answer to the heartbeat')), this.heartbeatMs);
+      });
+      Promise.race([client.query('SELECT 1'), silent])
+        .catch((error: Error) => {
+          if (this.client !== client) return;
+          this.onLost(client, error);
+          // A half-open socket may never finish a polite end(): close it outright.
+          (
+            client as unknown as { connection?: { stream?: { destroy(): void } } }
+          ).connection?.stream?.destroy();
+          void client.end().catch(() => undefined);
+        })
+        .finally(() => {
+          clearTimeout(deadline);
+          beating = false;
+        });
+    }, this.heartbeatMs);
+    this.heartbeat.unref();
+  }
+
   private onLost(client: Client, error?: Error): void {
     if (this.client !== null && this.client !== client) return; // an old connection's late event
+    if (this.client === client) clearInterval(this.heartbeat);
     this.client = null;
     if (this.connected || error) {
       this.connected = false;
