@@ -1,6 +1,7 @@
 // Checks: issue #3 repositories on real PostgreSQL (STYLE §4/§6): owner-scoped consent lookups (another
 // user's consent is simply not found), the one-statement code redemption with every binding in its
-// WHERE clause (AS-PK-09), refresh consumption, idempotent grant revocation, shared rate-limit windows.
+// WHERE clause (AS-PK-09) and the one-statement refresh rotation (AS-RT-03) — single use under
+// concurrency, nothing written by a loser —, idempotent grant revocation, shared rate-limit windows.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
@@ -89,7 +90,16 @@ describe('OAuth repositories on PostgreSQL (issue #3)', () => {
     return { grantId, redemption };
   }
 
-  it('redeemCode: any broken binding matches nothing and consumes nothing; then exactly one redemption wins', async () => {
+  /** Fresh access (and refresh) token rows for one redemption or rotation, as TokenIssuer.mint makes them. */
+  const prepared = (ttlSeconds = 60) => ({
+    id: randomUUID(),
+    tokenHash: digest(newSecret('accessToken')),
+    ttlSeconds,
+  });
+  const countRows = async (sql: string, params: unknown[]) =>
+    (await ds.query<{ n: number }[]>(sql, params))[0].n;
+
+  it('redeemCodeAndIssue: any broken binding matches nothing and writes nothing; then exactly one of 10 wins', async () => {
     const { grantId, redemption } = await newCode();
     const broken = [
       { ...redemption, clientId: otherClient },
@@ -98,15 +108,35 @@ describe('OAuth repositories on PostgreSQL (issue #3)', () => {
       { ...redemption, redirectUri: undefined },
       { ...redemption, resource: 'https://other.example/mcp' },
     ];
-    for (const r of broken) assert.equal(await inTransaction(ds, (m) => tokens.redeemCode(m, r)), null);
-    const state = await tokens.findCodeState(redemption.codeHash);
-    assert.equal(state?.consumed, false);
+    for (const r of broken) {
+      assert.equal(await tokens.redeemCodeAndIssue(r, prepared(), prepared(), '192.0.2.1'), null);
+    }
+    assert.equal((await tokens.findCodeState(redemption.codeHash))?.consumed, false);
+    const attempts = Array.from({ length: 10 }, () => ({ access: prepared(), refresh: prepared() }));
     const results = await Promise.all(
-      Array.from({ length: 10 }, () => inTransaction(ds, (m) => tokens.redeemCode(m, redemption))),
+      attempts.map((a) => tokens.redeemCodeAndIssue(redemption, a.access, a.refresh, '192.0.2.1')),
     );
     assert.equal(results.filter((r) => r !== null).length, 1);
     assert.equal(results.find((r) => r)?.grantId, grantId);
     assert.equal((await tokens.findCodeState(redemption.codeHash))?.consumed, true);
+    // Only the winner's tokens and one token.issued event exist: nothing of the losers or broken ones.
+    const grantRows = (table: string) =>
+      countRows(`SELECT count(*)::int AS n FROM ${table} WHERE grant_id = $1`, [grantId]);
+    assert.equal(await grantRows('oauth_access_tokens'), 1);
+    assert.equal(await grantRows('oauth_refresh_tokens'), 1);
+    const events = await ds.query(
+      `SELECT type, user_id, client_id, ip, detail FROM audit_events WHERE grant_id = $1`,
+      [grantId],
+    );
+    assert.deepEqual(events, [
+      {
+        type: 'token.issued',
+        user_id: alice,
+        client_id: clientId,
+        ip: '192.0.2.1',
+        detail: { grantType: 'authorization_code', scopes: ['notes:read'], refreshToken: true },
+      },
+    ]);
   });
 
   it('an expired code or one of a revoked grant is not redeemable', async () => {
@@ -115,46 +145,61 @@ describe('OAuth repositories on PostgreSQL (issue #3)', () => {
       `UPDATE oauth_authorization_codes SET expires_at = now() - interval '1 s' WHERE code_hash = $1`,
       [a.redemption.codeHash],
     );
-    assert.equal(await inTransaction(ds, (m) => tokens.redeemCode(m, a.redemption)), null);
+    assert.equal(await tokens.redeemCodeAndIssue(a.redemption, prepared(), null, '192.0.2.1'), null);
     assert.equal((await tokens.findCodeState(a.redemption.codeHash))?.expired, true);
     const b = await newCode();
     await inTransaction(ds, (m) => tokens.revokeGrant(m, b.grantId, 'test'));
-    assert.equal(await inTransaction(ds, (m) => tokens.redeemCode(m, b.redemption)), null);
+    assert.equal(await tokens.redeemCodeAndIssue(b.redemption, prepared(), null, '192.0.2.1'), null);
   });
 
-  it('consumeRefreshToken: one winner among concurrent uses; revokeGrant is idempotent and kills the access tokens', async () => {
-    const { grantId } = await newCode();
-    const refresh = newSecret('refreshToken');
+  it('rotateRefreshToken: one winner among concurrent uses; revokeGrant is idempotent and kills the access tokens', async () => {
+    const { grantId, redemption } = await newCode();
     const access = newSecret('accessToken');
-    await inTransaction(ds, async (m) => {
-      await tokens.insertRefreshToken(m, {
-        tokenHash: digest(refresh),
-        grantId,
-        clientId,
-        userId: alice,
-        ttlSeconds: 60,
-      });
-      await tokens.insertAccessToken(m, {
-        tokenHash: digest(access),
-        grantId,
-        clientId,
-        userId: alice,
-        ttlSeconds: 60,
-        scopes: ['notes:read'],
-        audience: resource,
-      });
+    const refresh = newSecret('refreshToken');
+    const issued = await tokens.redeemCodeAndIssue(
+      redemption,
+      { id: randomUUID(), tokenHash: digest(access), ttlSeconds: 60 },
+      { id: randomUUID(), tokenHash: digest(refresh), ttlSeconds: 60 },
+      '192.0.2.1',
+    );
+    assert.ok(issued);
+    const rotation = (presentedBy: string) => ({
+      tokenHash: digest(refresh),
+      clientId: presentedBy,
+      resource,
+      scopes: null,
+      access: prepared(),
+      successor: prepared(),
+      sealedResponse: null,
+      ip: '192.0.2.2',
     });
+    assert.equal(await tokens.rotateRefreshToken(rotation(otherClient)), null, 'bound to its client');
     assert.equal(
-      await inTransaction(ds, (m) => tokens.consumeRefreshToken(m, digest(refresh), otherClient)),
+      await tokens.rotateRefreshToken({ ...rotation(clientId), resource: 'https://other.example/mcp' }),
       null,
+      'bound to its resource',
     );
     const wins = await Promise.all(
-      Array.from({ length: 10 }, () =>
-        inTransaction(ds, (m) => tokens.consumeRefreshToken(m, digest(refresh), clientId)),
-      ),
+      Array.from({ length: 10 }, () => tokens.rotateRefreshToken(rotation(clientId))),
     );
     assert.equal(wins.filter((w) => w !== null).length, 1);
     assert.deepEqual(wins.find((w) => w)?.grantScopes, ['notes:read']);
+    // The code's tokens plus exactly one rotation's, and one refresh.rotated event.
+    assert.equal(
+      await countRows(`SELECT count(*)::int AS n FROM oauth_access_tokens WHERE grant_id = $1`, [grantId]),
+      2,
+    );
+    assert.equal(
+      await countRows(`SELECT count(*)::int AS n FROM oauth_refresh_tokens WHERE grant_id = $1`, [grantId]),
+      2,
+    );
+    assert.equal(
+      await countRows(
+        `SELECT count(*)::int AS n FROM audit_events WHERE grant_id = $1 AND type = 'refresh.rotated'`,
+        [grantId],
+      ),
+      1,
+    );
     assert.equal((await tokens.findAccessToken(digest(access)))?.revoked, false);
     assert.equal(await inTransaction(ds, (m) => tokens.revokeGrant(m, grantId, 'test')), true);
     assert.equal(await inTransaction(ds, (m) => tokens.revokeGrant(m, grantId, 'test')), false);

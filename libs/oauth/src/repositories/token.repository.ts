@@ -204,27 +204,6 @@ export class TokenRepository {
     );
   }
 
-  /**
-   * STYLE §4 / AS-PK-09: single use is ONE conditional UPDATE. Every binding of the code (client,
-   * PKCE challenge, redirect_uri, resource, expiry, live grant) is in the WHERE clause, so a request
-   * that fails any of them consumes nothing, and of N concurrent redemptions exactly one gets a row.
-   */
-  async redeemCode(manager: EntityManager, r: CodeRedemption): Promise<RedeemedCode | null> {
-    const rows = rowsOf<RedeemedCode>(
-      await manager.query(
-        `UPDATE oauth_authorization_codes c SET consumed_at = now()
-          WHERE c.code_hash = $1 AND c.consumed_at IS NULL AND c.expires_at > now()
-            AND c.client_id = $2 AND c.code_challenge = $3 AND c.resource = $5
-            -- RFC 6749 §4.1.3: the same redirect_uri if it was sent at authorization
-            AND (c.redirect_uri = $4::text OR ($4::text IS NULL AND NOT c.redirect_uri_provided))
-            AND EXISTS (SELECT 1 FROM oauth_grants g WHERE g.id = c.grant_id AND g.revoked_at IS NULL)
-          RETURNING c.id, c.grant_id AS "grantId", c.user_id AS "userId", c.scopes, c.resource`,
-        [r.codeHash, r.clientId, r.codeChallenge, r.redirectUri ?? null, r.resource],
-      ),
-    );
-    return rows[0] ?? null;
-  }
-
   /** Why a redemption failed (read only after the conditional UPDATE found nothing). */
   async findCodeState(codeHash: Buffer): Promise<CodeState | null> {
     const rows = await this.dataSource.query<CodeState[]>(
@@ -267,28 +246,6 @@ export class TokenRepository {
       [id, token.tokenHash, token.grantId, token.clientId, token.userId, token.ttlSeconds],
     );
     return id;
-  }
-
-  /**
-   * STYLE §4 / AS-RT-03: rotation consumes the presented refresh token in ONE conditional UPDATE;
-   * of N concurrent uses exactly one gets the row.
-   */
-  async consumeRefreshToken(
-    manager: EntityManager,
-    tokenHash: Buffer,
-    clientId: string,
-  ): Promise<RotatedRefreshToken | null> {
-    const rows = rowsOf<RotatedRefreshToken>(
-      await manager.query(
-        `UPDATE oauth_refresh_tokens rt SET consumed_at = now()
-           FROM oauth_grants g
-          WHERE rt.token_hash = $1 AND rt.consumed_at IS NULL AND rt.expires_at > now()
-            AND rt.client_id = $2 AND g.id = rt.grant_id AND g.revoked_at IS NULL
-          RETURNING rt.id, rt.grant_id AS "grantId", rt.user_id AS "userId", g.scopes AS "grantScopes", g.resource`,
-        [tokenHash, clientId],
-      ),
-    );
-    return rows[0] ?? null;
   }
 
   /**

@@ -1,10 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
-import type { EntityManager } from 'typeorm';
 import { APP_CONFIG, type AppConfig } from '@app/config';
 import { formatScope } from '../common/scopes';
 import { digest, newSecret } from '../common/secrets';
-import { TokenRepository, type PreparedToken } from '../repositories/token.repository';
+import type { PreparedToken } from '../repositories/token.repository';
 
 /** RFC 6749 §5.1 successful token response (AS-RT-08). */
 export interface TokenResponse {
@@ -13,22 +12,6 @@ export interface TokenResponse {
   expires_in: number;
   scope: string;
   refresh_token?: string;
-}
-
-export interface IssueRequest {
-  grantId: string;
-  clientId: string;
-  userId: string;
-  /** Scopes of the access token (may be narrower than the grant's). */
-  scopes: readonly string[];
-  resource: string;
-  withRefreshToken: boolean;
-}
-
-export interface IssuedTokens {
-  response: TokenResponse;
-  accessTokenId: string;
-  refreshTokenId?: string;
 }
 
 /** Tokens minted in memory before the one statement that stores them (issue #7). */
@@ -42,44 +25,7 @@ export interface MintedTokens {
 /** Mints opaque tokens (256-bit random, prefixed) and stores only their digests. */
 @Injectable()
 export class TokenIssuer {
-  constructor(
-    private readonly tokens: TokenRepository,
-    @Inject(APP_CONFIG) private readonly config: AppConfig,
-  ) {}
-
-  async issue(manager: EntityManager, request: IssueRequest): Promise<IssuedTokens> {
-    const ttl = this.config.tokens.accessTokenTtl;
-    const accessToken = newSecret('accessToken');
-    const accessTokenId = await this.tokens.insertAccessToken(manager, {
-      tokenHash: digest(accessToken),
-      grantId: request.grantId,
-      clientId: request.clientId,
-      userId: request.userId,
-      scopes: request.scopes,
-      // AS-RI-03: the audience is the resource the grant is bound to.
-      audience: request.resource,
-      ttlSeconds: ttl,
-    });
-    const response: TokenResponse = {
-      access_token: accessToken,
-      token_type: 'Bearer',
-      expires_in: ttl,
-      scope: formatScope(request.scopes),
-    };
-    let refreshTokenId: string | undefined;
-    if (request.withRefreshToken) {
-      const refreshToken = newSecret('refreshToken');
-      refreshTokenId = await this.tokens.insertRefreshToken(manager, {
-        tokenHash: digest(refreshToken),
-        grantId: request.grantId,
-        clientId: request.clientId,
-        userId: request.userId,
-        ttlSeconds: this.config.tokens.refreshTokenTtl,
-      });
-      response.refresh_token = refreshToken;
-    }
-    return { response, accessTokenId, refreshTokenId };
-  }
+  constructor(@Inject(APP_CONFIG) private readonly config: AppConfig) {}
 
   /** Issue #7: mints the secrets, ids and digests up front; the caller stores them in one statement. */
   mint(withRefreshToken: boolean): MintedTokens {
