@@ -1,9 +1,9 @@
 // Checks: the newcomer and operator paths of issue #2 on the real process — `npm start` on the embedded
-// database (cold start, then restart keeping data), DATABASE_URL, refusal of bad production config, and
+// database (cold start, then restart keeping data; as root from a private 0700 folder), DATABASE_URL, refusal of bad production config, and
 // graceful shutdown (SIGTERM lets an in-flight request finish, exit code 0).
 import { after, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { chmod, mkdtemp, rm } from 'node:fs/promises';
+import { chmod, mkdtemp, readFile, rm, stat } from 'node:fs/promises';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -39,6 +39,34 @@ describe('the server process', () => {
     assert.doesNotMatch(second.output(), /embedded PostgreSQL initialised/, 'initdb must not run again');
     process.stdout.write(`# embedded start: cold ${cold} ms, warm ${warm} ms\n`);
   });
+
+  it(
+    'as root, starts on the embedded PostgreSQL from a private (0700) working folder with the default DATA_DIR',
+    { skip: process.getuid?.() !== 0 && 'needs root (the OS user postgres runs the cluster)' },
+    async () => {
+      const dir = await mkdtemp(join(tmpdir(), 'mcp-private-')); // mode 0700: postgres cannot enter it
+      await chmod(dir, 0o700);
+      cleanup.push(() => rm(dir, { recursive: true, force: true }));
+      const port = await freePort();
+      const server = spawnServer({ PORT: String(port) }, { cwd: dir });
+      cleanup.push(async () => server.child.kill('SIGKILL'));
+      await waitForStatus(`http://127.0.0.1:${port}/readyz`, 200, 30000, server);
+      server.child.kill('SIGTERM');
+      assert.equal(await server.exited, 0, server.output());
+      // The cluster went where postgres can own it; the password stays in ./.data, root's only.
+      const moved = /the OS user postgres cannot enter (\S+): the cluster lives in (\S+?)"/.exec(
+        server.output(),
+      );
+      assert.ok(moved, server.output());
+      assert.equal(moved[1], join(dir, '.data'));
+      cleanup.push(() => rm(moved[2], { recursive: true, force: true }));
+      const state = JSON.parse(await readFile(join(dir, '.data', 'embedded-postgres.json'), 'utf8')) as {
+        clusterDir: string;
+      };
+      assert.equal(state.clusterDir, moved[2]);
+      assert.equal((await stat(join(dir, '.data', 'embedded-postgres.json'))).mode & 0o077, 0);
+    },
+  );
 
   it('uses DATABASE_URL when set, and a SIGTERM lets an in-flight request finish and exits 0', async () => {
     const db = await createTestDatabase();

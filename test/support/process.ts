@@ -12,9 +12,10 @@ export interface ServerProcess {
 }
 
 /** Starts the real server as `npm start` would, with exactly the given environment (plus PATH/HOME). */
-export function spawnServer(env: Record<string, string>): ServerProcess {
+export function spawnServer(env: Record<string, string>, options: { cwd?: string } = {}): ServerProcess {
   let out = '';
   const child = spawn(process.execPath, [...SERVER_NODE_FLAGS, SERVER_MAIN], {
+    cwd: options.cwd,
     env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/root', LOG_LEVEL: 'info', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });

@@ -1,6 +1,6 @@
 export { PersistenceModule, type PersistenceModuleOptions } from './persistence.module';
 export { buildDataSourceOptions, createDataSource, type PersistenceOptions } from './data-source';
-export { startEmbeddedDatabase, type EmbeddedDatabase } from './embedded-database';
+export { EmbeddedDatabaseError, startEmbeddedDatabase, type EmbeddedDatabase } from './embedded-database';
 export { runMigrationsWithLock } from './migrations';
 export { inTransaction } from './transaction';
 export { DatabaseHealthService, type DatabaseHealth } from './database-health';
