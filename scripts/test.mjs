@@ -1,7 +1,10 @@
 // Runs the whole suite: picks a PostgreSQL server, migrates a template database once, then runs every
 // compiled test file with node's test runner. Each test file clones its own database from the template.
 //   TEST_DATABASE_URL  admin URL of the server to use (a database on it is used only to create others)
+//                      `embedded`: always the embedded cluster in .data/test-pg (what a fresh clone gets)
 //   unset              postgres://postgres@127.0.0.1:5432/postgres if it answers, else an embedded cluster
+// Arguments run only the compiled test files whose path contains one of them:
+//   npm test -- server-process embedded-database
 import { spawn } from 'node:child_process';
 import { readdirSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
@@ -26,15 +29,27 @@ async function answers(url) {
 }
 
 async function pickServer() {
-  if (process.env.TEST_DATABASE_URL) return { url: process.env.TEST_DATABASE_URL, stop: async () => {} };
+  const wanted = process.env.TEST_DATABASE_URL;
+  if (wanted && wanted !== 'embedded') return { url: wanted, stop: async () => {} };
   const local = 'postgres://postgres@127.0.0.1:5432/postgres';
-  if (await answers(local)) return { url: local, stop: async () => {} };
-  console.log('# no PostgreSQL at 127.0.0.1:5432: starting the embedded one in .data/test-pg');
+  if (!wanted && (await answers(local))) return { url: local, stop: async () => {} };
+  console.log(
+    wanted
+      ? '# TEST_DATABASE_URL=embedded: starting the embedded PostgreSQL in .data/test-pg'
+      : '# no PostgreSQL at 127.0.0.1:5432: starting the embedded one in .data/test-pg',
+  );
   const { startEmbeddedDatabase } = require(join(dist, 'libs/persistence/src'));
-  const db = await startEmbeddedDatabase(join(root, '.data/test-pg'), {
-    log: () => {},
-    warn: (m) => console.warn(m),
-  });
+  let db;
+  try {
+    db = await startEmbeddedDatabase(join(root, '.data/test-pg'), {
+      log: () => {},
+      warn: (m) => console.warn(m),
+    });
+  } catch (error) {
+    // An EmbeddedDatabaseError already says what failed and how to fix it.
+    console.error(error instanceof Error ? error.message : String(error));
+    process.exit(1);
+  }
   const admin = new URL(db.url);
   admin.pathname = '/postgres';
   return { url: admin.toString(), stop: db.stop };
