@@ -40,7 +40,7 @@ npm ci --no-audit --no-fund --loglevel=error
 port=$(node -e "const s=require('net').createServer().listen(0,'127.0.0.1',()=>{console.log(s.address().port);s.close()})")
 say "npm start (no DATABASE_URL, PORT=$port)"
 log="$private/start.log"
-# Its own process group, so SIGTERM reaches the server as it would from a terminal's Ctrl-C or a supervisor.
+# Its own process group, so that the clean-up can end everything it started.
 env -u DATABASE_URL PORT="$port" setsid npm start >"$log" 2>&1 &
 server_pid=$!
 status=000
@@ -55,8 +55,11 @@ if [ "$status" != 200 ]; then
   tail -40 "$log"
   exit 1
 fi
-say "/readyz 200; sending SIGTERM"
-kill -TERM -- "-$server_pid"
+# SIGTERM to the server process itself, as a supervisor does (npm would answer a signal of its own
+# with 128+signal whatever the server's exit code).
+node_pid=$(pgrep -g "$server_pid" -f 'dist/apps/server/src/main.js' | head -1)
+say "/readyz 200; sending SIGTERM to the server (pid $node_pid)"
+kill -TERM "$node_pid"
 code=0
 wait "$server_pid" || code=$?
 server_pid=""

@@ -2,7 +2,7 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { ConfigValidationError, loadConfig } from './app-config';
 
-function problemsOf(env: Record<string, string>): readonly string[] {
+function problemsOf(env: Record<string, string | undefined>): readonly string[] {
   try {
     loadConfig(env);
   } catch (error) {
@@ -83,14 +83,38 @@ describe('loadConfig', () => {
 
   describe('in production', () => {
     const secret = 'x'.repeat(40);
+    const DATABASE_URL = 'postgres://mcp:pw@db.internal:5432/mcp_auth';
     it('requires SESSION_SECRET', () => {
-      const problems = problemsOf({ NODE_ENV: 'production', PUBLIC_URL: 'https://mcp.example.com' });
+      const problems = problemsOf({
+        NODE_ENV: 'production',
+        DATABASE_URL,
+        PUBLIC_URL: 'https://mcp.example.com',
+      });
       assert.equal(problems.length, 1);
       assert.match(problems[0], /^SESSION_SECRET is required when NODE_ENV=production/);
+    });
+    it('requires DATABASE_URL (no embedded database in production), naming the variable and the fix', () => {
+      for (const value of [undefined, '', '  ']) {
+        const problems = problemsOf({
+          NODE_ENV: 'production',
+          SESSION_SECRET: secret,
+          PUBLIC_URL: 'https://mcp.example.com',
+          DATABASE_URL: value,
+        });
+        assert.deepEqual(problems, [
+          'DATABASE_URL is required when NODE_ENV=production; set it to your PostgreSQL, such as postgres://user:pass@host:5432/db (the embedded database is for development only)',
+        ]);
+      }
+      assert.equal(
+        loadConfig({ DATABASE_URL: undefined }).database.url,
+        undefined,
+        'development keeps the embedded default',
+      );
     });
     it('requires an https PUBLIC_URL', () => {
       const problems = problemsOf({
         NODE_ENV: 'production',
+        DATABASE_URL,
         SESSION_SECRET: secret,
         PUBLIC_URL: 'http://mcp.example.com',
       });
@@ -100,6 +124,7 @@ describe('loadConfig', () => {
     it('refuses DEV_LOGIN=true', () => {
       const problems = problemsOf({
         NODE_ENV: 'production',
+        DATABASE_URL,
         SESSION_SECRET: secret,
         PUBLIC_URL: 'https://mcp.example.com',
         DEV_LOGIN: 'true',
@@ -110,6 +135,7 @@ describe('loadConfig', () => {
     it('turns dev login and migrate-on-start off by default', () => {
       const c = loadConfig({
         NODE_ENV: 'production',
+        DATABASE_URL,
         SESSION_SECRET: secret,
         PUBLIC_URL: 'https://mcp.example.com',
       });

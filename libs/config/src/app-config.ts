@@ -173,6 +173,13 @@ export function loadConfig(source: Record<string, string | undefined> = process.
         'SESSION_SECRET is required when NODE_ENV=production; set it to a random value of 32+ characters (openssl rand -base64 48)',
       );
     }
+    if (!env.DATABASE_URL) {
+      // The embedded PostgreSQL is for trying the server out: in production it would keep every grant
+      // in a throwaway cluster inside one container.
+      problems.push(
+        'DATABASE_URL is required when NODE_ENV=production; set it to your PostgreSQL, such as postgres://user:pass@host:5432/db (the embedded database is for development only)',
+      );
+    }
     if (!publicUrl.startsWith('https://')) {
       problems.push(
         'PUBLIC_URL must be an https:// URL when NODE_ENV=production (OAuth 2.1 requires TLS; MCP GEN-04)',
