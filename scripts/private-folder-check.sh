@@ -57,7 +57,7 @@ if [ "$status" != 200 ]; then
 fi
 # SIGTERM to the server process itself, as a supervisor does (npm would answer a signal of its own
 # with 128+signal whatever the server's exit code).
-node_pid=$(pgrep -g "$server_pid" -f 'dist/apps/server/src/main.js' | head -1)
+node_pid=$(pgrep -g "$server_pid" -f '^node .*dist/apps/server/src/main\.js' | head -1)
 say "/readyz 200; sending SIGTERM to the server (pid $node_pid)"
 kill -TERM "$node_pid"
 code=0
