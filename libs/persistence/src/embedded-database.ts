@@ -83,6 +83,12 @@ const SET_DATABASE_URL = 'or set DATABASE_URL to a PostgreSQL you run yourself.'
 const CHILD_ENV = { PATH: '/usr/local/bin:/usr/bin:/bin', LC_ALL: 'C' };
 const SHARED_DIRS = ['/var/lib/mcp-auth-server', join(tmpdir(), 'mcp-auth-server')];
 
+const exists = (path: string) =>
+  stat(path).then(
+    () => true,
+    () => false,
+  );
+
 async function freePort(): Promise<number> {
   return new Promise((resolvePort, reject) => {
     const server = createServer();
@@ -247,13 +253,7 @@ async function stageBinaries(binaries: EmbeddedBinaries, shared: string): Promis
   const digest = (await treeDigest(binaries.dir)).slice(0, 16);
   const parent = join(shared, 'binaries');
   const target = join(parent, `${binaries.version.replace(/[^\w.-]/g, '_')}-${digest}`);
-  if (
-    await stat(join(target, '.verified')).then(
-      () => true,
-      () => false,
-    )
-  )
-    return target;
+  if (await exists(join(target, '.verified'))) return target;
   await mkdir(parent, { recursive: true, mode: 0o755 });
   const staging = `${target}.tmp-${process.pid}`;
   await rm(staging, { recursive: true, force: true });
@@ -405,16 +405,23 @@ async function start(
         logger.log(`the OS user postgres cannot enter ${dataDir}: the cluster lives in ${clusterDir}`);
       }
     }
+  }
+  // A cluster without its password file (DATA_DIR deleted or emptied) cannot be entered: set it aside.
+  if (!saved && (await exists(join(clusterDir, 'PG_VERSION')))) {
+    const aside = `${clusterDir}.orphaned-${Date.now()}`;
+    await rename(clusterDir, aside);
+    logger.warn(
+      `${clusterDir} held a cluster whose password file is gone: moved to ${aside}; delete it if unneeded`,
+    );
+  }
+  if (ids) {
     await mkdir(clusterDir, { recursive: true, mode: 0o700 });
     await chown(clusterDir, ids.uid, ids.gid);
   }
   if (!saved || saved.clusterDir !== state.clusterDir)
     await writeFile(stateFile, JSON.stringify(state), { mode: 0o600 });
 
-  const initialised = await stat(join(clusterDir, 'PG_VERSION')).then(
-    () => true,
-    () => false,
-  );
+  const initialised = await exists(join(clusterDir, 'PG_VERSION'));
   if (!initialised) {
     const started = Date.now();
     // initdb reads the superuser password from a file: one only the cluster's owner can read.
