@@ -6,8 +6,9 @@
 #   2. `buildah build --build-arg BASE_IMAGE=<stand-in>` of the Dockerfile;
 #   3. checks on the image: no embedded PostgreSQL, no compiled tests, app files owned by root and not
 #      writable by the runtime user;
-#   4. runs the migrations, then the image's default command, against a scratch database on the
-#      PostgreSQL at 127.0.0.1:5432, until /readyz is 200; SIGTERM must end it with exit code 0.
+#   4. the image's default command without DATABASE_URL must refuse to start, naming it; then the
+#      migrations, then the default command against a scratch database on the PostgreSQL at
+#      127.0.0.1:5432, until /readyz is 200; SIGTERM must end it with exit code 0.
 # Needs root, buildah and debootstrap (Debian packages). Environment:
 #   TEST_DATABASE_URL  admin URL of that PostgreSQL (default postgres://postgres@127.0.0.1:5432/postgres)
 #   DEBIAN_MIRROR      default: the first deb.debian.org-style URI in apt's sources, else deb.debian.org
@@ -131,8 +132,27 @@ buildah run --isolation chroot "${env_args[@]}" "$ctr" -- \
   }
 # The image's default command, as configured (buildah run needs it spelled out).
 mapfile -t cmd < <(buildah inspect --type image --format '{{range .OCIv1.Config.Cmd}}{{println .}}{{end}}' "$image" | sed '/^$/d')
+# Production without DATABASE_URL: refused with the variable's name (no embedded database in the image).
+refusal=$(buildah run --isolation chroot --env PUBLIC_URL=https://mcp.example.com \
+  --env "SESSION_SECRET=$(head -c 36 /dev/urandom | base64)" "$ctr" -- "${cmd[@]}" 2>&1) && fail "it started without DATABASE_URL"
+grep -q 'DATABASE_URL is required when NODE_ENV=production' <<<"$refusal" || {
+  echo "$refusal" | tail -5
+  fail "no DATABASE_URL: not the expected refusal"
+}
+say "without DATABASE_URL: refused ($(grep -o 'DATABASE_URL is required[^;]*' <<<"$refusal"))"
 say "default command: ${cmd[*]} (PORT=$port)"
 log="$cache/boot.log"
+# The server's pid among buildah's descendants (chroot isolation: a plain process tree on this host).
+server_process() {
+  local child
+  for child in $(pgrep -P "$1"); do
+    if grep -qa 'dist/apps/server/src/main.js' "/proc/$child/cmdline" 2>/dev/null && [ "$(cat "/proc/$child/comm")" = node ]; then
+      echo "$child"
+      return
+    fi
+    server_process "$child"
+  done
+}
 setsid buildah run --isolation chroot "${env_args[@]}" "$ctr" -- "${cmd[@]}" >"$log" 2>&1 &
 server_pid=$!
 status=000
@@ -146,8 +166,10 @@ done
   tail -30 "$log"
   fail "/readyz answered $status"
 }
-node_pid=$(pgrep -s "$server_pid" -f '^node .*dist/apps/server/src/main\.js' | head -1)
-say "/readyz 200; SIGTERM to the server (pid $node_pid, user $(ps -o user= -p "$node_pid"))"
+node_pid=$(server_process "$server_pid")
+uid=$(ps -o uid= -p "$node_pid" | tr -d ' ')
+[ "$uid" != 0 ] || fail "the server runs as root"
+say "/readyz 200; SIGTERM to the server (pid $node_pid, uid $uid)"
 kill -TERM "$node_pid"
 code=0
 wait "$server_pid" || code=$?
