@@ -2,7 +2,8 @@
 # Builds the Dockerfile with buildah (no daemon, no registry) and boots the image:
 #   1. a stand-in for node:22-bookworm-slim: a minimal Debian bookworm made by debootstrap, plus the node 22
 #      binary of the npm package `node` and npm, plus the `node` user (uid 1000) the official image has;
-#      cached in .cache/image-base, so reruns skip it;
+#      kept in buildah's store under a name derived from those versions, so reruns skip it (the rootfs
+#      and node are cached in .cache/image-base);
 #   2. `buildah build --build-arg BASE_IMAGE=<stand-in>` of the Dockerfile;
 #   3. checks on the image: no embedded PostgreSQL, no compiled tests, app files owned by root and not
 #      writable by the runtime user;
@@ -31,42 +32,41 @@ command -v buildah >/dev/null || fail "buildah is missing: apt-get install -y bu
 command -v debootstrap >/dev/null || fail "debootstrap is missing: apt-get install -y debootstrap"
 
 # --- 1. the stand-in base image -------------------------------------------------------------------
-node_dir="$cache/node-$NODE_VERSION"
-node_bin="$node_dir/node_modules/node/bin/node"
-if [ "$("$node_bin" --version 2>/dev/null)" != "v$NODE_VERSION" ]; then
-  say "npm install node@$NODE_VERSION into ${node_dir#"$root"/}"
-  rm -rf "$node_dir" && mkdir -p "$node_dir"
-  echo '{"name":"image-node","private":true}' >"$node_dir/package.json"
-  (cd "$node_dir" && npm install --no-audit --no-fund --no-save --loglevel=error "node@$NODE_VERSION")
-fi
-node_real=$(readlink -f "$node_bin")
-[ "$("$node_real" --version)" = "v$NODE_VERSION" ] || fail "node@$NODE_VERSION did not install"
-
-rootfs="$cache/bookworm-minbase"
-if [ ! -f "$rootfs/.complete" ]; then
-  mirror=${DEBIAN_MIRROR:-$( (grep -rhoE '(URIs:|deb) +https?://[^ ]+/debian/?( |$)' /etc/apt/sources.list /etc/apt/sources.list.d/ 2>/dev/null || true) | awk '{print $2}' | head -1)}
-  mirror=${mirror:-http://deb.debian.org/debian}
-  say "debootstrap --variant=minbase bookworm from $mirror (cached in ${rootfs#"$root"/})"
-  rm -rf "$rootfs"
-  debootstrap --variant=minbase bookworm "$rootfs" "$mirror" >"$cache/debootstrap.log" 2>&1 ||
-    {
-      tail -20 "$cache/debootstrap.log"
-      fail "debootstrap"
-    }
-  rm -rf "$rootfs"/var/cache/apt/archives/*.deb "$rootfs"/var/lib/apt/lists/*
-  touch "$rootfs/.complete"
-fi
-
+# Named after what goes in, and kept in buildah's store (/var/lib/containers), so a fresh clone on the
+# same machine reuses it and the build's cached layers; the rootfs and node are only fetched to make it.
 npm_dir="$(npm root -g)/npm"
-base_key=$( (
-  echo "$NODE_VERSION"
-  cat "$rootfs/.complete" /dev/null
-  stat -c %Y "$rootfs/.complete"
-  cat "$npm_dir/package.json"
-) | sha256sum | cut -c1-12)
+npm_version=$(node -p "require('$npm_dir/package.json').version")
+base_key=$(printf 'bookworm minbase\nnode %s\nnpm %s\n' "$NODE_VERSION" "$npm_version" | sha256sum | cut -c1-12)
 base=localhost/mcp-node-base:22-bookworm-$base_key
 if ! buildah inspect --type image "$base" >/dev/null 2>&1; then
-  say "stand-in base image $base (node $NODE_VERSION, npm $(node -p "require('$npm_dir/package.json').version"))"
+  node_dir="$cache/node-$NODE_VERSION"
+  node_bin="$node_dir/node_modules/node/bin/node"
+  if [ "$("$node_bin" --version 2>/dev/null)" != "v$NODE_VERSION" ]; then
+    say "npm install node@$NODE_VERSION into ${node_dir#"$root"/}"
+    rm -rf "$node_dir" && mkdir -p "$node_dir"
+    echo '{"name":"image-node","private":true}' >"$node_dir/package.json"
+    (cd "$node_dir" && npm install --no-audit --no-fund --no-save --loglevel=error "node@$NODE_VERSION")
+  fi
+  node_real=$(readlink -f "$node_bin")
+  [ "$("$node_real" --version)" = "v$NODE_VERSION" ] || fail "node@$NODE_VERSION did not install"
+
+  rootfs="$cache/bookworm-minbase"
+  if [ ! -f "$rootfs/.complete" ]; then
+    mirror=${DEBIAN_MIRROR:-$( (grep -rhoE '(URIs:|deb) +https?://[^ ]+/debian/?( |$)' /etc/apt/sources.list /etc/apt/sources.list.d/ 2>/dev/null || true) | awk '{print $2}' | head -1)}
+    mirror=${mirror:-http://deb.debian.org/debian}
+    say "debootstrap --variant=minbase bookworm from $mirror (cached in ${rootfs#"$root"/})"
+    rm -rf "$rootfs"
+    mkdir -p "$cache"
+    debootstrap --variant=minbase bookworm "$rootfs" "$mirror" >"$cache/debootstrap.log" 2>&1 ||
+      {
+        tail -20 "$cache/debootstrap.log"
+        fail "debootstrap"
+      }
+    rm -rf "$rootfs"/var/cache/apt/archives/*.deb "$rootfs"/var/lib/apt/lists/*
+    touch "$rootfs/.complete"
+  fi
+
+  say "stand-in base image $base (node $NODE_VERSION, npm $npm_version)"
   ctr=$(buildah from scratch)
   mnt=$(buildah mount "$ctr")
   cp -a "$rootfs"/. "$mnt"/
