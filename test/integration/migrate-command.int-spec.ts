@@ -92,7 +92,10 @@ describe('the image migration runner (migrate.js)', () => {
     assert.equal(noUrl.code, 1);
     assert.match(noUrl.output, /DATABASE_URL must be set to run migrations/);
 
-    const bad = await runMigrate({ ...production('postgres://nobody@127.0.0.1:1/x'), REFRESH_TOKEN_TTL: '2.592e+06' });
+    const bad = await runMigrate({
+      ...production('postgres://nobody@127.0.0.1:1/x'),
+      REFRESH_TOKEN_TTL: '2.592e+06',
+    });
     assert.equal(bad.code, 1);
     assert.match(bad.output, /REFRESH_TOKEN_TTL must be a number of seconds from 300 to 31536000/);
     assert.match(bad.output, /No migration ran/);

@@ -29,7 +29,7 @@ export class AuditRetention {
     let total = 0;
     for (;;) {
       if (options.shouldStop?.()) return total;
-      const [{ deleted, recent }] = (await this.dataSource.query(
+      const [{ deleted, recent }] = await this.dataSource.query<{ deleted: number; recent: number }[]>(
         `WITH batch AS (SELECT id, created_at FROM audit_events ORDER BY id LIMIT $1),
               gone AS (DELETE FROM audit_events a USING batch b
                         WHERE a.id = b.id AND b.created_at < now() - make_interval(days => $2)
@@ -37,7 +37,7 @@ export class AuditRetention {
          SELECT (SELECT count(*) FROM gone)::int AS deleted,
                 (SELECT count(*) FROM batch WHERE created_at >= now() - make_interval(days => $2))::int AS recent`,
         [batchSize, days],
-      )) as { deleted: number; recent: number }[];
+      );
       total += deleted;
       if (recent > 0 || deleted < batchSize) return total;
       await sleep(pauseMs);

@@ -60,7 +60,11 @@ describe('loadConfig', () => {
     ['MCP_ALLOWED_ORIGINS', 'https://app.example.com/path', /^MCP_ALLOWED_ORIGINS entry/],
     ['GITHUB_TOKEN_URL', 'not a url', /^GITHUB_TOKEN_URL must be an absolute http\(s\) URL/],
     ['DATABASE_POOL_SIZE', '0', /^DATABASE_POOL_SIZE must be a whole number from 1 to 200/],
-    ['AUDIT_RETENTION_DAYS', '-1', /^AUDIT_RETENTION_DAYS must be a whole number of days from 0 \(keep forever\)/],
+    [
+      'AUDIT_RETENTION_DAYS',
+      '-1',
+      /^AUDIT_RETENTION_DAYS must be a whole number of days from 0 \(keep forever\)/,
+    ],
     ['AUDIT_RETENTION_DAYS', '2.5e2', /^AUDIT_RETENTION_DAYS must be a whole number of days/],
   ];
   for (const [name, value, message] of bad) {

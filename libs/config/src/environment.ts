@@ -293,7 +293,9 @@ export class EnvironmentVariables {
   @Transform(toInt)
   @IsInt({ message: 'AUDIT_RETENTION_DAYS must be a whole number of days from 0 (keep forever) to 36500' })
   @Min(0, { message: 'AUDIT_RETENTION_DAYS must be a whole number of days from 0 (keep forever) to 36500' })
-  @Max(36500, { message: 'AUDIT_RETENTION_DAYS must be a whole number of days from 0 (keep forever) to 36500' })
+  @Max(36500, {
+    message: 'AUDIT_RETENTION_DAYS must be a whole number of days from 0 (keep forever) to 36500',
+  })
   AUDIT_RETENTION_DAYS?: number;
 }
 
