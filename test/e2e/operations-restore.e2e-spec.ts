@@ -14,7 +14,7 @@ import type { NestExpressApplication } from '@nestjs/platform-express';
 import { createApp } from '../../apps/server/src/bootstrap';
 import { createRootLogger } from '../../apps/server/src/logging';
 import { freePort } from '../support/app';
-import { createTestDatabase, type TestDatabase } from '../support/database';
+import { createTestDatabase } from '../support/database';
 import { postMcp } from '../support/mcp-client';
 import {
   obtainTokens,
