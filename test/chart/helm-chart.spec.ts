@@ -307,6 +307,23 @@ describe('Helm chart: the real helm', () => {
     assert.equal((ok.data as Record<string, string>).GITHUB_API_URL, 'https://ghe.example.com/api/v3');
   });
 
+  it("the runbook's one-off revert pod is a valid Pod reading what the chart renders", () => {
+    const doc = readFileSync(join(ROOT, 'docs', 'operations.md'), 'utf8');
+    const overrides = /--overrides='(\{[\s\S]*?\})'\n/.exec(doc);
+    assert.ok(overrides, 'docs/operations.md has the kubectl run --overrides example');
+    const spec = JSON.parse(overrides[1].replace(`"'"$IMAGE"'"`, '"registry.example.com/mcp:1"')) as {
+      spec: Record<string, unknown>;
+    };
+    const pod = { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'mcp-migrate-revert' }, ...spec };
+    assert.deepEqual(schemaProblems(pod as K8sObject), []);
+    const objects = renderChart([MINIMAL_VALUES]);
+    const container = (spec.spec.containers as Record<string, unknown>[])[0];
+    assert.deepEqual(container.command, ['node', 'dist/apps/server/src/migrate.js', '--revert']);
+    const env = resolveEnv(objects, container, secretsFor('minimal', 'postgres://u:p@db:5432/mcp'));
+    assert.equal(loadConfig(env).isProduction, true);
+    assert.equal(env.DATABASE_URL, 'postgres://u:p@db:5432/mcp');
+  });
+
   it('refuses an install without any sign-in provider', () => {
     assert.match(renderFails({ secrets: { github: { existingSecret: '' } } }), /no sign-in provider/);
   });

@@ -56,6 +56,7 @@ export const find = (objects: K8sObject[], kind: string, name?: string): K8sObje
 /** Compiled JSON-schema validators shipped by kubernetes-models (ES modules, loaded by path). */
 const SCHEMAS: Record<string, string> = {
   'v1/ConfigMap': 'kubernetes-models/_schemas/IoK8sApiCoreV1ConfigMap.js',
+  'v1/Pod': 'kubernetes-models/_schemas/IoK8sApiCoreV1Pod.js',
   'v1/Service': 'kubernetes-models/_schemas/IoK8sApiCoreV1Service.js',
   'v1/ServiceAccount': 'kubernetes-models/_schemas/IoK8sApiCoreV1ServiceAccount.js',
   'apps/v1/Deployment': 'kubernetes-models/_schemas/IoK8sApiAppsV1Deployment.js',
