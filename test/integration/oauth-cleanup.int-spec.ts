@@ -14,6 +14,7 @@ import { AuthorizationRequestRepository } from '../../libs/oauth/src/repositorie
 import { RateLimitRepository } from '../../libs/oauth/src/repositories/rate-limit.repository';
 import { GrantsDirectoryRepository } from '../../libs/oauth/src/grants-directory/grants-directory.repository';
 import type { AppConfig } from '@app/config';
+import { AuditRetention } from '@app/audit';
 
 describe('OAuth housekeeping: batched deletion of expired rows, one replica at a time (issue #7)', () => {
   let db: TestDatabase;
@@ -64,7 +65,8 @@ describe('OAuth housekeeping: batched deletion of expired rows, one replica at a
       new RateLimitRepository(ds),
       new GrantsDirectoryRepository(ds),
       ds,
-      { dcrClientTtlDays: 90 } as AppConfig,
+      { dcrClientTtlDays: 90, auditRetentionDays: 0 } as AppConfig,
+      new AuditRetention(ds),
     );
   });
   after(async () => {
@@ -108,7 +110,7 @@ describe('OAuth housekeeping: batched deletion of expired rows, one replica at a
       await other.query('SELECT pg_advisory_unlock($1::bigint)', [HOUSEKEEPING_LOCK_KEY]);
       const run = await housekeeping.run({ batchSize: 10, pauseMs: 1 });
       // 10 + 10 + 10 + 0 for access tokens, then one empty batch each for refresh tokens and codes
-      assert.deepEqual(run, { ran: true, tokens: { deleted: 30, batches: 6 } });
+      assert.deepEqual(run, { ran: true, tokens: { deleted: 30, batches: 6 }, auditEvents: 0 });
       // The job released its lock: another session can take it.
       const again = await other.query('SELECT pg_try_advisory_lock($1::bigint) AS locked', [
         HOUSEKEEPING_LOCK_KEY,

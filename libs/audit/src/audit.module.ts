@@ -1,6 +1,7 @@
 import { Global, Module } from '@nestjs/common';
 import { AuditLog } from './audit-log';
+import { AuditRetention } from './audit-retention';
 
 @Global()
-@Module({ providers: [AuditLog], exports: [AuditLog] })
+@Module({ providers: [AuditLog, AuditRetention], exports: [AuditLog, AuditRetention] })
 export class AuditModule {}

@@ -4,5 +4,6 @@ import { CreateAuditEvents1764000000000 } from './migrations/1764000000000-Creat
 export { AuditModule } from './audit.module';
 export { AUDIT_EVENT_COLUMNS, AuditLog, type AuditRecord } from './audit-log';
 export { AuditEventEntity } from './audit-event.entity';
+export { AuditRetention, type AuditPurgeOptions } from './audit-retention';
 export const AUDIT_ENTITIES = [AuditEventEntity];
 export const AUDIT_MIGRATIONS = [CreateAuditEvents1764000000000];

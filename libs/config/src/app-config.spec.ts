@@ -30,6 +30,7 @@ describe('loadConfig', () => {
     assert.equal(c.logLevel, 'info');
     assert.equal(c.sessionSecretIsEphemeral, true);
     assert.equal(c.providers.github, undefined);
+    assert.equal(c.auditRetentionDays, 365);
     assert.ok(Object.isFrozen(c) && Object.isFrozen(c.tokens));
   });
 
@@ -59,6 +60,12 @@ describe('loadConfig', () => {
     ['MCP_ALLOWED_ORIGINS', 'https://app.example.com/path', /^MCP_ALLOWED_ORIGINS entry/],
     ['GITHUB_TOKEN_URL', 'not a url', /^GITHUB_TOKEN_URL must be an absolute http\(s\) URL/],
     ['DATABASE_POOL_SIZE', '0', /^DATABASE_POOL_SIZE must be a whole number from 1 to 200/],
+    [
+      'AUDIT_RETENTION_DAYS',
+      '-1',
+      /^AUDIT_RETENTION_DAYS must be a whole number of days from 0 \(keep forever\)/,
+    ],
+    ['AUDIT_RETENTION_DAYS', '2.5e2', /^AUDIT_RETENTION_DAYS must be a whole number of days/],
   ];
   for (const [name, value, message] of bad) {
     it(`refuses ${name}=${value} with a message naming the variable`, () => {
@@ -67,6 +74,11 @@ describe('loadConfig', () => {
       assert.match(problems[0], message);
     });
   }
+
+  it('reads AUDIT_RETENTION_DAYS, 0 meaning keep forever', () => {
+    assert.equal(loadConfig({ AUDIT_RETENTION_DAYS: '30' }).auditRetentionDays, 30);
+    assert.equal(loadConfig({ AUDIT_RETENTION_DAYS: '0' }).auditRetentionDays, 0);
+  });
 
   it('lists every problem at once', () => {
     assert.equal(problemsOf({ PORT: 'x', LOG_LEVEL: 'loud', DEV_LOGIN: 'perhaps' }).length, 3);

@@ -116,6 +116,8 @@ export interface AppConfig {
   readonly adminEmails: readonly string[];
   /** Self-registered clients unused for this many days are deleted by the periodic cleanup. */
   readonly dcrClientTtlDays: number;
+  /** Audit events older than this many days are deleted by the periodic cleanup; 0 keeps them forever. */
+  readonly auditRetentionDays: number;
 }
 
 export class ConfigValidationError extends Error {
@@ -318,6 +320,7 @@ export function loadConfig(source: Record<string, string | undefined> = process.
     },
     adminEmails: list(env.ADMIN_EMAILS).map((e) => e.toLowerCase()),
     dcrClientTtlDays: env.DCR_CLIENT_TTL_DAYS ?? 90,
+    auditRetentionDays: env.AUDIT_RETENTION_DAYS ?? 365,
   };
   return deepFreeze(config);
 }

@@ -288,6 +288,15 @@ export class EnvironmentVariables {
   @Min(1, { message: 'DCR_CLIENT_TTL_DAYS must be a whole number of days from 1 to 3650' })
   @Max(3650, { message: 'DCR_CLIENT_TTL_DAYS must be a whole number of days from 1 to 3650' })
   DCR_CLIENT_TTL_DAYS?: number;
+
+  @IsOptional()
+  @Transform(toInt)
+  @IsInt({ message: 'AUDIT_RETENTION_DAYS must be a whole number of days from 0 (keep forever) to 36500' })
+  @Min(0, { message: 'AUDIT_RETENTION_DAYS must be a whole number of days from 0 (keep forever) to 36500' })
+  @Max(36500, {
+    message: 'AUDIT_RETENTION_DAYS must be a whole number of days from 0 (keep forever) to 36500',
+  })
+  AUDIT_RETENTION_DAYS?: number;
 }
 
 /** Names of every variable in the schema, for docs and the "unknown variable" check in tests. */
@@ -343,4 +352,5 @@ export const ENVIRONMENT_VARIABLE_NAMES = [
   'CIMD_ALLOW_INSECURE_LOCALHOST',
   'ADMIN_EMAILS',
   'DCR_CLIENT_TTL_DAYS',
+  'AUDIT_RETENTION_DAYS',
 ] as const;

@@ -6,6 +6,7 @@ import {
   type OnApplicationBootstrap,
 } from '@nestjs/common';
 import { DataSource } from 'typeorm';
+import { AuditRetention } from '@app/audit';
 import { APP_CONFIG, type AppConfig } from '@app/config';
 import { GrantsDirectoryRepository } from './grants-directory/grants-directory.repository';
 import { AuthorizationRequestRepository } from './repositories/authorization-request.repository';
@@ -21,12 +22,14 @@ export interface HousekeepingRun {
   /** false: another replica holds the lock and is running it right now. */
   ran: boolean;
   tokens?: PurgeResult;
+  /** Audit events deleted for being older than AUDIT_RETENTION_DAYS. */
+  auditEvents?: number;
 }
 
 /**
  * Deletes rows that can no longer matter: authorization requests, codes and tokens expired for a
- * day, finished rate-limit windows, and self-registered clients unused for DCR_CLIENT_TTL_DAYS
- * (issue #8). Issue #7: one replica at a time (a session advisory lock on a dedicated connection;
+ * day, finished rate-limit windows, self-registered clients unused for DCR_CLIENT_TTL_DAYS
+ * (issue #8), and audit events older than AUDIT_RETENTION_DAYS (batched the same way). Issue #7: one replica at a time (a session advisory lock on a dedicated connection;
  * the others skip that round), and expired tokens go in bounded batches with short pauses in between
  * (TokenRepository.deleteExpired), so no statement locks many rows or runs for long.
  */
@@ -43,6 +46,7 @@ export class OAuthHousekeeping implements OnApplicationBootstrap, OnApplicationS
     private readonly clients: GrantsDirectoryRepository,
     private readonly dataSource: DataSource,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
+    private readonly audit: AuditRetention,
   ) {}
 
   onApplicationBootstrap(): void {
@@ -72,7 +76,13 @@ export class OAuthHousekeeping implements OnApplicationBootstrap, OnApplicationS
         // Issue #8: self-registered clients unused for DCR_CLIENT_TTL_DAYS go, with all rows on them.
         const removed = await this.clients.deleteStaleSelfRegistered(this.config.dcrClientTtlDays);
         if (removed.length > 0) this.logger.log(`removed ${removed.length} unused self-registered client(s)`);
-        return { ran: true, tokens };
+        const auditEvents = await this.audit.deleteOlderThan(this.config.auditRetentionDays, {
+          shouldStop: () => this.stopping,
+          batchSize: purge.batchSize,
+          pauseMs: purge.pauseMs,
+        });
+        if (auditEvents > 0) this.logger.log(`deleted ${auditEvents} audit event(s) past the retention`);
+        return { ran: true, tokens, auditEvents };
       } finally {
         await runner.query('SELECT pg_advisory_unlock($1::bigint)', [HOUSEKEEPING_LOCK_KEY]);
       }

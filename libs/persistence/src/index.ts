@@ -1,7 +1,7 @@
 export { PersistenceModule, type PersistenceModuleOptions } from './persistence.module';
 export { buildDataSourceOptions, createDataSource, type PersistenceOptions } from './data-source';
 export { EmbeddedDatabaseError, startEmbeddedDatabase, type EmbeddedDatabase } from './embedded-database';
-export { runMigrationsWithLock } from './migrations';
+export { revertLastMigrationWithLock, runMigrationsWithLock } from './migrations';
 export { inTransaction } from './transaction';
 export { DatabaseHealthService, type DatabaseHealth } from './database-health';
 export { isDatabaseUnavailable, DATABASE_RETRY_AFTER_SECONDS } from './database-unavailable';
