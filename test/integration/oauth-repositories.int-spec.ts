@@ -9,7 +9,10 @@ import type { DataSource } from 'typeorm';
 import { createDataSource, inTransaction } from '@app/persistence';
 import { ENTITIES, MIGRATIONS } from '../../apps/server/src/schema';
 import { createTestDatabase, type TestDatabase } from '../support/database';
-import { ConsentRepository } from '../../libs/oauth/src/repositories/consent.repository';
+import {
+  ConsentRepository,
+  redirectUrisDigest,
+} from '../../libs/oauth/src/repositories/consent.repository';
 import { TokenRepository } from '../../libs/oauth/src/repositories/token.repository';
 import { RateLimitRepository } from '../../libs/oauth/src/repositories/rate-limit.repository';
 import { digest, newSecret } from '../../libs/oauth/src/common/secrets';
@@ -52,13 +55,49 @@ describe('OAuth repositories on PostgreSQL (issue #3)', () => {
   });
 
   it("consents are owner-scoped: Bob does not see Alice's; granting again unions the scopes", async () => {
-    await consents.grant(alice, clientId, resource, ['notes:read']);
+    const uris = redirectUrisDigest(['https://a.example/cb']);
+    const give = (scopes: string[], digestOf = uris) =>
+      consents.grant({
+        userId: alice,
+        clientId,
+        resource,
+        scopes,
+        redirectUrisDigest: digestOf,
+        maxAgeSeconds: 3600,
+      });
+    await give(['notes:read']);
     assert.deepEqual(await consents.findScopes(alice, clientId, resource), ['notes:read']);
     assert.equal(await consents.findScopes(bob, clientId, resource), null);
     assert.equal(await consents.findScopes(alice, otherClient, resource), null);
     assert.equal(await consents.findScopes(alice, clientId, 'https://other.example/mcp'), null);
-    await consents.grant(alice, clientId, resource, ['profile:read', 'notes:read']);
+    await give(['profile:read', 'notes:read']);
     assert.deepEqual(await consents.findScopes(alice, clientId, resource), ['notes:read', 'profile:read']);
+    const found = await consents.find(alice, clientId, resource, 3600);
+    assert.equal(found?.fresh, true);
+    assert.deepEqual(found?.redirectUrisDigest, uris);
+    // Another redirect URI set: the new consent replaces the old one instead of adding to it.
+    const other = redirectUrisDigest(['https://b.example/cb']);
+    await give(['profile:read'], other);
+    assert.deepEqual(await consents.findScopes(alice, clientId, resource), ['profile:read']);
+    // Older than the grant lifetime: not fresh, and a new approval replaces it too.
+    await ds.query(`UPDATE oauth_consents SET updated_at = now() - interval '2 hours' WHERE user_id = $1`, [
+      alice,
+    ]);
+    assert.equal((await consents.find(alice, clientId, resource, 3600))?.fresh, false);
+    await give(['notes:read'], other);
+    assert.deepEqual(await consents.findScopes(alice, clientId, resource), ['notes:read']);
+  });
+
+  it('the redirect URI digest ignores order and duplicates, and matches the migration SQL', async () => {
+    const set = ['https://b.example/cb', 'http://127.0.0.1:7/x', 'https://b.example/cb'];
+    assert.deepEqual(redirectUrisDigest(set), redirectUrisDigest(['http://127.0.0.1:7/x', 'https://b.example/cb']));
+    assert.notDeepEqual(redirectUrisDigest(set), redirectUrisDigest(['https://b.example/cb']));
+    const [row] = await ds.query<{ d: Buffer }[]>(
+      `SELECT sha256(convert_to(array_to_string(
+         ARRAY(SELECT DISTINCT u COLLATE "C" FROM unnest($1::text[]) AS u ORDER BY 1), E'\\n'), 'UTF8')) AS d`,
+      [set],
+    );
+    assert.deepEqual(row.d, redirectUrisDigest(set));
   });
 
   async function newCode() {

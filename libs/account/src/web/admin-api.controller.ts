@@ -21,8 +21,9 @@ class ApiRefusal extends Error {
 }
 
 /**
- * Issue #8: the admin page as JSON, for scripts. A bearer token (RFC 6750) issued for this server's
- * MCP resource with the `admin` scope, whose user is an administrator now (checked on every call).
+ * Issue #8: the admin page as JSON, for scripts. A bearer token (RFC 6750) issued for the admin API's
+ * own resource (RFC 8707: `<PUBLIC_URL>/api/admin`, never /mcp's) with the `admin` scope, whose user
+ * is an administrator now (checked on every call).
  */
 @Controller('api/admin/clients')
 export class AdminApiController {
@@ -128,11 +129,14 @@ export class AdminApiController {
     }
   }
 
-  /** RFC 6750: the token must be valid for this server's resource, carry `admin`, and its user be an admin. */
+  /**
+   * RFC 6750: the token must be valid for the admin resource (RFC 8707; a token for /mcp is
+   * invalid_token here), carry `admin`, and its user be an administrator.
+   */
   private async authenticate(authorization: string | undefined): Promise<string> {
     const presented = BEARER.exec(authorization?.trim() ?? '')?.[1];
     if (!presented) throw new ApiRefusal(401, 'invalid_token', 'A bearer token is required');
-    const check = await this.verifier.verify(presented, this.config.mcpResource);
+    const check = await this.verifier.verify(presented, this.config.adminResource);
     if (!check.ok) throw new ApiRefusal(401, 'invalid_token', 'The access token is not valid');
     if (!check.token.scopes.includes(ADMIN_SCOPE)) {
       throw new ApiRefusal(403, 'insufficient_scope', 'The token lacks the admin scope');

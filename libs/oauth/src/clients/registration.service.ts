@@ -113,6 +113,18 @@ export class RegistrationService {
       }
     }
     const metadata = validateClientMetadata(body, this.scopes);
+    // RFC 7592 §2.2: a client_secret in the body must match the current one. Leaving a secret-based
+    // method (to `none`) requires it: the registration access token alone must not turn off the
+    // client authentication that protects every code and refresh token already issued to it.
+    if (
+      client.tokenEndpointAuthMethod !== 'none' &&
+      metadata.tokenEndpointAuthMethod === 'none' &&
+      input.client_secret === undefined
+    ) {
+      throw new InvalidClientMetadataError(
+        'Changing token_endpoint_auth_method to none requires the current client_secret in the request',
+      );
+    }
     let clientSecret: string | undefined;
     let secretHash: Buffer | null | undefined;
     if (metadata.tokenEndpointAuthMethod === 'none') secretHash = null;

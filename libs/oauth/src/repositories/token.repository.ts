@@ -11,6 +11,8 @@ export interface NewGrant {
   clientId: string;
   scopes: readonly string[];
   resource: string;
+  /** When the person approved on a page (null: now); the grant ends GRANT_MAX_LIFETIME after it. */
+  approvedAt?: Date | null;
 }
 
 export interface NewCode {
@@ -177,8 +179,16 @@ export class TokenRepository {
   async createGrant(manager: EntityManager, grant: NewGrant): Promise<string> {
     const id = randomUUID();
     await manager.query(
-      `INSERT INTO oauth_grants (id, user_id, client_id, scopes, resource) VALUES ($1, $2, $3, $4, $5)`,
-      [id, grant.userId, grant.clientId, await this.grantable(grant.userId, grant.scopes), grant.resource],
+      `INSERT INTO oauth_grants (id, user_id, client_id, scopes, resource, approved_at)
+       VALUES ($1, $2, $3, $4, $5, COALESCE($6::timestamptz, now()))`,
+      [
+        id,
+        grant.userId,
+        grant.clientId,
+        await this.grantable(grant.userId, grant.scopes),
+        grant.resource,
+        grant.approvedAt ?? null,
+      ],
     );
     return id;
   }

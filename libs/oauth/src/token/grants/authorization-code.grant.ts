@@ -36,7 +36,7 @@ export class AuthorizationCodeGrant implements GrantHandler {
     if (!verifier) throw new InvalidRequestError('code_verifier is required');
     if (!isValidCodeVerifier(verifier))
       throw new InvalidRequestError('code_verifier is malformed (RFC 7636 §4.1)');
-    const resource = resolveResource(param('resource'), this.config.mcpResource);
+    const resource = resolveResource(param('resource'), this.config.mcpResource, [this.config.adminResource]);
     if (!resource) throw new InvalidTargetError('resource is not a resource this server issues tokens for');
     const redirectUri = param('redirect_uri');
     const codeHash = digest(code);

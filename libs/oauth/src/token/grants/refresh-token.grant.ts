@@ -49,7 +49,7 @@ export class RefreshTokenGrant implements GrantHandler {
     if (!refreshToken) throw new InvalidRequestError('refresh_token is required');
     const requestedScopes = parseScope(param('scope'));
     if (requestedScopes === 'malformed') throw new InvalidScopeError('scope is malformed');
-    const resource = resolveResource(param('resource'), this.config.mcpResource);
+    const resource = resolveResource(param('resource'), this.config.mcpResource, [this.config.adminResource]);
     if (!resource) throw new InvalidTargetError('resource is not a resource this server issues tokens for');
     const tokenHash = digest(refreshToken);
     const grace = this.config.tokens.refreshReuseGrace;
