@@ -35,7 +35,7 @@ import { ConsentRepository, redirectUrisDigest } from '../repositories/consent.r
 import { TokenRepository } from '../repositories/token.repository';
 import type { AuthorizeContext, AuthorizeDependencies, ValidatedAuthorization } from './authorize-context';
 import { AUTHORIZE_CHECKS } from './checks';
-import { isLoopbackHost } from '../clients/redirect-uri';
+import { isLoopbackHost, matchRedirectUri } from '../clients/redirect-uri';
 import { CimdClientResolver } from '../cimd/cimd-client.resolver';
 import { CimdClientError } from '../cimd/client-document';
 
@@ -490,7 +490,7 @@ export class AuthorizeService {
     const client = await this.clients.find(stored.clientId);
     if (!client) throw new InvalidRequestError('The client of this authorization request no longer exists');
     if (client.disabledAt) throw disabledClient(client);
-    if (!client.redirectUris.includes(stored.redirectUri))
+    if (matchRedirectUri(stored.redirectUri, client.redirectUris) === null)
       throw new InvalidRequestError(
         'The application changed its registration since this request; start again from the application',
       );
