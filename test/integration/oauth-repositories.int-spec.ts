@@ -245,6 +245,62 @@ describe('OAuth repositories on PostgreSQL (issue #3)', () => {
     assert.equal((await tokens.findAccessToken(digest(access)))?.revoked, true);
   });
 
+  it('GRANT_MAX_LIFETIME: no refresh token outlives the approval; past it the rotation matches nothing and says why', async () => {
+    const { grantId, redemption } = await newCode();
+    const refresh = newSecret('refreshToken');
+    // The approval was 89 days ago: a 30-day refresh token is cut to the day left.
+    await ds.query(`UPDATE oauth_grants SET approved_at = now() - interval '89 days' WHERE id = $1`, [grantId]);
+    const issued = await tokens.redeemCodeAndIssue(
+      redemption,
+      prepared(),
+      { id: randomUUID(), tokenHash: digest(refresh), ttlSeconds: 30 * 86400 },
+      '192.0.2.1',
+    );
+    assert.ok(issued);
+    const expiresInDays = async (hash: Buffer) =>
+      (
+        await ds.query<{ d: number }[]>(
+          `SELECT extract(epoch FROM expires_at - now())::float8 / 86400 AS d FROM oauth_refresh_tokens WHERE token_hash = $1`,
+          [hash],
+        )
+      )[0].d;
+    const first = await expiresInDays(digest(refresh));
+    assert.ok(first > 0.99 && first <= 1, `capped at the grant's end, got ${first} days`);
+    const successor = { ...prepared(30 * 86400) };
+    const rotation = (presented: Buffer, next = successor) => ({
+      tokenHash: presented,
+      clientId,
+      resource,
+      scopes: null,
+      access: prepared(),
+      successor: next,
+      sealedResponse: null,
+      ip: '192.0.2.2',
+    });
+    assert.ok(await tokens.rotateRefreshToken(rotation(digest(refresh))));
+    const second = await expiresInDays(successor.tokenHash);
+    assert.ok(second > 0.99 && second <= 1, `the successor is capped too, got ${second} days`);
+
+    // A day later (the approval 90 days and a minute old): nothing matches, nothing is written.
+    await ds.query(`UPDATE oauth_grants SET approved_at = now() - interval '90 days 1 minute' WHERE id = $1`, [
+      grantId,
+    ]);
+    const before = await countRows(`SELECT count(*)::int AS n FROM oauth_refresh_tokens WHERE grant_id = $1`, [
+      grantId,
+    ]);
+    assert.equal(await tokens.rotateRefreshToken(rotation(successor.tokenHash, prepared())), null);
+    assert.equal(
+      await countRows(`SELECT count(*)::int AS n FROM oauth_refresh_tokens WHERE grant_id = $1`, [grantId]),
+      before,
+    );
+    assert.equal(await tokens.liveRefreshGrantScopes(successor.tokenHash, clientId, resource), null);
+    const state = await tokens.findRefreshTokenState(successor.tokenHash);
+    assert.deepEqual(
+      { consumed: state?.consumed, revoked: state?.grantRevoked, grantExpired: state?.grantExpired },
+      { consumed: false, revoked: false, grantExpired: true },
+    );
+  });
+
   it('rate-limit windows count atomically (single hits and leases) and say when they reset', async () => {
     const hits = await Promise.all(Array.from({ length: 15 }, () => limits.take('token:203.0.113.9', 60)));
     assert.deepEqual(

@@ -121,6 +121,12 @@ export class RefreshTokenGrant implements GrantHandler {
     if (!state.consumed) {
       if (state.grantRevoked)
         throw new InvalidGrantError('The refresh token has been revoked', 'grant revoked');
+      // GRANT_MAX_LIFETIME: the approval is too old; the person approves again (consent page).
+      if (state.grantExpired)
+        throw new InvalidGrantError(
+          'The authorization has reached its maximum lifetime; authorize again',
+          'grant lifetime over',
+        );
       if (state.expired) throw new InvalidGrantError('The refresh token has expired');
       // AS-RI-03: a live token presented for another resource (the rotation matched nothing).
       if (state.resource !== resource)
