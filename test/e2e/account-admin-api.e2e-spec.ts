@@ -173,6 +173,42 @@ describe('account: admin JSON API', () => {
     assert.equal(left.length, 0);
   });
 
+  it('turns remembered consent on only for a client an administrator registered (RFC 8252 §8.6)', async () => {
+    const post = (clientId: string, body: unknown) =>
+      fetch(`${t.url}/api/admin/clients/${clientId}/remember-consent`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${ops.tokens.access_token}`, 'content-type': 'application/json' },
+        body: JSON.stringify(body),
+      });
+    const cli = await registerClient(t.url, { client_name: 'Company CLI' });
+    const selfRegistered = await post(cli.client_id, { remember_consent: true });
+    assert.equal(selfRegistered.status, 404);
+    await t.dataSource.query(`UPDATE oauth_clients SET created_via = 'admin' WHERE client_id = $1`, [
+      cli.client_id,
+    ]);
+    const bad = await post(cli.client_id, { remember_consent: 'yes' });
+    assert.equal(bad.status, 400);
+    assert.equal(((await bad.json()) as { error: string }).error, 'invalid_request');
+    const on = await post(cli.client_id, { remember_consent: true });
+    assert.equal(on.status, 200);
+    assert.deepEqual(await on.json(), { client_id: cli.client_id, remember_consent: true });
+    const list = (await (await api(t, '', ops.tokens.access_token)).json()) as {
+      clients: { client_id: string; remember_consent: boolean; token_endpoint_auth_method: string }[];
+    };
+    const row = list.clients.find((c) => c.client_id === cli.client_id)!;
+    assert.deepEqual(
+      { remember: row.remember_consent, method: row.token_endpoint_auth_method },
+      { remember: true, method: 'none' },
+    );
+    const noToken = await fetch(`${t.url}/api/admin/clients/${cli.client_id}/remember-consent`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ remember_consent: false }),
+    });
+    assert.equal(noToken.status, 401);
+    assert.equal((await post(cli.client_id, { remember_consent: false })).status, 200);
+  });
+
   it('an administrator removed from the list loses the API at once, token or not', async () => {
     await t.dataSource.query(`UPDATE users SET email_verified = false WHERE email = 'ops@example.com'`);
     const res = await api(t, '', ops.tokens.access_token);

@@ -1,4 +1,4 @@
-import { Controller, Delete, Get, HttpCode, Inject, Param, Post, Req, Res } from '@nestjs/common';
+import { Body, Controller, Delete, Get, HttpCode, Inject, Param, Post, Req, Res } from '@nestjs/common';
 import type { Request, Response } from 'express';
 import { APP_CONFIG, type AppConfig } from '@app/config';
 import { UserRepository } from '@app/identity';
@@ -45,6 +45,8 @@ export class AdminApiController {
         created_at: c.createdAt,
         last_used_at: c.lastUsedAt,
         disabled_at: c.disabledAt,
+        token_endpoint_auth_method: c.tokenEndpointAuthMethod,
+        remember_consent: c.rememberConsent,
         active_grants: c.activeGrants,
         deletable: c.deletable,
       })),
@@ -78,6 +80,37 @@ export class AdminApiController {
         throw new ApiRefusal(404, 'not_found', 'No such client, or it is not disabled');
       }
       return { client_id: clientId, disabled: false };
+    });
+  }
+
+  /**
+   * RFC 8252 §8.6: `{"remember_consent": true|false}` for a client an administrator registered; true
+   * lets a remembered consent answer a public client without the one-click "Continue" page.
+   */
+  @Post(':clientId/remember-consent')
+  @HttpCode(200)
+  async rememberConsent(
+    @Req() req: Request,
+    @Res() res: Response,
+    @Param('clientId') clientId: string,
+    @Body() body: unknown,
+  ): Promise<void> {
+    await this.run(req, res, async (userId) => {
+      const remember = (body as { remember_consent?: unknown } | undefined)?.remember_consent;
+      if (typeof remember !== 'boolean') {
+        throw new ApiRefusal(400, 'invalid_request', 'remember_consent must be true or false');
+      }
+      if (
+        !CLIENT_ID.test(clientId) ||
+        !(await this.clients.setRememberConsent(clientId, remember, userId, req.ip ?? null))
+      ) {
+        throw new ApiRefusal(
+          404,
+          'not_found',
+          'No such administrator-registered client, or remember_consent already has that value',
+        );
+      }
+      return { client_id: clientId, remember_consent: remember };
     });
   }
 
