@@ -112,7 +112,10 @@ describe('account: admin clients page', () => {
     await t.dataSource.query(`UPDATE oauth_clients SET created_via = 'admin' WHERE client_id = $1`, [
       cli.client_id,
     ]);
-    assert.match(await card(cli.client_id), /class="remember-consent">off: people click "Continue" each time/);
+    assert.match(
+      await card(cli.client_id),
+      /class="remember-consent">off: people click "Continue" each time/,
+    );
     const page = await admin.follow('/admin/clients');
     const form = parseForms(page.text).find(
       (f) => f.action === `/admin/clients/${cli.client_id}/remember-consent`,

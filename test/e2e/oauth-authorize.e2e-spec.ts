@@ -420,9 +420,7 @@ describe('OAuth authorization endpoint (issue #3)', () => {
       assert.equal(forced.consentShown, true);
       // prompt=none cannot click Continue (OpenID Connect Core §3.1.2.6).
       await expectRedirectedError(
-        await first.session.request(
-          authorizeUrl(t.url, { ...good(), scope: 'notes:read', prompt: 'none' }),
-        ),
+        await first.session.request(authorizeUrl(t.url, { ...good(), scope: 'notes:read', prompt: 'none' })),
         'interaction_required',
         'xyz',
       );

@@ -54,7 +54,11 @@ describe('grant lifetime and re-authentication', () => {
           WHERE rt.user_id = $1`,
         [await userId('long@example.com')],
       );
-      assert.deepEqual(row, { capped: true }, 'REFRESH_TOKEN_TTL (30 days) is cut to the grant lifetime (1 day)');
+      assert.deepEqual(
+        row,
+        { capped: true },
+        'REFRESH_TOKEN_TTL (30 days) is cut to the grant lifetime (1 day)',
+      );
       const ok = await refresh(tokens.refresh_token!);
       assert.equal(ok.status, 200);
       const rotated = await readJson(ok);
@@ -123,11 +127,12 @@ describe('grant lifetime and re-authentication', () => {
       !page.externalRedirect && parseForms(page.text).some((f) => f.action === '/auth/dev');
     const codeOf = (page: FollowResult) =>
       page.externalRedirect ? new URL(page.externalRedirect).searchParams.get('code') : null;
-    const setSessionAge = async (interval: string) =>
-      t.dataSource.query(`UPDATE login_sessions SET created_at = now() - $2::interval WHERE user_id = $1`, [
-        await userId('fresh@example.com'),
-        interval,
-      ]);
+    const setSessionAge = async (interval: string): Promise<void> => {
+      await t.dataSource.query(
+        `UPDATE login_sessions SET created_at = now() - $2::interval WHERE user_id = $1`,
+        [await userId('fresh@example.com'), interval],
+      );
+    };
     const sessionIds = async () =>
       (
         await t.dataSource.query<{ id: string }[]>(`SELECT id FROM login_sessions WHERE user_id = $1`, [

@@ -10,10 +10,7 @@ import { ENTITIES, MIGRATIONS } from '../../apps/server/src/schema';
 import { createTestDatabase, type TestDatabase } from '../support/database';
 import { CimdDocumentRepository } from '../../libs/oauth/src/cimd/cimd-document.repository';
 import { internalClientId, validateClientDocument } from '../../libs/oauth/src/cimd/client-document';
-import {
-  ConsentRepository,
-  redirectUrisDigest,
-} from '../../libs/oauth/src/repositories/consent.repository';
+import { ConsentRepository, redirectUrisDigest } from '../../libs/oauth/src/repositories/consent.repository';
 import { fakeScopeRegistry } from '../../libs/oauth/src/common/testing';
 
 const URL_ID = 'https://app.example/client.json';

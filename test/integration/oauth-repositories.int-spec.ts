@@ -9,10 +9,7 @@ import type { DataSource } from 'typeorm';
 import { createDataSource, inTransaction } from '@app/persistence';
 import { ENTITIES, MIGRATIONS } from '../../apps/server/src/schema';
 import { createTestDatabase, type TestDatabase } from '../support/database';
-import {
-  ConsentRepository,
-  redirectUrisDigest,
-} from '../../libs/oauth/src/repositories/consent.repository';
+import { ConsentRepository, redirectUrisDigest } from '../../libs/oauth/src/repositories/consent.repository';
 import { TokenRepository } from '../../libs/oauth/src/repositories/token.repository';
 import { RateLimitRepository } from '../../libs/oauth/src/repositories/rate-limit.repository';
 import { digest, newSecret } from '../../libs/oauth/src/common/secrets';
@@ -90,7 +87,10 @@ describe('OAuth repositories on PostgreSQL (issue #3)', () => {
 
   it('the redirect URI digest ignores order and duplicates, and matches the migration SQL', async () => {
     const set = ['https://b.example/cb', 'http://127.0.0.1:7/x', 'https://b.example/cb'];
-    assert.deepEqual(redirectUrisDigest(set), redirectUrisDigest(['http://127.0.0.1:7/x', 'https://b.example/cb']));
+    assert.deepEqual(
+      redirectUrisDigest(set),
+      redirectUrisDigest(['http://127.0.0.1:7/x', 'https://b.example/cb']),
+    );
     assert.notDeepEqual(redirectUrisDigest(set), redirectUrisDigest(['https://b.example/cb']));
     const [row] = await ds.query<{ d: Buffer }[]>(
       `SELECT sha256(convert_to(array_to_string(
@@ -249,7 +249,9 @@ describe('OAuth repositories on PostgreSQL (issue #3)', () => {
     const { grantId, redemption } = await newCode();
     const refresh = newSecret('refreshToken');
     // The approval was 89 days ago: a 30-day refresh token is cut to the day left.
-    await ds.query(`UPDATE oauth_grants SET approved_at = now() - interval '89 days' WHERE id = $1`, [grantId]);
+    await ds.query(`UPDATE oauth_grants SET approved_at = now() - interval '89 days' WHERE id = $1`, [
+      grantId,
+    ]);
     const issued = await tokens.redeemCodeAndIssue(
       redemption,
       prepared(),
@@ -282,12 +284,14 @@ describe('OAuth repositories on PostgreSQL (issue #3)', () => {
     assert.ok(second > 0.99 && second <= 1, `the successor is capped too, got ${second} days`);
 
     // A day later (the approval 90 days and a minute old): nothing matches, nothing is written.
-    await ds.query(`UPDATE oauth_grants SET approved_at = now() - interval '90 days 1 minute' WHERE id = $1`, [
-      grantId,
-    ]);
-    const before = await countRows(`SELECT count(*)::int AS n FROM oauth_refresh_tokens WHERE grant_id = $1`, [
-      grantId,
-    ]);
+    await ds.query(
+      `UPDATE oauth_grants SET approved_at = now() - interval '90 days 1 minute' WHERE id = $1`,
+      [grantId],
+    );
+    const before = await countRows(
+      `SELECT count(*)::int AS n FROM oauth_refresh_tokens WHERE grant_id = $1`,
+      [grantId],
+    );
     assert.equal(await tokens.rotateRefreshToken(rotation(successor.tokenHash, prepared())), null);
     assert.equal(
       await countRows(`SELECT count(*)::int AS n FROM oauth_refresh_tokens WHERE grant_id = $1`, [grantId]),

@@ -116,9 +116,18 @@ export class EnvironmentVariables {
 
   @IsOptional()
   @Transform(toInt)
-  @IsInt({ message: 'GRANT_MAX_LIFETIME must be a number of seconds from 3600 to 31536000 (default 7776000, 90 days)' })
-  @Min(3600, { message: 'GRANT_MAX_LIFETIME must be a number of seconds from 3600 to 31536000 (default 7776000, 90 days)' })
-  @Max(31536000, { message: 'GRANT_MAX_LIFETIME must be a number of seconds from 3600 to 31536000 (default 7776000, 90 days)' })
+  @IsInt({
+    message:
+      'GRANT_MAX_LIFETIME must be a number of seconds from 3600 to 31536000 (default 7776000, 90 days)',
+  })
+  @Min(3600, {
+    message:
+      'GRANT_MAX_LIFETIME must be a number of seconds from 3600 to 31536000 (default 7776000, 90 days)',
+  })
+  @Max(31536000, {
+    message:
+      'GRANT_MAX_LIFETIME must be a number of seconds from 3600 to 31536000 (default 7776000, 90 days)',
+  })
   GRANT_MAX_LIFETIME?: number;
 
   @IsOptional()

@@ -87,12 +87,7 @@ export class AdminClientsController {
         break;
       case 'remember-consent':
       case 'ask-every-time':
-        done = await this.clients.setRememberConsent(
-          clientId,
-          action === 'remember-consent',
-          admin.id,
-          ip,
-        );
+        done = await this.clients.setRememberConsent(clientId, action === 'remember-consent', admin.id, ip);
         break;
       case 'delete':
         done = (await this.clients.delete(clientId, admin.id, ip)) === 'deleted';

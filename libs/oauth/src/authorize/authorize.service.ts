@@ -310,7 +310,10 @@ export class AuthorizeService {
    * gets the one-click page (RFC 8252 §8.6), unless an administrator turned remembered consent on for
    * a client an administrator registered.
    */
-  private async remembered(user: SignedInUser, auth: ValidatedAuthorization): Promise<RememberedConsent | null> {
+  private async remembered(
+    user: SignedInUser,
+    auth: ValidatedAuthorization,
+  ): Promise<RememberedConsent | null> {
     if (auth.prompt.has('consent')) return null;
     const consent = await this.consents.find(
       user.id,

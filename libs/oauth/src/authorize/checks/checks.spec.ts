@@ -223,13 +223,19 @@ describe('check_resource', () => {
     assert.rejects(run(checkResource, scoped({ resource: 'https://mcp.example.com' })), InvalidTargetError));
   it('the admin resource carries `admin` only; asked with no scope, `admin`', async () => {
     const admin = 'https://mcp.example.com/api/admin';
-    const c = await run(checkResource, scoped({ resource: admin, scope: 'admin notes:read' }, ['admin', 'notes:read']));
+    const c = await run(
+      checkResource,
+      scoped({ resource: admin, scope: 'admin notes:read' }, ['admin', 'notes:read']),
+    );
     assert.equal(c.resource, admin);
     assert.deepEqual(c.scopes, ['admin']);
     assert.deepEqual((await run(checkResource, scoped({ resource: `${admin}/` }, ['profile:read']))).scopes, [
       'admin',
     ]);
-    await assert.rejects(run(checkResource, scoped({ resource: admin, scope: 'notes:read' })), InvalidScopeError);
+    await assert.rejects(
+      run(checkResource, scoped({ resource: admin, scope: 'notes:read' })),
+      InvalidScopeError,
+    );
   });
   it('the MCP resource never carries `admin` (RFC 6749 §3.3); `admin` alone → invalid_scope', async () => {
     const c = await run(checkResource, scoped({ scope: 'admin notes:read' }, ['admin', 'notes:read']));
