@@ -180,6 +180,11 @@ describe('consent rules and the attacks of the security review', () => {
       const step = await start(first.session, updated);
       assert.equal(step.kind, 'consent', 'the person is asked again before a code goes to the new URI');
       assert.match(step.page.text, /id="redirect-host">attacker\.example</);
+      const [event] = await t.dataSource.query<{ detail: { redirectUrisChanged: boolean } }[]>(
+        `SELECT detail FROM audit_events WHERE type = 'client.updated' AND client_id = $1`,
+        [client.client_id],
+      );
+      assert.equal(event.detail.redirectUrisChanged, true);
     });
 
     it('leaving client_secret_basic for none needs the current client_secret (RFC 7592 §2.2)', async () => {

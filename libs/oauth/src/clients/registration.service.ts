@@ -9,6 +9,7 @@ import { digest, newSecret, secretMatches } from '../common/secrets';
 import type { OAuthClientEntity } from '../entities/oauth-client.entity';
 import { SCOPE_REGISTRY, type ScopeRegistry } from '../ports/scope-registry';
 import { ClientRepository } from '../repositories/client.repository';
+import { redirectUrisDigest } from '../repositories/consent.repository';
 import { RevocationListener } from '../verification/revocation-listener';
 import { notifyRevocation } from '../repositories/sql';
 import { validateClientMetadata } from './client-metadata';
@@ -139,7 +140,21 @@ export class RegistrationService {
         client.clientId,
         digest(registrationAccessToken),
       ]);
-      await this.audit.record({ type: 'client.updated', clientId: client.clientId, ip, detail: {} }, manager);
+      await this.audit.record(
+        {
+          type: 'client.updated',
+          clientId: client.clientId,
+          ip,
+          detail: {
+            // Earlier consents stop covering the client when its redirect URI set changes.
+            redirectUrisChanged: !redirectUrisDigest(client.redirectUris).equals(
+              redirectUrisDigest(metadata.redirectUris),
+            ),
+            tokenEndpointAuthMethod: metadata.tokenEndpointAuthMethod,
+          },
+        },
+        manager,
+      );
       // Every replica's client cache forgets the old metadata and secret at commit (issue #7).
       await notifyRevocation(manager, { kind: 'client', id: client.clientId });
       return (await this.clients.find(client.clientId, manager))!;
