@@ -13,6 +13,7 @@ import {
   obtainTokens,
   pkcePair,
   registerClient,
+  tokenRequest,
   type ObtainedTokens,
 } from '../support/oauth-flow';
 import { signInWithDevLogin } from '../support/sign-in';
@@ -90,6 +91,20 @@ describe('account: admin JSON API', () => {
     assert.equal(api401.status, 401);
     assert.equal(((await api401.json()) as { error: string }).error, 'invalid_token');
     assert.equal((await api(t, '', ops.tokens.access_token)).status, 200);
+  });
+
+  it('a refresh without `resource` stays on the resource of the grant (RFC 8707 §2.2)', async () => {
+    const res = await tokenRequest(t.url, {
+      grant_type: 'refresh_token',
+      refresh_token: ops.tokens.refresh_token!,
+      client_id: ops.client.client_id,
+    });
+    assert.equal(res.status, 200);
+    const renewed = (await res.json()) as { access_token: string; scope: string };
+    assert.equal(renewed.scope, 'admin');
+    assert.equal((await api(t, '', renewed.access_token)).status, 200);
+    assert.equal((await postMcp(t.url, renewed.access_token, { method: 'tools/list' })).status, 401);
+    ops.tokens.access_token = renewed.access_token;
   });
 
   it('the consent page lists the admin scope only to an administrator', async () => {

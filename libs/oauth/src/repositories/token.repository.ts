@@ -36,7 +36,8 @@ export interface CodeRedemption {
   codeChallenge: string;
   /** The redirect_uri sent with the token request, if any. */
   redirectUri: string | undefined;
-  resource: string;
+  /** RFC 8707: the resource the token request names; null (not sent) = the code's own. */
+  resource: string | null;
 }
 
 export interface RedeemedCode {
@@ -76,8 +77,8 @@ export interface PreparedToken {
 export interface RefreshRotation {
   tokenHash: Buffer;
   clientId: string;
-  /** The grant's resource the request names (RFC 8707; part of the match). */
-  resource: string;
+  /** The grant's resource the request names (RFC 8707; part of the match); null = the grant's own. */
+  resource: string | null;
   /** Scopes of the new access token; null → the grant's. */
   scopes: readonly string[] | null;
   access: PreparedToken;
@@ -295,7 +296,8 @@ export class TokenRepository {
               SET consumed_at = now(), replaced_by = $3, grace_response = $4
              FROM oauth_grants g
             WHERE rt.token_hash = $1 AND rt.consumed_at IS NULL AND rt.expires_at > now()
-              AND rt.client_id = $2 AND g.id = rt.grant_id AND g.revoked_at IS NULL AND g.resource = $5
+              AND rt.client_id = $2 AND g.id = rt.grant_id AND g.revoked_at IS NULL
+              AND ($5::text IS NULL OR g.resource = $5::text)
               -- GRANT_MAX_LIFETIME: an approval is good for so long, however often it is refreshed
               AND g.approved_at > now() - make_interval(secs => $13)
             RETURNING rt.id, rt.grant_id, rt.user_id, g.scopes, g.resource, g.approved_at
@@ -342,12 +344,12 @@ export class TokenRepository {
   async liveRefreshGrantScopes(
     tokenHash: Buffer,
     clientId: string,
-    resource: string,
+    resource: string | null,
   ): Promise<string[] | null> {
     const rows = await this.dataSource.query<{ scopes: string[] }[]>(
       `SELECT g.scopes FROM oauth_refresh_tokens rt JOIN oauth_grants g ON g.id = rt.grant_id
         WHERE rt.token_hash = $1 AND rt.consumed_at IS NULL AND rt.expires_at > now()
-          AND rt.client_id = $2 AND g.revoked_at IS NULL AND g.resource = $3
+          AND rt.client_id = $2 AND g.revoked_at IS NULL AND ($3::text IS NULL OR g.resource = $3::text)
           AND g.approved_at > now() - make_interval(secs => $4)`,
       [tokenHash, clientId, resource, this.grantMaxLifetime],
     );
@@ -373,7 +375,7 @@ export class TokenRepository {
            UPDATE oauth_authorization_codes c SET consumed_at = now()
              FROM oauth_grants g
             WHERE c.code_hash = $1 AND c.consumed_at IS NULL AND c.expires_at > now()
-              AND c.client_id = $2 AND c.code_challenge = $3 AND c.resource = $5
+              AND c.client_id = $2 AND c.code_challenge = $3 AND ($5::text IS NULL OR c.resource = $5::text)
               -- RFC 6749 §4.1.3: the same redirect_uri if it was sent at authorization
               AND (c.redirect_uri = $4::text OR ($4::text IS NULL AND NOT c.redirect_uri_provided))
               AND g.id = c.grant_id AND g.revoked_at IS NULL
