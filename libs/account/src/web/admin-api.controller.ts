@@ -21,7 +21,7 @@ class ApiRefusal extends Error {
 }
 
 /**
- * Issue #8: the admin page as JSON, for scripts. A bearer token (RFC 6750) issued for the admin API's
+ * The admin page as JSON, for scripts. A bearer token (RFC 6750) issued for the admin API's
  * own resource (RFC 8707: `<PUBLIC_URL>/api/admin`, never /mcp's) with the `admin` scope, whose user
  * is an administrator now (checked on every call).
  */
