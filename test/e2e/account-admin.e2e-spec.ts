@@ -101,6 +101,42 @@ describe('account: admin clients page', () => {
     assert.match(account, /href="\/admin\/clients"/);
   });
 
+  it('"Remember consent" shows only for administrator-registered clients and switches the flag (RFC 8252 §8.6)', async () => {
+    const cli = await registerClient(t.url, { client_name: 'Ops CLI' });
+    const card = async (id: string) => {
+      const html = await (await admin.request('/admin/clients')).text();
+      const start = html.indexOf(`data-client-id="${id}"`);
+      return html.slice(start, html.indexOf('</li>', start));
+    };
+    assert.doesNotMatch(await card(cli.client_id), /remember-consent/);
+    await t.dataSource.query(`UPDATE oauth_clients SET created_via = 'admin' WHERE client_id = $1`, [
+      cli.client_id,
+    ]);
+    assert.match(
+      await card(cli.client_id),
+      /class="remember-consent">off: people click "Continue" each time/,
+    );
+    const page = await admin.follow('/admin/clients');
+    const form = parseForms(page.text).find(
+      (f) => f.action === `/admin/clients/${cli.client_id}/remember-consent`,
+    );
+    assert.ok(form);
+    const done = await admin.submit(form, page.url);
+    assert.equal(done.url, `${t.url}/admin/clients?done=remember-consent`);
+    assert.match(await card(cli.client_id), /class="remember-consent">on/);
+    const [row] = await t.dataSource.query<{ remember_consent: boolean }[]>(
+      `SELECT remember_consent FROM oauth_clients WHERE client_id = $1`,
+      [cli.client_id],
+    );
+    assert.deepEqual(row, { remember_consent: true });
+    const back = parseForms((await admin.follow('/admin/clients')).text).find(
+      (f) => f.action === `/admin/clients/${cli.client_id}/ask-every-time`,
+    );
+    assert.ok(back);
+    await admin.submit(back, page.url);
+    assert.match(await card(cli.client_id), /class="remember-consent">off/);
+  });
+
   it('refuses to delete a used client (409) and a form without CSRF (403)', async () => {
     const csrf = await csrfOf(admin);
     const res = await admin.request(`/admin/clients/${user.client.client_id}/delete`, {

@@ -57,8 +57,8 @@ describe('identity: dev login, sessions, logout', () => {
     const token = s.cookie('mcp_session');
     assert.ok(token && /^[A-Za-z0-9_-]{43}$/.test(token));
 
-    const rows: { id: string; user_id: string; token_hash: Buffer; provider: string }[] =
-      await t.dataSource.query('SELECT id, user_id, token_hash, provider FROM login_sessions');
+    const rows: { id: string; user_id: string; token_hash: Buffer; provider: string; created_at: Date }[] =
+      await t.dataSource.query('SELECT id, user_id, token_hash, provider, created_at FROM login_sessions');
     const mine = rows.find((r) => digest(token).equals(r.token_hash));
     assert.ok(mine, 'the session row holds the SHA-256 digest of the cookie value');
     assert.equal(mine.provider, 'dev');
@@ -69,7 +69,13 @@ describe('identity: dev login, sessions, logout', () => {
     assert.equal(leaked.length, 0);
 
     const user = await resolver.resolve(fakeRequest({ mcp_session: token }));
-    assert.deepEqual(user, { id: mine.user_id, email: 'alice@example.com', displayName: 'Alice' });
+    // authTime: when this sign-in happened (OpenID Connect Core prompt=login and max_age use it).
+    assert.deepEqual(user, {
+      id: mine.user_id,
+      email: 'alice@example.com',
+      displayName: 'Alice',
+      authTime: mine.created_at,
+    });
     assert.equal(await resolver.sessionBinding(fakeRequest({ mcp_session: token })), mine.id);
     assert.equal(await resolver.resolve(fakeRequest({ mcp_session: 'x'.repeat(43) })), null);
     assert.equal(await resolver.resolve(fakeRequest({})), null);

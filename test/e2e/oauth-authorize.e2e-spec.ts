@@ -377,7 +377,7 @@ describe('OAuth authorization endpoint (issue #3)', () => {
       );
     });
 
-    it('stored consent skips the page for the same or fewer scopes; more scopes or prompt=consent show it again', async () => {
+    it('stored consent skips the consent page for the same or fewer scopes (a public client still clicks Continue); more scopes or prompt=consent show it again', async () => {
       const first = await authorizeInBrowser(t.url, {
         email: 'consent@example.com',
         client,
@@ -391,6 +391,8 @@ describe('OAuth authorization endpoint (issue #3)', () => {
         session: first.session,
       });
       assert.equal(same.consentShown, false);
+      // RFC 8252 §8.6: a public client gets the one-click page, never a silent code.
+      assert.equal(same.continueShown, true);
       assert.ok(same.code);
       assert.equal(same.callback.searchParams.get('iss'), t.config.issuer);
       // notes:write implies notes:read (scope hierarchy, RS-SC-06).
@@ -416,15 +418,12 @@ describe('OAuth authorization endpoint (issue #3)', () => {
         extra: { prompt: 'consent' },
       });
       assert.equal(forced.consentShown, true);
-      const silent = await authorizeInBrowser(t.url, {
-        email: 'consent@example.com',
-        client,
-        scope: 'notes:read',
-        session: first.session,
-        extra: { prompt: 'none' },
-      });
-      assert.equal(silent.consentShown, false);
-      assert.ok(silent.code);
+      // prompt=none cannot click Continue (OpenID Connect Core §3.1.2.6).
+      await expectRedirectedError(
+        await first.session.request(authorizeUrl(t.url, { ...good(), scope: 'notes:read', prompt: 'none' })),
+        'interaction_required',
+        'xyz',
+      );
     });
 
     it('the authorization request survives sign-in: the login page names the client, then consent', async () => {

@@ -116,7 +116,7 @@ describe('client cache across replicas: changes through A reach B at once (issue
       email: 'ops@example.com',
       session,
       scope: 'admin',
-      resource: a.config.mcpResource,
+      resource: a.config.adminResource,
     });
     assert.equal(ops.tokens.scope, 'admin');
     adminToken = ops.tokens.access_token;
@@ -177,7 +177,12 @@ describe('client cache across replicas: changes through A reach B at once (issue
       redirect_uris: client.redirect_uris,
       grant_types: client.grant_types,
     };
-    const toPublic = await manage(client, 'PUT', { ...metadata, token_endpoint_auth_method: 'none' });
+    // RFC 7592 §2.2: leaving client_secret_basic for none needs the current secret.
+    const toPublic = await manage(client, 'PUT', {
+      ...metadata,
+      token_endpoint_auth_method: 'none',
+      client_secret: client.client_secret,
+    });
     assert.equal(toPublic.status, 200);
     const rotated = {
       ...client,

@@ -10,7 +10,7 @@ import { ENTITIES, MIGRATIONS } from '../../apps/server/src/schema';
 import { createTestDatabase, type TestDatabase } from '../support/database';
 import { CimdDocumentRepository } from '../../libs/oauth/src/cimd/cimd-document.repository';
 import { internalClientId, validateClientDocument } from '../../libs/oauth/src/cimd/client-document';
-import { ConsentRepository } from '../../libs/oauth/src/repositories/consent.repository';
+import { ConsentRepository, redirectUrisDigest } from '../../libs/oauth/src/repositories/consent.repository';
 import { fakeScopeRegistry } from '../../libs/oauth/src/common/testing';
 
 const URL_ID = 'https://app.example/client.json';
@@ -97,7 +97,14 @@ describe('CIMD cache repository on PostgreSQL (issue #9)', () => {
     const bob = randomUUID();
     for (const u of [alice, bob])
       await ds.query(`INSERT INTO users (id, display_name) VALUES ($1, 'x')`, [u]);
-    await new ConsentRepository(ds).grant(alice, id, 'https://mcp.example/mcp', ['notes:read']);
+    await new ConsentRepository(ds).grant({
+      userId: alice,
+      clientId: id,
+      resource: 'https://mcp.example/mcp',
+      scopes: ['notes:read'],
+      redirectUrisDigest: redirectUrisDigest(['https://app.example/cb']),
+      maxAgeSeconds: 3600,
+    });
     assert.ok(await repo.consentGivenAt(alice, id, 'https://mcp.example/mcp'));
     assert.equal(await repo.consentGivenAt(bob, id, 'https://mcp.example/mcp'), null);
     await ds.query(`DELETE FROM oauth_clients WHERE client_id = $1`, [id]);

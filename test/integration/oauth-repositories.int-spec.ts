@@ -9,7 +9,7 @@ import type { DataSource } from 'typeorm';
 import { createDataSource, inTransaction } from '@app/persistence';
 import { ENTITIES, MIGRATIONS } from '../../apps/server/src/schema';
 import { createTestDatabase, type TestDatabase } from '../support/database';
-import { ConsentRepository } from '../../libs/oauth/src/repositories/consent.repository';
+import { ConsentRepository, redirectUrisDigest } from '../../libs/oauth/src/repositories/consent.repository';
 import { TokenRepository } from '../../libs/oauth/src/repositories/token.repository';
 import { RateLimitRepository } from '../../libs/oauth/src/repositories/rate-limit.repository';
 import { digest, newSecret } from '../../libs/oauth/src/common/secrets';
@@ -52,13 +52,52 @@ describe('OAuth repositories on PostgreSQL (issue #3)', () => {
   });
 
   it("consents are owner-scoped: Bob does not see Alice's; granting again unions the scopes", async () => {
-    await consents.grant(alice, clientId, resource, ['notes:read']);
+    const uris = redirectUrisDigest(['https://a.example/cb']);
+    const give = (scopes: string[], digestOf = uris) =>
+      consents.grant({
+        userId: alice,
+        clientId,
+        resource,
+        scopes,
+        redirectUrisDigest: digestOf,
+        maxAgeSeconds: 3600,
+      });
+    await give(['notes:read']);
     assert.deepEqual(await consents.findScopes(alice, clientId, resource), ['notes:read']);
     assert.equal(await consents.findScopes(bob, clientId, resource), null);
     assert.equal(await consents.findScopes(alice, otherClient, resource), null);
     assert.equal(await consents.findScopes(alice, clientId, 'https://other.example/mcp'), null);
-    await consents.grant(alice, clientId, resource, ['profile:read', 'notes:read']);
+    await give(['profile:read', 'notes:read']);
     assert.deepEqual(await consents.findScopes(alice, clientId, resource), ['notes:read', 'profile:read']);
+    const found = await consents.find(alice, clientId, resource, 3600);
+    assert.equal(found?.fresh, true);
+    assert.deepEqual(found?.redirectUrisDigest, uris);
+    // Another redirect URI set: the new consent replaces the old one instead of adding to it.
+    const other = redirectUrisDigest(['https://b.example/cb']);
+    await give(['profile:read'], other);
+    assert.deepEqual(await consents.findScopes(alice, clientId, resource), ['profile:read']);
+    // Older than the grant lifetime: not fresh, and a new approval replaces it too.
+    await ds.query(`UPDATE oauth_consents SET updated_at = now() - interval '2 hours' WHERE user_id = $1`, [
+      alice,
+    ]);
+    assert.equal((await consents.find(alice, clientId, resource, 3600))?.fresh, false);
+    await give(['notes:read'], other);
+    assert.deepEqual(await consents.findScopes(alice, clientId, resource), ['notes:read']);
+  });
+
+  it('the redirect URI digest ignores order and duplicates, and matches the migration SQL', async () => {
+    const set = ['https://b.example/cb', 'http://127.0.0.1:7/x', 'https://b.example/cb'];
+    assert.deepEqual(
+      redirectUrisDigest(set),
+      redirectUrisDigest(['http://127.0.0.1:7/x', 'https://b.example/cb']),
+    );
+    assert.notDeepEqual(redirectUrisDigest(set), redirectUrisDigest(['https://b.example/cb']));
+    const [row] = await ds.query<{ d: Buffer }[]>(
+      `SELECT sha256(convert_to(array_to_string(
+         ARRAY(SELECT DISTINCT u COLLATE "C" FROM unnest($1::text[]) AS u ORDER BY 1), E'\\n'), 'UTF8')) AS d`,
+      [set],
+    );
+    assert.deepEqual(row.d, redirectUrisDigest(set));
   });
 
   async function newCode() {
@@ -204,6 +243,66 @@ describe('OAuth repositories on PostgreSQL (issue #3)', () => {
     assert.equal(await inTransaction(ds, (m) => tokens.revokeGrant(m, grantId, 'test')), true);
     assert.equal(await inTransaction(ds, (m) => tokens.revokeGrant(m, grantId, 'test')), false);
     assert.equal((await tokens.findAccessToken(digest(access)))?.revoked, true);
+  });
+
+  it('GRANT_MAX_LIFETIME: no refresh token outlives the approval; past it the rotation matches nothing and says why', async () => {
+    const { grantId, redemption } = await newCode();
+    const refresh = newSecret('refreshToken');
+    // The approval was 89 days ago: a 30-day refresh token is cut to the day left.
+    await ds.query(`UPDATE oauth_grants SET approved_at = now() - interval '89 days' WHERE id = $1`, [
+      grantId,
+    ]);
+    const issued = await tokens.redeemCodeAndIssue(
+      redemption,
+      prepared(),
+      { id: randomUUID(), tokenHash: digest(refresh), ttlSeconds: 30 * 86400 },
+      '192.0.2.1',
+    );
+    assert.ok(issued);
+    const expiresInDays = async (hash: Buffer) =>
+      (
+        await ds.query<{ d: number }[]>(
+          `SELECT extract(epoch FROM expires_at - now())::float8 / 86400 AS d FROM oauth_refresh_tokens WHERE token_hash = $1`,
+          [hash],
+        )
+      )[0].d;
+    const first = await expiresInDays(digest(refresh));
+    assert.ok(first > 0.99 && first <= 1, `capped at the grant's end, got ${first} days`);
+    const successor = { ...prepared(30 * 86400) };
+    const rotation = (presented: Buffer, next = successor) => ({
+      tokenHash: presented,
+      clientId,
+      resource,
+      scopes: null,
+      access: prepared(),
+      successor: next,
+      sealedResponse: null,
+      ip: '192.0.2.2',
+    });
+    assert.ok(await tokens.rotateRefreshToken(rotation(digest(refresh))));
+    const second = await expiresInDays(successor.tokenHash);
+    assert.ok(second > 0.99 && second <= 1, `the successor is capped too, got ${second} days`);
+
+    // A day later (the approval 90 days and a minute old): nothing matches, nothing is written.
+    await ds.query(
+      `UPDATE oauth_grants SET approved_at = now() - interval '90 days 1 minute' WHERE id = $1`,
+      [grantId],
+    );
+    const before = await countRows(
+      `SELECT count(*)::int AS n FROM oauth_refresh_tokens WHERE grant_id = $1`,
+      [grantId],
+    );
+    assert.equal(await tokens.rotateRefreshToken(rotation(successor.tokenHash, prepared())), null);
+    assert.equal(
+      await countRows(`SELECT count(*)::int AS n FROM oauth_refresh_tokens WHERE grant_id = $1`, [grantId]),
+      before,
+    );
+    assert.equal(await tokens.liveRefreshGrantScopes(successor.tokenHash, clientId, resource), null);
+    const state = await tokens.findRefreshTokenState(successor.tokenHash);
+    assert.deepEqual(
+      { consumed: state?.consumed, revoked: state?.grantRevoked, grantExpired: state?.grantExpired },
+      { consumed: false, revoked: false, grantExpired: true },
+    );
   });
 
   it('rate-limit windows count atomically (single hits and leases) and say when they reset', async () => {

@@ -102,6 +102,8 @@ export interface AuthorizationResult {
   code: string | null;
   /** Whether the consent page was shown. */
   consentShown: boolean;
+  /** Whether the one-click "Continue" page of a remembered consent (public clients) was shown. */
+  continueShown: boolean;
 }
 
 /** Drives the browser part: authorize → (sign-in) → (consent) → redirect back to the client. */
@@ -126,13 +128,15 @@ export async function authorizeInBrowser(
     step = await submitDevLoginForm(session, step, { email: opts.email, name: opts.name });
   }
   let consentShown = false;
+  let continueShown = false;
   if (!step.externalRedirect) {
     const form = parseForms(step.text).find((f) => f.action === '/oauth/authorize/decision');
     assert.ok(
       form,
       `expected the consent page, got ${step.response.status} at ${step.url}: ${step.text.slice(0, 500)}`,
     );
-    consentShown = true;
+    if (form.fields.remembered === '1') continueShown = true;
+    else consentShown = true;
     step = await session.submit(form, step.url, { decision: opts.decision ?? 'allow' });
   }
   assert.ok(
@@ -140,7 +144,14 @@ export async function authorizeInBrowser(
     `expected a redirect to the client, got ${step.response.status}: ${step.text.slice(0, 500)}`,
   );
   const callback = new URL(step.externalRedirect);
-  return { session, verifier, callback, code: callback.searchParams.get('code'), consentShown };
+  return {
+    session,
+    verifier,
+    callback,
+    code: callback.searchParams.get('code'),
+    consentShown,
+    continueShown,
+  };
 }
 
 /** POST /api/oauth/token with form parameters; `basic` authenticates with client_secret_basic. */

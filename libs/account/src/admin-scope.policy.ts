@@ -1,11 +1,11 @@
 import { Injectable } from '@nestjs/common';
 import { UserRepository } from '@app/identity';
 import { McpScopes } from '@app/mcp';
-import type { ScopeGrantPolicy } from '@app/oauth';
+import { ADMIN_SCOPE, type ScopeGrantPolicy } from '@app/oauth';
 import { AccountAccess } from './account-access';
 
-/** The scope of the admin JSON API (/api/admin/clients). */
-export const ADMIN_SCOPE = 'admin';
+/** The scope of the admin JSON API (/api/admin/clients); issued only for its resource (libs/oauth). */
+export { ADMIN_SCOPE };
 
 /**
  * Declares the `admin` scope (once, not a default) and tells OAuthModule who may hold it: only a user

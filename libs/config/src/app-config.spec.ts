@@ -19,12 +19,14 @@ describe('loadConfig', () => {
     assert.equal(c.publicUrl, 'http://localhost:3000');
     assert.equal(c.issuer, 'http://localhost:3000');
     assert.equal(c.mcpResource, 'http://localhost:3000/mcp');
+    assert.equal(c.adminResource, 'http://localhost:3000/api/admin');
     assert.equal(c.database.url, undefined);
     assert.match(c.database.dataDir, /\.data$/);
     assert.equal(c.database.migrateOnStart, true);
     assert.equal(c.tokens.accessTokenTtl, 3600);
     assert.equal(c.tokens.refreshTokenTtl, 2592000);
     assert.equal(c.tokens.refreshReuseGrace, 30);
+    assert.equal(c.tokens.grantMaxLifetime, 7776000, 'GRANT_MAX_LIFETIME: 90 days');
     assert.equal(c.devLogin, true);
     assert.equal(c.trustProxy, undefined);
     assert.equal(c.logLevel, 'info');
@@ -52,6 +54,9 @@ describe('loadConfig', () => {
     ['ACCESS_TOKEN_TTL', '5', /^ACCESS_TOKEN_TTL must be a number of seconds from 60 to 86400/],
     ['REFRESH_TOKEN_TTL', 'forever', /^REFRESH_TOKEN_TTL must be a number of seconds/],
     ['REFRESH_TOKEN_REUSE_GRACE', '-1', /^REFRESH_TOKEN_REUSE_GRACE must be a number of seconds from 0/],
+    ['GRANT_MAX_LIFETIME', '60', /^GRANT_MAX_LIFETIME must be a number of seconds from 3600 to 31536000/],
+    ['GRANT_MAX_LIFETIME', '90d', /^GRANT_MAX_LIFETIME must be a number of seconds/],
+    ['GRANT_MAX_LIFETIME', '99999999', /^GRANT_MAX_LIFETIME must be a number of seconds/],
     ['DEV_LOGIN', 'maybe', /^DEV_LOGIN must be true or false/],
     ['MIGRATE_ON_START', 'yes', /^MIGRATE_ON_START must be true or false/],
     ['LOG_LEVEL', 'loud', /^LOG_LEVEL must be one of/],

@@ -46,6 +46,11 @@ export interface AppConfig {
   readonly issuer: string;
   /** The MCP resource identifier (RFC 8707 / RFC 9728 `resource`): publicUrl + '/mcp'. */
   readonly mcpResource: string;
+  /**
+   * The admin API's resource identifier (RFC 8707): publicUrl + '/api/admin'. The `admin` scope is
+   * issued only for it, and /mcp refuses its tokens.
+   */
+  readonly adminResource: string;
   /** Whether cookies must be Secure and use the __Host- prefix. */
   readonly secureCookies: boolean;
   readonly productName: string;
@@ -81,6 +86,8 @@ export interface AppConfig {
     readonly accessTokenTtl: number;
     readonly refreshTokenTtl: number;
     readonly refreshReuseGrace: number;
+    /** Seconds from the person's approval after which a grant's refresh fails (approve again). */
+    readonly grantMaxLifetime: number;
     readonly authorizationCodeTtl: number;
     readonly authorizationRequestTtl: number;
   };
@@ -241,6 +248,7 @@ export function loadConfig(source: Record<string, string | undefined> = process.
     publicUrl,
     issuer: publicUrl,
     mcpResource: `${publicUrl}/mcp`,
+    adminResource: `${publicUrl}/api/admin`,
     secureCookies: publicUrl.startsWith('https://'),
     productName: env.PRODUCT_NAME ?? 'MCP Auth Server',
     branding: {
@@ -266,6 +274,7 @@ export function loadConfig(source: Record<string, string | undefined> = process.
       accessTokenTtl: env.ACCESS_TOKEN_TTL ?? 3600,
       refreshTokenTtl: env.REFRESH_TOKEN_TTL ?? 2592000,
       refreshReuseGrace: env.REFRESH_TOKEN_REUSE_GRACE ?? 30,
+      grantMaxLifetime: env.GRANT_MAX_LIFETIME ?? 7776000,
       authorizationCodeTtl: 60,
       authorizationRequestTtl: 600,
     },

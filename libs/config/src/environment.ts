@@ -116,6 +116,22 @@ export class EnvironmentVariables {
 
   @IsOptional()
   @Transform(toInt)
+  @IsInt({
+    message:
+      'GRANT_MAX_LIFETIME must be a number of seconds from 3600 to 31536000 (default 7776000, 90 days)',
+  })
+  @Min(3600, {
+    message:
+      'GRANT_MAX_LIFETIME must be a number of seconds from 3600 to 31536000 (default 7776000, 90 days)',
+  })
+  @Max(31536000, {
+    message:
+      'GRANT_MAX_LIFETIME must be a number of seconds from 3600 to 31536000 (default 7776000, 90 days)',
+  })
+  GRANT_MAX_LIFETIME?: number;
+
+  @IsOptional()
+  @Transform(toInt)
   @IsInt({ message: 'LOGIN_SESSION_TTL must be a number of seconds from 300 to 2592000' })
   @Min(300, { message: 'LOGIN_SESSION_TTL must be a number of seconds from 300 to 2592000' })
   @Max(2592000, { message: 'LOGIN_SESSION_TTL must be a number of seconds from 300 to 2592000' })
@@ -314,6 +330,7 @@ export const ENVIRONMENT_VARIABLE_NAMES = [
   'ACCESS_TOKEN_TTL',
   'REFRESH_TOKEN_TTL',
   'REFRESH_TOKEN_REUSE_GRACE',
+  'GRANT_MAX_LIFETIME',
   'LOGIN_SESSION_TTL',
   'DEV_LOGIN',
   'GITHUB_CLIENT_ID',

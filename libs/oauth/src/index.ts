@@ -1,5 +1,6 @@
 export { OAuthModule } from './oauth.module';
 export { OAUTH_ENTITIES, OAUTH_MIGRATIONS } from './schema';
+export { ADMIN_SCOPE } from './common/resource';
 export { TokenFastPath } from './token/token-fast-path';
 export {
   ACCESS_TOKEN_VERIFIER,

@@ -12,6 +12,7 @@ import { CreateCimdDocuments1764260000000 } from './migrations/1764260000000-Cre
 import { CimdDocumentEntity } from './cimd/cimd-document.entity';
 import { AddGrantLastUsedAndClientDisabled1764250000000 } from './migrations/1764250000000-AddGrantLastUsedAndClientDisabled';
 import { TokenEndpointHotPath1764270000000 } from './migrations/1764270000000-TokenEndpointHotPath';
+import { ConsentHardening1764280000000 } from './migrations/1764280000000-ConsentHardening';
 
 // eslint-disable-next-line @typescript-eslint/no-unsafe-function-type
 export const OAUTH_ENTITIES: Function[] = [
@@ -31,4 +32,5 @@ export const OAUTH_MIGRATIONS: Function[] = [
   AddGrantLastUsedAndClientDisabled1764250000000,
   CreateCimdDocuments1764260000000,
   TokenEndpointHotPath1764270000000,
+  ConsentHardening1764280000000,
 ];

@@ -1,4 +1,4 @@
-import { Controller, Delete, Get, HttpCode, Inject, Param, Post, Req, Res } from '@nestjs/common';
+import { Body, Controller, Delete, Get, HttpCode, Inject, Param, Post, Req, Res } from '@nestjs/common';
 import type { Request, Response } from 'express';
 import { APP_CONFIG, type AppConfig } from '@app/config';
 import { UserRepository } from '@app/identity';
@@ -21,8 +21,9 @@ class ApiRefusal extends Error {
 }
 
 /**
- * Issue #8: the admin page as JSON, for scripts. A bearer token (RFC 6750) issued for this server's
- * MCP resource with the `admin` scope, whose user is an administrator now (checked on every call).
+ * The admin page as JSON, for scripts. A bearer token (RFC 6750) issued for the admin API's
+ * own resource (RFC 8707: `<PUBLIC_URL>/api/admin`, never /mcp's) with the `admin` scope, whose user
+ * is an administrator now (checked on every call).
  */
 @Controller('api/admin/clients')
 export class AdminApiController {
@@ -44,6 +45,8 @@ export class AdminApiController {
         created_at: c.createdAt,
         last_used_at: c.lastUsedAt,
         disabled_at: c.disabledAt,
+        token_endpoint_auth_method: c.tokenEndpointAuthMethod,
+        remember_consent: c.rememberConsent,
         active_grants: c.activeGrants,
         deletable: c.deletable,
       })),
@@ -77,6 +80,37 @@ export class AdminApiController {
         throw new ApiRefusal(404, 'not_found', 'No such client, or it is not disabled');
       }
       return { client_id: clientId, disabled: false };
+    });
+  }
+
+  /**
+   * RFC 8252 §8.6: `{"remember_consent": true|false}` for a client an administrator registered; true
+   * lets a remembered consent answer a public client without the one-click "Continue" page.
+   */
+  @Post(':clientId/remember-consent')
+  @HttpCode(200)
+  async rememberConsent(
+    @Req() req: Request,
+    @Res() res: Response,
+    @Param('clientId') clientId: string,
+    @Body() body: unknown,
+  ): Promise<void> {
+    await this.run(req, res, async (userId) => {
+      const remember = (body as { remember_consent?: unknown } | undefined)?.remember_consent;
+      if (typeof remember !== 'boolean') {
+        throw new ApiRefusal(400, 'invalid_request', 'remember_consent must be true or false');
+      }
+      if (
+        !CLIENT_ID.test(clientId) ||
+        !(await this.clients.setRememberConsent(clientId, remember, userId, req.ip ?? null))
+      ) {
+        throw new ApiRefusal(
+          404,
+          'not_found',
+          'No such administrator-registered client, or remember_consent already has that value',
+        );
+      }
+      return { client_id: clientId, remember_consent: remember };
     });
   }
 
@@ -128,11 +162,14 @@ export class AdminApiController {
     }
   }
 
-  /** RFC 6750: the token must be valid for this server's resource, carry `admin`, and its user be an admin. */
+  /**
+   * RFC 6750: the token must be valid for the admin resource (RFC 8707; a token for /mcp is
+   * invalid_token here), carry `admin`, and its user be an administrator.
+   */
   private async authenticate(authorization: string | undefined): Promise<string> {
     const presented = BEARER.exec(authorization?.trim() ?? '')?.[1];
     if (!presented) throw new ApiRefusal(401, 'invalid_token', 'A bearer token is required');
-    const check = await this.verifier.verify(presented, this.config.mcpResource);
+    const check = await this.verifier.verify(presented, this.config.adminResource);
     if (!check.ok) throw new ApiRefusal(401, 'invalid_token', 'The access token is not valid');
     if (!check.token.scopes.includes(ADMIN_SCOPE)) {
       throw new ApiRefusal(403, 'insufficient_scope', 'The token lacks the admin scope');

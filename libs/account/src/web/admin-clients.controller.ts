@@ -7,7 +7,7 @@ import { AccountAccess } from '../account-access';
 import { ACCOUNT_VIEWS, formatTime, isoTime, loginRedirect } from './pages';
 
 const CLIENT_ID = /^[\x21-\x7e]{1,64}$/;
-const ACTIONS = ['disable', 'enable', 'delete'] as const;
+const ACTIONS = ['disable', 'enable', 'delete', 'remember-consent', 'ask-every-time'] as const;
 type Action = (typeof ACTIONS)[number];
 
 /** Issue #8: administrators (ADMIN_EMAILS, verified email) list, disable and delete clients. */
@@ -36,6 +36,10 @@ export class AdminClientsController {
           clientId: c.clientId,
           clientName: c.clientName ?? c.clientId,
           selfRegistered: c.registeredVia === 'dcr',
+          // RFC 8252 §8.6: only a client an administrator registered may skip the "Continue" click.
+          adminRegistered: c.registeredVia === 'admin',
+          publicClient: c.tokenEndpointAuthMethod === 'none',
+          rememberConsent: c.rememberConsent,
           registeredVia: c.registeredVia === 'dcr' ? 'self-registered' : c.registeredVia,
           createdAt: formatTime(c.createdAt),
           createdAtIso: isoTime(c.createdAt),
@@ -80,6 +84,10 @@ export class AdminClientsController {
         break;
       case 'enable':
         done = await this.clients.enable(clientId, admin.id, ip);
+        break;
+      case 'remember-consent':
+      case 'ask-every-time':
+        done = await this.clients.setRememberConsent(clientId, action === 'remember-consent', admin.id, ip);
         break;
       case 'delete':
         done = (await this.clients.delete(clientId, admin.id, ip)) === 'deleted';
@@ -126,4 +134,7 @@ const NOTICES: Readonly<Record<string, string>> = {
   disable: 'The client was disabled: its tokens no longer work and new authorizations are refused.',
   enable: 'The client was enabled again. People must authorize it anew.',
   delete: 'The client was deleted.',
+  'remember-consent':
+    'A remembered consent now answers this client without a click (until someone revokes it on /account).',
+  'ask-every-time': 'People now click "Continue" each time this client asks (when it cannot authenticate).',
 };

@@ -7,6 +7,7 @@ export interface StoredSession {
   readonly sessionId: string;
   readonly tokenHash: Buffer;
   readonly user: UserEntity;
+  readonly createdAt: Date;
 }
 
 /** The only code that touches login_sessions. */
@@ -45,7 +46,7 @@ export class LoginSessionRepository {
       .andWhere('u.disabled = false')
       .getOne();
     if (!row?.user) return null;
-    return { sessionId: row.id, tokenHash: row.tokenHash, user: row.user };
+    return { sessionId: row.id, tokenHash: row.tokenHash, user: row.user, createdAt: row.createdAt };
   }
 
   async deleteByHash(

@@ -11,6 +11,8 @@ import { LoginSessionRepository } from './login-session.repository';
 export interface CurrentSession {
   readonly sessionId: string;
   readonly user: UserEntity;
+  /** When this session's sign-in happened (the database clock). */
+  readonly signedInAt: Date;
 }
 
 /** Per-request memo so several lookups in one request cost one query. */
@@ -94,6 +96,6 @@ export class LoginSessionService {
     // The index lookup already matched the digest; the constant-time compare is the house rule for
     // every presented secret (ARCHITECTURE: stored only as a digest, compared in constant time).
     if (!found || !sameBytes(found.tokenHash, digest)) return null;
-    return { sessionId: found.sessionId, user: found.user };
+    return { sessionId: found.sessionId, user: found.user, signedInAt: found.createdAt };
   }
 }

@@ -16,7 +16,7 @@ export class SessionUserResolver implements SignedInUserResolver {
     const session = await this.sessions.current(request);
     if (!session) return null;
     const { user } = session;
-    return { id: user.id, email: user.email, displayName: user.displayName };
+    return { id: user.id, email: user.email, displayName: user.displayName, authTime: session.signedInAt };
   }
 
   loginUrl(returnTo: string): string {

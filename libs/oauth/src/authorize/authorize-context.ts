@@ -27,6 +27,7 @@ export interface AuthorizeContext {
   scopes?: string[];
   resource?: string;
   prompt?: ReadonlySet<string>;
+  maxAge?: number | null;
 }
 
 /** One small named check of the authorization endpoint (STYLE §2); throws a typed OAuth error. */
@@ -45,4 +46,8 @@ export interface ValidatedAuthorization {
   scopes: string[];
   resource: string;
   prompt: ReadonlySet<string>;
+  /** OpenID Connect Core §3.1.2.1 max_age in seconds, null when not sent. */
+  maxAge: number | null;
+  /** When the stored request was created (after the hop to sign-in); undefined on the first visit. */
+  requestedAt?: Date;
 }

@@ -50,7 +50,9 @@ export class AuthorizeController {
         this.pages.render(res, {
           viewsDir: join(__dirname, '..', 'views'),
           view: 'consent',
-          title: `Allow ${outcome.page.clientName} to access your account?`,
+          title: outcome.page.remembered
+            ? `Continue to ${outcome.page.clientName}?`
+            : `Allow ${outcome.page.clientName} to access your account?`,
           context: { ...outcome.page },
         });
         return;

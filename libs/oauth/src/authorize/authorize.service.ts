@@ -7,7 +7,9 @@ import { inTransaction } from '@app/persistence';
 import { authorizationResponseUrl } from '../common/oauth-error.filters';
 import {
   ConsentRequiredError,
+  InteractionRequiredError,
   InvalidRequestError,
+  InvalidScopeError,
   LoginRequiredError,
   ServerError,
   UnknownClientError,
@@ -29,11 +31,11 @@ import {
   type StoredAuthorizationRequest,
 } from '../repositories/authorization-request.repository';
 import { ClientRepository } from '../repositories/client.repository';
-import { ConsentRepository } from '../repositories/consent.repository';
+import { ConsentRepository, redirectUrisDigest } from '../repositories/consent.repository';
 import { TokenRepository } from '../repositories/token.repository';
 import type { AuthorizeContext, AuthorizeDependencies, ValidatedAuthorization } from './authorize-context';
 import { AUTHORIZE_CHECKS } from './checks';
-import { isLoopbackHost } from '../clients/redirect-uri';
+import { isLoopbackHost, matchRedirectUri } from '../clients/redirect-uri';
 import { CimdClientResolver } from '../cimd/cimd-client.resolver';
 import { CimdClientError } from '../cimd/client-document';
 
@@ -43,6 +45,13 @@ export const DECISION_PATH = '/oauth/authorize/decision';
 /** What the controller does next. */
 export type AuthorizeOutcome =
   { kind: 'redirect'; location: string } | { kind: 'consent'; page: ConsentPage };
+
+/** A stored consent that covers a request: a code now, or the one-click page of a public client. */
+interface RememberedConsent {
+  kind: 'code' | 'continue';
+  /** When the person approved it (the new grant's lifetime counts from then). */
+  approvedAt: Date;
+}
 
 export interface ConsentPage {
   clientName: string;
@@ -60,6 +69,11 @@ export interface ConsentPage {
   requestId: string;
   csrfToken: string;
   decisionPath: string;
+  /**
+   * RFC 8252 §8.6 / RFC 6749 §10.2: a public client with a remembered consent; the page is a one-click
+   * "Continue to <client>" (same form, same CSRF protection) instead of a silent redirect.
+   */
+  remembered: boolean;
 }
 
 /** The authorization endpoint's rules: checks, sign-in, consent, code issuance (RFC 6749 §4.1). */
@@ -111,6 +125,7 @@ export class AuthorizeService {
       scopes: ctx.scopes!,
       resource: ctx.resource!,
       prompt: ctx.prompt!,
+      maxAge: ctx.maxAge ?? null,
     };
   }
 
@@ -119,30 +134,43 @@ export class AuthorizeService {
     const auth = await this.validate(query, ip);
     try {
       const user = await this.resolver().resolve(request);
-      if (user && (await this.consentCovers(user, auth))) {
-        return { kind: 'redirect', location: await this.issueCode(user, auth, false, ip) };
+      const fresh = user !== null && signInIsFresh(user, auth);
+      const remembered = user && fresh ? await this.remembered(user, auth) : null;
+      if (user && remembered?.kind === 'code') {
+        return {
+          kind: 'redirect',
+          location: await this.issueCode(user, auth, null, remembered.approvedAt, ip),
+        };
       }
       if (auth.prompt.has('none')) {
-        throw user
-          ? new ConsentRequiredError('The user has not approved this client for these scopes')
-          : new LoginRequiredError('The user is not signed in');
+        if (!user || !fresh) throw new LoginRequiredError('The user is not signed in');
+        throw remembered
+          ? new InteractionRequiredError('This client needs the user to continue in the browser')
+          : new ConsentRequiredError('The user has not approved this client for these scopes');
       }
       // The request lives in PostgreSQL so sign-in and consent may land on any replica (LB-06).
+      // Signed in: it keeps only the scopes the page will show (what this person can be granted).
+      const scopes = user && fresh ? await this.grantableOrRefuse(user, auth.scopes) : auth.scopes;
       const handle = newSecret('authorizationRequest');
       await this.requests.create({
         handleHash: digest(handle),
         clientId: auth.client.clientId,
         redirectUri: auth.redirectUri,
         redirectUriProvided: auth.redirectUriProvided,
-        scopes: auth.scopes,
+        scopes,
         resource: auth.resource,
         codeChallenge: auth.codeChallenge,
         state: auth.state ?? null,
         prompt: [...auth.prompt].join(' ') || null,
+        maxAge: auth.maxAge,
         ttlSeconds: this.config.tokens.authorizationRequestTtl,
       });
-      if (!user) return { kind: 'redirect', location: this.loginUrl(handle) };
-      return { kind: 'consent', page: await this.consentPage(request, user, auth, handle) };
+      // OpenID Connect Core §3.1.2.1: prompt=login and an old sign-in (max_age) sign in again.
+      if (!user || !fresh) return { kind: 'redirect', location: this.loginUrl(handle) };
+      return {
+        kind: 'consent',
+        page: await this.consentPage(request, user, { ...auth, scopes }, handle, remembered !== null),
+      };
     } catch (thrown) {
       // Still before any interaction with the person (prompt=none answers, storage errors).
       throw this.withRedirect(thrown, auth.redirectUri, auth.state, isSelfRegistered(auth.client));
@@ -159,19 +187,31 @@ export class AuthorizeService {
     const auth = await this.rehydrate(stored);
     try {
       const user = await this.resolver().resolve(request);
-      if (!user) {
+      if (!user || !signInIsFresh(user, auth)) {
         if (auth.prompt.has('none')) throw new LoginRequiredError('The user is not signed in');
         return { kind: 'redirect', location: this.loginUrl(requestId!) };
       }
-      if (await this.consentCovers(user, auth)) {
+      const remembered = await this.remembered(user, auth);
+      if (remembered?.kind === 'code') {
         if (!(await this.requests.consume(digest(requestId!)))) {
           throw new InvalidRequestError('This authorization request was already answered');
         }
-        return { kind: 'redirect', location: await this.issueCode(user, auth, false, ip) };
+        return {
+          kind: 'redirect',
+          location: await this.issueCode(user, auth, null, remembered.approvedAt, ip),
+        };
       }
       if (auth.prompt.has('none'))
-        throw new ConsentRequiredError('The user has not approved this client for these scopes');
-      return { kind: 'consent', page: await this.consentPage(request, user, auth, requestId!) };
+        throw remembered
+          ? new InteractionRequiredError('This client needs the user to continue in the browser')
+          : new ConsentRequiredError('The user has not approved this client for these scopes');
+      // The request keeps exactly the scopes the page shows; the decision approves those.
+      const scopes = await this.grantableOrRefuse(user, auth.scopes);
+      await this.requests.narrowScopes(digest(requestId!), scopes);
+      return {
+        kind: 'consent',
+        page: await this.consentPage(request, user, { ...auth, scopes }, requestId!, remembered !== null),
+      };
     } catch (thrown) {
       throw this.withRedirect(thrown, auth.redirectUri, auth.state);
     }
@@ -219,7 +259,11 @@ export class AuthorizeService {
           }),
         };
       }
-      return { kind: 'redirect', location: await this.issueCode(user, auth, true, ip) };
+      // The scopes of the page this form came from (the request was narrowed to them when shown).
+      return {
+        kind: 'redirect',
+        location: await this.issueCode(user, auth, auth.scopes, null, ip),
+      };
     } catch (thrown) {
       throw this.withRedirect(thrown, auth.redirectUri, auth.state);
     }
@@ -257,36 +301,85 @@ export class AuthorizeService {
     }
   }
 
-  private async consentCovers(user: SignedInUser, auth: ValidatedAuthorization): Promise<boolean> {
-    if (auth.prompt.has('consent')) return false;
-    if (auth.client.createdVia === 'cimd') {
-      // AS-REG-06: a URL client whose document changed its redirect_uris since the consent asks again.
-      const info = await this.urlClients.describe(auth.client.clientId);
-      const givenAt = await this.urlClients.consentGivenAt(user.id, auth.client.clientId, auth.resource);
-      if (!info || !givenAt || givenAt.getTime() < info.redirectUrisChangedAt.getTime()) return false;
-    }
-    const granted = await this.consents.findScopes(user.id, auth.client.clientId, auth.resource);
-    return granted !== null && scopesCovered(auth.scopes, granted, this.scopes);
+  /**
+   * Whether a stored consent covers this request, and how it may be used. It covers only when:
+   * prompt is not `consent`; it was given for the client's current redirect URI set (RFC 7592 updates
+   * and changed metadata documents need a new consent); it is younger than GRANT_MAX_LIFETIME; and it
+   * holds every scope this person could be granted now (what was shown and approved, so a scope that
+   * became grantable since, like `admin` for a new administrator, shows the page). A public client
+   * gets the one-click page (RFC 8252 §8.6), unless an administrator turned remembered consent on for
+   * a client an administrator registered.
+   */
+  private async remembered(
+    user: SignedInUser,
+    auth: ValidatedAuthorization,
+  ): Promise<RememberedConsent | null> {
+    if (auth.prompt.has('consent')) return null;
+    const consent = await this.consents.find(
+      user.id,
+      auth.client.clientId,
+      auth.resource,
+      this.config.tokens.grantMaxLifetime,
+    );
+    if (!consent || !consent.fresh || !consent.redirectUrisDigest) return null;
+    if (!consent.redirectUrisDigest.equals(redirectUrisDigest(auth.client.redirectUris))) return null;
+    const wanted = await this.grantableOrRefuse(user, auth.scopes);
+    if (!scopesCovered(wanted, consent.scopes, this.scopes)) return null;
+    const skipsClick =
+      auth.client.tokenEndpointAuthMethod !== 'none' ||
+      (auth.client.rememberConsent && auth.client.createdVia === 'admin');
+    return { kind: skipsClick ? 'code' : 'continue', approvedAt: consent.approvedAt };
   }
 
-  /** Grant + single-use code in one transaction; returns the authorization response redirect (RFC 9207 iss). */
+  /** RFC 6749 §3.3: the requested scopes this person may hold; none at all is invalid_scope. */
+  private async grantableOrRefuse(user: SignedInUser, scopes: readonly string[]): Promise<string[]> {
+    const grantable = [...(await this.grantableScopes(user, scopes))];
+    if (grantable.length === 0)
+      throw new InvalidScopeError('None of the requested scopes can be granted to this user');
+    return grantable;
+  }
+
+  /**
+   * Grant + single-use code in one transaction; returns the authorization response redirect (RFC 9207
+   * iss). `approved`: the scopes the person approved on the page just now (stored as the consent), or
+   * null for a remembered consent given at `approvedAt`. The client row is read under a share lock:
+   * an administrator's Disable either waits for this transaction (and then revokes what it wrote) or
+   * has committed and this one refuses.
+   */
   private async issueCode(
     user: SignedInUser,
     auth: ValidatedAuthorization,
-    consentGiven: boolean,
+    approved: readonly string[] | null,
+    approvedAt: Date | null,
     ip: string,
   ): Promise<string> {
     const code = newSecret('authorizationCode');
+    const scopes = await this.grantableOrRefuse(user, approved ?? auth.scopes);
     await inTransaction(this.dataSource, async (manager) => {
-      if (consentGiven) {
-        await this.consents.grant(user.id, auth.client.clientId, auth.resource, auth.scopes, manager);
+      const [client] = await manager.query<{ disabled: boolean }[]>(
+        `SELECT disabled_at IS NOT NULL AS disabled FROM oauth_clients WHERE client_id = $1 FOR SHARE`,
+        [auth.client.clientId],
+      );
+      if (!client || client.disabled) throw disabledClient(auth.client);
+      if (approved) {
+        await this.consents.grant(
+          {
+            userId: user.id,
+            clientId: auth.client.clientId,
+            resource: auth.resource,
+            scopes,
+            redirectUrisDigest: redirectUrisDigest(auth.client.redirectUris),
+            maxAgeSeconds: this.config.tokens.grantMaxLifetime,
+          },
+          manager,
+        );
         await this.audit.record(
           {
             type: 'consent.granted',
             userId: user.id,
             clientId: auth.client.clientId,
             ip,
-            detail: { scopes: auth.scopes, resource: auth.resource },
+            detail: { scopes, resource: auth.resource },
           },
           manager,
         );
@@ -294,8 +387,9 @@ export class AuthorizeService {
       const grantId = await this.tokens.createGrant(manager, {
         userId: user.id,
         clientId: auth.client.clientId,
-        scopes: auth.scopes,
+        scopes,
         resource: auth.resource,
+        approvedAt: approved ? null : approvedAt,
       });
       await this.tokens.insertCode(manager, {
         codeHash: digest(code),
@@ -305,7 +399,7 @@ export class AuthorizeService {
         redirectUri: auth.redirectUri,
         redirectUriProvided: auth.redirectUriProvided,
         codeChallenge: auth.codeChallenge,
-        scopes: auth.scopes,
+        scopes,
         resource: auth.resource,
         ttlSeconds: this.config.tokens.authorizationCodeTtl,
       });
@@ -316,7 +410,7 @@ export class AuthorizeService {
           clientId: auth.client.clientId,
           grantId,
           ip,
-          detail: { scopes: auth.scopes, consentPageShown: consentGiven },
+          detail: { scopes, consentPageShown: approved !== null },
         },
         manager,
       );
@@ -329,6 +423,7 @@ export class AuthorizeService {
     user: SignedInUser,
     auth: ValidatedAuthorization,
     handle: string,
+    remembered: boolean,
   ): Promise<ConsentPage> {
     const csrfToken = await this.csrfToken(request, handle);
     if (!csrfToken) throw new ServerError('No login session to bind the consent form to');
@@ -350,8 +445,9 @@ export class AuthorizeService {
           ? redirect.host
           : `${redirect.protocol}//${redirect.host}`.replace(/\/\/$/, ''),
       loopbackRedirect: redirect.protocol === 'http:' && isLoopbackHost(redirect.hostname),
-      // Only what this person can actually be granted (e.g. `admin` for administrators only, issue #8).
-      scopes: (await this.grantableScopes(user, auth.scopes)).map((name) => ({
+      // Only what this person can actually be granted (`admin` for administrators only): the caller
+      // narrowed auth.scopes to that, and the request row keeps the same list for the decision.
+      scopes: auth.scopes.map((name) => ({
         name,
         description: this.scopes.get(name)?.description ?? name,
       })),
@@ -361,6 +457,7 @@ export class AuthorizeService {
       csrfToken,
       // The browser posts to the public URL (PUBLIC_URL may carry a path behind a proxy).
       decisionPath: `${new URL(this.config.publicUrl).pathname.replace(/\/+$/, '')}${DECISION_PATH}`,
+      remembered,
     };
   }
 
@@ -388,9 +485,18 @@ export class AuthorizeService {
     return this.resolver().loginUrl(`${CONTINUE_PATH}?request_id=${encodeURIComponent(handle)}`);
   }
 
+  /**
+   * The stored request with its client as it is now: a client disabled since (RFC 6749 §5.2: it is
+   * unknown) or whose registration no longer lists this redirect URI cannot finish it.
+   */
   private async rehydrate(stored: StoredAuthorizationRequest): Promise<ValidatedAuthorization> {
     const client = await this.clients.find(stored.clientId);
     if (!client) throw new InvalidRequestError('The client of this authorization request no longer exists');
+    if (client.disabledAt) throw disabledClient(client);
+    if (matchRedirectUri(stored.redirectUri, client.redirectUris) === null)
+      throw new InvalidRequestError(
+        'The application changed its registration since this request; start again from the application',
+      );
     return {
       client,
       redirectUri: stored.redirectUri,
@@ -400,6 +506,8 @@ export class AuthorizeService {
       scopes: stored.scopes,
       resource: stored.resource,
       prompt: new Set((stored.prompt ?? '').split(' ').filter((p) => p.length > 0)),
+      maxAge: stored.maxAge,
+      requestedAt: stored.createdAt,
     };
   }
 
@@ -424,6 +532,25 @@ export class AuthorizeService {
     error.redirect ??= { redirectUri, state, untrusted };
     return error;
   }
+}
+
+/** An administrator disabled the client: shown on the page, never redirected (like check_client). */
+function disabledClient(client: OAuthClientEntity): UnknownClientError {
+  return new UnknownClientError(
+    'This application has been disabled by the administrator of this server',
+    `client_id ${client.clientId} disabled`,
+  );
+}
+
+/**
+ * OpenID Connect Core §3.1.2.1: the sign-in is fresh enough when it happened after this request was
+ * stored (the person just signed in for it), or, without prompt=login, when it is at most max_age
+ * seconds old (no max_age: any age).
+ */
+function signInIsFresh(user: SignedInUser, auth: ValidatedAuthorization): boolean {
+  if (auth.requestedAt && user.authTime.getTime() >= auth.requestedAt.getTime()) return true;
+  if (auth.prompt.has('login')) return false;
+  return auth.maxAge === null || Date.now() - user.authTime.getTime() <= auth.maxAge * 1000;
 }
 
 /** A client whose redirect URIs anyone could have chosen (RFC 7591 registration, a metadata document). */

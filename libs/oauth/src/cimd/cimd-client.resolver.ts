@@ -103,11 +103,6 @@ export class CimdClientResolver {
     return row ? this.info(row) : null;
   }
 
-  /** When the user last consented to this client for this resource. */
-  consentGivenAt(userId: string, clientId: string, resource: string): Promise<Date | null> {
-    return this.documents.consentGivenAt(userId, clientId, resource);
-  }
-
   private info(row: CimdDocumentEntity): UrlClientInfo {
     const host = new URL(row.url).host;
     return {

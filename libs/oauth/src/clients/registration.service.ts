@@ -9,6 +9,7 @@ import { digest, newSecret, secretMatches } from '../common/secrets';
 import type { OAuthClientEntity } from '../entities/oauth-client.entity';
 import { SCOPE_REGISTRY, type ScopeRegistry } from '../ports/scope-registry';
 import { ClientRepository } from '../repositories/client.repository';
+import { redirectUrisDigest } from '../repositories/consent.repository';
 import { RevocationListener } from '../verification/revocation-listener';
 import { notifyRevocation } from '../repositories/sql';
 import { validateClientMetadata } from './client-metadata';
@@ -113,6 +114,18 @@ export class RegistrationService {
       }
     }
     const metadata = validateClientMetadata(body, this.scopes);
+    // RFC 7592 §2.2: a client_secret in the body must match the current one. Leaving a secret-based
+    // method (to `none`) requires it: the registration access token alone must not turn off the
+    // client authentication that protects every code and refresh token already issued to it.
+    if (
+      client.tokenEndpointAuthMethod !== 'none' &&
+      metadata.tokenEndpointAuthMethod === 'none' &&
+      input.client_secret === undefined
+    ) {
+      throw new InvalidClientMetadataError(
+        'Changing token_endpoint_auth_method to none requires the current client_secret in the request',
+      );
+    }
     let clientSecret: string | undefined;
     let secretHash: Buffer | null | undefined;
     if (metadata.tokenEndpointAuthMethod === 'none') secretHash = null;
@@ -127,7 +140,21 @@ export class RegistrationService {
         client.clientId,
         digest(registrationAccessToken),
       ]);
-      await this.audit.record({ type: 'client.updated', clientId: client.clientId, ip, detail: {} }, manager);
+      await this.audit.record(
+        {
+          type: 'client.updated',
+          clientId: client.clientId,
+          ip,
+          detail: {
+            // Earlier consents stop covering the client when its redirect URI set changes.
+            redirectUrisChanged: !redirectUrisDigest(client.redirectUris).equals(
+              redirectUrisDigest(metadata.redirectUris),
+            ),
+            tokenEndpointAuthMethod: metadata.tokenEndpointAuthMethod,
+          },
+        },
+        manager,
+      );
       // Every replica's client cache forgets the old metadata and secret at commit (issue #7).
       await notifyRevocation(manager, { kind: 'client', id: client.clientId });
       return (await this.clients.find(client.clientId, manager))!;

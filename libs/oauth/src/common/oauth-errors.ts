@@ -139,6 +139,15 @@ export class ConsentRequiredError extends OAuthError {
   readonly status = 400;
 }
 
+/**
+ * OpenID Connect Core §3.1.2.6: a page would have to be shown (prompt=none for a public client with a
+ * remembered consent still needs the person's click, RFC 8252 §8.6).
+ */
+export class InteractionRequiredError extends OAuthError {
+  readonly error = 'interaction_required';
+  readonly status = 400;
+}
+
 /** RFC 6750 §3.1 */
 export class InvalidTokenError extends OAuthError {
   readonly error = 'invalid_token';

@@ -1,6 +1,6 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { resolveResource } from './resource';
+import { resolveResource, scopesForResource } from './resource';
 
 const MCP = 'https://mcp.example.com/mcp';
 
@@ -28,5 +28,22 @@ describe('resolveResource (RFC 8707, AS-RI-02/04/05)', () => {
     ]) {
       assert.equal(resolveResource(r, MCP), null, r);
     }
+  });
+});
+
+describe('the admin resource (RFC 8707)', () => {
+  const ADMIN = 'https://mcp.example.com/api/admin';
+  it('is accepted when listed, with or without a trailing slash; absent is still the MCP resource', () => {
+    assert.equal(resolveResource(ADMIN, MCP, [ADMIN]), ADMIN);
+    assert.equal(resolveResource(`${ADMIN}/`, MCP, [ADMIN]), ADMIN);
+    assert.equal(resolveResource(undefined, MCP, [ADMIN]), MCP);
+    assert.equal(resolveResource(ADMIN, MCP), null, 'unknown unless listed');
+    assert.equal(resolveResource(`${ADMIN}/clients`, MCP, [ADMIN]), null);
+    assert.equal(resolveResource(`${ADMIN}?x=1`, MCP, [ADMIN]), null);
+  });
+  it('carries `admin` only, and /mcp never carries it', () => {
+    assert.deepEqual(scopesForResource(['admin', 'notes:read'], ADMIN, ADMIN), ['admin']);
+    assert.deepEqual(scopesForResource(['admin', 'notes:read'], MCP, ADMIN), ['notes:read']);
+    assert.deepEqual(scopesForResource(['notes:read'], ADMIN, ADMIN), []);
   });
 });

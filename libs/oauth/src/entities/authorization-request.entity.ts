@@ -44,6 +44,10 @@ export class AuthorizationRequestEntity {
   @Column({ type: 'varchar', length: 64, nullable: true })
   prompt: string | null;
 
+  /** OpenID Connect Core §3.1.2.1 max_age in seconds (null: not sent). */
+  @Column({ name: 'max_age', type: 'integer', nullable: true })
+  maxAge: number | null;
+
   @CreateDateColumn({ name: 'created_at', type: 'timestamptz' })
   createdAt: Date;
 

@@ -28,8 +28,13 @@ export class ConsentEntity {
   @Column({ type: 'text' })
   resource: string;
 
+  /** Exactly the scopes shown on the page and approved (never one the person could not be granted). */
   @Column({ type: 'text', array: true })
   scopes: string[];
+
+  /** SHA-256 of the client's redirect URI set when approved; another set is not covered (RFC 7592). */
+  @Column({ name: 'redirect_uris_digest', type: 'bytea', nullable: true })
+  redirectUrisDigest: Buffer | null;
 
   @CreateDateColumn({ name: 'created_at', type: 'timestamptz' })
   createdAt: Date;

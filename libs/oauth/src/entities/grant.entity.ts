@@ -28,6 +28,10 @@ export class GrantEntity {
   @CreateDateColumn({ name: 'created_at', type: 'timestamptz' })
   createdAt: Date;
 
+  /** When the person last approved on a page; the grant ends GRANT_MAX_LIFETIME after it. */
+  @Column({ name: 'approved_at', type: 'timestamptz', default: () => 'now()' })
+  approvedAt: Date;
+
   @Column({ name: 'revoked_at', type: 'timestamptz', nullable: true })
   revokedAt: Date | null;
 

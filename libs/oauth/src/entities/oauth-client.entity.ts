@@ -80,6 +80,13 @@ export class OAuthClientEntity {
   @Column({ name: 'last_used_at', type: 'timestamptz', nullable: true })
   lastUsedAt: Date | null;
 
+  /**
+   * RFC 8252 §8.6: a public client gets a one-click "Continue" page even with a remembered consent,
+   * unless an administrator turned this on for a client an administrator registered.
+   */
+  @Column({ name: 'remember_consent', type: 'boolean', default: false })
+  rememberConsent: boolean;
+
   /** Set by an administrator (issue #8): the client is then unknown to authorize and token. */
   @Column({ name: 'disabled_at', type: 'timestamptz', nullable: true })
   disabledAt: Date | null;

@@ -13,6 +13,10 @@ export interface ClientSummary {
   createdAt: Date;
   lastUsedAt: Date | null;
   disabledAt: Date | null;
+  /** Public clients (`none`) get the one-click "Continue" page unless rememberConsent is on. */
+  tokenEndpointAuthMethod: string;
+  /** An administrator let a remembered consent skip that page (administrator-registered clients only). */
+  rememberConsent: boolean;
   activeGrants: number;
   /** Only never-used self-registered clients may be deleted. */
   deletable: boolean;
@@ -54,12 +58,35 @@ export class ClientAdministration {
     return true;
   }
 
+  /** Enables the client again; its consents are forgotten, so people must approve it anew. */
   async enable(clientId: string, actorUserId: string, ip: string | null): Promise<boolean> {
     return inTransaction(this.dataSource, async (manager) => {
       if (!(await this.repo.enableClient(manager, clientId))) return false;
       await this.audit.record({ type: 'client.enabled', userId: actorUserId, clientId, ip }, manager);
       return true;
     });
+  }
+
+  /**
+   * RFC 8252 §8.6: whether a remembered consent may skip the one-click "Continue" page of a public
+   * client. Only for clients an administrator registered; false when it does not apply or is unchanged.
+   */
+  async setRememberConsent(
+    clientId: string,
+    remember: boolean,
+    actorUserId: string | null,
+    ip: string | null,
+  ): Promise<boolean> {
+    const changed = await inTransaction(this.dataSource, async (manager) => {
+      if (!(await this.repo.setRememberConsent(manager, clientId, remember))) return false;
+      await this.audit.record(
+        { type: 'client.remember_consent', userId: actorUserId, clientId, ip, detail: { remember } },
+        manager,
+      );
+      return true;
+    });
+    if (changed) this.listener.deliverLocally({ kind: 'client', id: clientId });
+    return changed;
   }
 
   async delete(clientId: string, actorUserId: string, ip: string | null): Promise<DeleteOutcome> {
@@ -80,6 +107,8 @@ export class ClientAdministration {
       createdAt: row.createdAt,
       lastUsedAt: row.lastUsedAt,
       disabledAt: row.disabledAt,
+      tokenEndpointAuthMethod: row.tokenEndpointAuthMethod,
+      rememberConsent: row.rememberConsent,
       activeGrants: row.activeGrants,
       deletable: row.createdVia === 'dcr' && !row.everUsed,
     };

@@ -22,6 +22,8 @@ export interface ClientRow {
   createdAt: Date;
   lastUsedAt: Date | null;
   disabledAt: Date | null;
+  tokenEndpointAuthMethod: string;
+  rememberConsent: boolean;
   activeGrants: number;
   /** Whether any grant was ever made for it or it ever used the token endpoint. */
   everUsed: boolean;
@@ -104,6 +106,7 @@ export class GrantsDirectoryRepository {
     return this.dataSource.query<ClientRow[]>(
       `SELECT c.client_id AS "clientId", c.client_name AS "clientName", c.created_via AS "createdVia",
               c.created_at AS "createdAt", c.disabled_at AS "disabledAt",
+              c.token_endpoint_auth_method AS "tokenEndpointAuthMethod", c.remember_consent AS "rememberConsent",
               GREATEST(c.last_used_at, (SELECT max(g.last_used_at) FROM oauth_grants g WHERE g.client_id = c.client_id)) AS "lastUsedAt",
               (SELECT count(*)::int FROM oauth_grants g WHERE g.client_id = c.client_id AND ${GRANT_IS_LIVE}) AS "activeGrants",
               (c.last_used_at IS NOT NULL OR EXISTS (SELECT 1 FROM oauth_grants g WHERE g.client_id = c.client_id)) AS "everUsed"
@@ -148,6 +151,26 @@ export class GrantsDirectoryRepository {
         [clientId],
       ),
     );
+    if (rows.length === 0) return false;
+    // People approve again after Enable: no consent given before (or raced in while disabled) counts.
+    await manager.query(`DELETE FROM oauth_consents WHERE client_id = $1`, [clientId]);
+    return true;
+  }
+
+  /**
+   * RFC 8252 §8.6: lets a remembered consent skip the one-click page for this client. Only for a client
+   * an administrator registered (a self-registered or URL client's redirect URIs were chosen by anyone).
+   * False when unknown, not administrator-registered, or already in that state.
+   */
+  async setRememberConsent(manager: EntityManager, clientId: string, remember: boolean): Promise<boolean> {
+    const rows = rowsOf<{ client_id: string }>(
+      await manager.query(
+        `UPDATE oauth_clients SET remember_consent = $2
+          WHERE client_id = $1 AND created_via = 'admin' AND remember_consent <> $2 RETURNING client_id`,
+        [clientId, remember],
+      ),
+    );
+    if (rows.length > 0) await notifyRevocation(manager, { kind: 'client', id: clientId });
     return rows.length > 0;
   }
 

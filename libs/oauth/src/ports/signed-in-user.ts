@@ -4,6 +4,8 @@ export interface SignedInUser {
   readonly id: string;
   readonly email: string | null;
   readonly displayName: string;
+  /** When this browser's sign-in happened (OpenID Connect Core auth_time: prompt=login, max_age). */
+  readonly authTime: Date;
 }
 
 /**

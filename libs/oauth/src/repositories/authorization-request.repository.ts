@@ -14,6 +14,7 @@ export interface NewAuthorizationRequest {
   codeChallenge: string;
   state: string | null;
   prompt: string | null;
+  maxAge: number | null;
   ttlSeconds: number;
 }
 
@@ -27,12 +28,14 @@ export interface StoredAuthorizationRequest {
   codeChallenge: string;
   state: string | null;
   prompt: string | null;
+  maxAge: number | null;
+  createdAt: Date;
   expiresAt: Date;
 }
 
 const COLUMNS = `id, client_id AS "clientId", redirect_uri AS "redirectUri",
   redirect_uri_provided AS "redirectUriProvided", scopes, resource, code_challenge AS "codeChallenge",
-  state, prompt, expires_at AS "expiresAt"`;
+  state, prompt, max_age AS "maxAge", created_at AS "createdAt", expires_at AS "expiresAt"`;
 
 @Injectable()
 export class AuthorizationRequestRepository {
@@ -55,6 +58,14 @@ export class AuthorizationRequestRepository {
       [handleHash],
     );
     return rows[0] ?? null;
+  }
+
+  /** The consent page shows only what this person can be granted: the request keeps exactly that. */
+  async narrowScopes(handleHash: Buffer, scopes: readonly string[]): Promise<void> {
+    await this.dataSource.query(
+      `UPDATE oauth_authorization_requests SET scopes = $2 WHERE handle_hash = $1 AND consumed_at IS NULL`,
+      [handleHash, scopes],
+    );
   }
 
   /** Single use: one conditional UPDATE; null when already answered, expired or unknown. */

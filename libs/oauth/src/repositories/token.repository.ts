@@ -3,6 +3,7 @@ import { Inject, Injectable, Optional } from '@nestjs/common';
 import { DataSource, type EntityManager } from 'typeorm';
 import { SCOPE_GRANT_POLICY, type ScopeGrantPolicy } from '../grants-directory/scope-grant-policy';
 import { AUDIT_EVENT_COLUMNS } from '@app/audit';
+import { APP_CONFIG, type AppConfig } from '@app/config';
 import { preparedQuery } from './prepared';
 import { notifyRevocation, rowsOf } from './sql';
 
@@ -11,6 +12,8 @@ export interface NewGrant {
   clientId: string;
   scopes: readonly string[];
   resource: string;
+  /** When the person approved on a page (null: now); the grant ends GRANT_MAX_LIFETIME after it. */
+  approvedAt?: Date | null;
 }
 
 export interface NewCode {
@@ -33,7 +36,8 @@ export interface CodeRedemption {
   codeChallenge: string;
   /** The redirect_uri sent with the token request, if any. */
   redirectUri: string | undefined;
-  resource: string;
+  /** RFC 8707: the resource the token request names; null (not sent) = the code's own. */
+  resource: string | null;
 }
 
 export interface RedeemedCode {
@@ -73,8 +77,8 @@ export interface PreparedToken {
 export interface RefreshRotation {
   tokenHash: Buffer;
   clientId: string;
-  /** The grant's resource the request names (RFC 8707; part of the match). */
-  resource: string;
+  /** The grant's resource the request names (RFC 8707; part of the match); null = the grant's own. */
+  resource: string | null;
   /** Scopes of the new access token; null → the grant's. */
   scopes: readonly string[] | null;
   access: PreparedToken;
@@ -105,6 +109,8 @@ export interface RefreshTokenState {
   resource: string;
   /** The successor issued at rotation (the context the grace response is sealed under). */
   replacedBy: string | null;
+  /** The grant is older than GRANT_MAX_LIFETIME (counted from the person's approval). */
+  grantExpired: boolean;
   /** Seconds since consumption (null when unconsumed). */
   consumedSecondsAgo: number | null;
   /** Whether the successor issued at rotation is still unused (the token was "just rotated"). */
@@ -161,13 +167,25 @@ export interface PurgeResult {
 
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
+/** GRANT_MAX_LIFETIME's default (90 days), for a repository built without the configuration. */
+const DEFAULT_GRANT_MAX_LIFETIME = 7_776_000;
+
 /** Grants, codes, access and refresh tokens: the only code that touches these tables (STYLE §6). */
 @Injectable()
 export class TokenRepository {
+  /**
+   * Seconds from the person's approval (oauth_grants.approved_at) after which a grant's refresh token
+   * no longer rotates (invalid_grant: they approve again); no refresh token outlives that end.
+   */
+  private readonly grantMaxLifetime: number;
+
   constructor(
     private readonly dataSource: DataSource,
     @Optional() @Inject(SCOPE_GRANT_POLICY) private readonly scopePolicy?: ScopeGrantPolicy,
-  ) {}
+    @Optional() @Inject(APP_CONFIG) config?: AppConfig,
+  ) {
+    this.grantMaxLifetime = config?.tokens.grantMaxLifetime ?? DEFAULT_GRANT_MAX_LIFETIME;
+  }
 
   /** Issue #8: scopes the user may not hold (e.g. `admin` for a non-administrator) are never stored. */
   private grantable(userId: string, scopes: readonly string[]): Promise<readonly string[]> {
@@ -177,8 +195,16 @@ export class TokenRepository {
   async createGrant(manager: EntityManager, grant: NewGrant): Promise<string> {
     const id = randomUUID();
     await manager.query(
-      `INSERT INTO oauth_grants (id, user_id, client_id, scopes, resource) VALUES ($1, $2, $3, $4, $5)`,
-      [id, grant.userId, grant.clientId, await this.grantable(grant.userId, grant.scopes), grant.resource],
+      `INSERT INTO oauth_grants (id, user_id, client_id, scopes, resource, approved_at)
+       VALUES ($1, $2, $3, $4, $5, COALESCE($6::timestamptz, now()))`,
+      [
+        id,
+        grant.userId,
+        grant.clientId,
+        await this.grantable(grant.userId, grant.scopes),
+        grant.resource,
+        grant.approvedAt ?? null,
+      ],
     );
     return id;
   }
@@ -270,8 +296,11 @@ export class TokenRepository {
               SET consumed_at = now(), replaced_by = $3, grace_response = $4
              FROM oauth_grants g
             WHERE rt.token_hash = $1 AND rt.consumed_at IS NULL AND rt.expires_at > now()
-              AND rt.client_id = $2 AND g.id = rt.grant_id AND g.revoked_at IS NULL AND g.resource = $5
-            RETURNING rt.id, rt.grant_id, rt.user_id, g.scopes, g.resource
+              AND rt.client_id = $2 AND g.id = rt.grant_id AND g.revoked_at IS NULL
+              AND ($5::text IS NULL OR g.resource = $5::text)
+              -- GRANT_MAX_LIFETIME: an approval is good for so long, however often it is refreshed
+              AND g.approved_at > now() - make_interval(secs => $13)
+            RETURNING rt.id, rt.grant_id, rt.user_id, g.scopes, g.resource, g.approved_at
          ), access AS (
            INSERT INTO oauth_access_tokens (id, token_hash, grant_id, client_id, user_id, scopes, audience, expires_at)
            SELECT $6, $7, grant_id, $2, user_id, COALESCE($8::text[], scopes), resource,
@@ -279,7 +308,9 @@ export class TokenRepository {
              FROM consumed
          ), successor AS (
            INSERT INTO oauth_refresh_tokens (id, token_hash, grant_id, client_id, user_id, expires_at)
-           SELECT $3, $10, grant_id, $2, user_id, now() + make_interval(secs => $11) FROM consumed
+           SELECT $3, $10, grant_id, $2, user_id,
+                  LEAST(now() + make_interval(secs => $11), approved_at + make_interval(secs => $13))
+             FROM consumed
          ), event AS (
            INSERT INTO audit_events (${AUDIT_EVENT_COLUMNS})
            SELECT 'refresh.rotated', user_id, $2, grant_id, $12,
@@ -300,6 +331,7 @@ export class TokenRepository {
         r.successor.tokenHash,
         r.successor.ttlSeconds,
         r.ip,
+        this.grantMaxLifetime,
       ],
     );
     return rows[0] ?? null;
@@ -312,13 +344,14 @@ export class TokenRepository {
   async liveRefreshGrantScopes(
     tokenHash: Buffer,
     clientId: string,
-    resource: string,
+    resource: string | null,
   ): Promise<string[] | null> {
     const rows = await this.dataSource.query<{ scopes: string[] }[]>(
       `SELECT g.scopes FROM oauth_refresh_tokens rt JOIN oauth_grants g ON g.id = rt.grant_id
         WHERE rt.token_hash = $1 AND rt.consumed_at IS NULL AND rt.expires_at > now()
-          AND rt.client_id = $2 AND g.revoked_at IS NULL AND g.resource = $3`,
-      [tokenHash, clientId, resource],
+          AND rt.client_id = $2 AND g.revoked_at IS NULL AND ($3::text IS NULL OR g.resource = $3::text)
+          AND g.approved_at > now() - make_interval(secs => $4)`,
+      [tokenHash, clientId, resource, this.grantMaxLifetime],
     );
     return rows[0]?.scopes ?? null;
   }
@@ -340,19 +373,22 @@ export class TokenRepository {
       'oauth_redeem_code_and_issue',
       `WITH redeemed AS (
            UPDATE oauth_authorization_codes c SET consumed_at = now()
+             FROM oauth_grants g
             WHERE c.code_hash = $1 AND c.consumed_at IS NULL AND c.expires_at > now()
-              AND c.client_id = $2 AND c.code_challenge = $3 AND c.resource = $5
+              AND c.client_id = $2 AND c.code_challenge = $3 AND ($5::text IS NULL OR c.resource = $5::text)
               -- RFC 6749 §4.1.3: the same redirect_uri if it was sent at authorization
               AND (c.redirect_uri = $4::text OR ($4::text IS NULL AND NOT c.redirect_uri_provided))
-              AND EXISTS (SELECT 1 FROM oauth_grants g WHERE g.id = c.grant_id AND g.revoked_at IS NULL)
-            RETURNING c.id, c.grant_id, c.user_id, c.scopes, c.resource
+              AND g.id = c.grant_id AND g.revoked_at IS NULL
+            RETURNING c.id, c.grant_id, c.user_id, c.scopes, c.resource, g.approved_at
          ), access AS (
            INSERT INTO oauth_access_tokens (id, token_hash, grant_id, client_id, user_id, scopes, audience, expires_at)
            SELECT $6, $7, grant_id, $2, user_id, scopes, resource, now() + make_interval(secs => $8)
              FROM redeemed
          ), refresh AS (
            INSERT INTO oauth_refresh_tokens (id, token_hash, grant_id, client_id, user_id, expires_at)
-           SELECT $9::uuid, $10::bytea, grant_id, $2, user_id, now() + make_interval(secs => $11::int)
+           SELECT $9::uuid, $10::bytea, grant_id, $2, user_id,
+                  -- never beyond the grant's end (GRANT_MAX_LIFETIME after the approval)
+                  LEAST(now() + make_interval(secs => $11::int), approved_at + make_interval(secs => $13::int))
              FROM redeemed WHERE $9::uuid IS NOT NULL
          ), event AS (
            INSERT INTO audit_events (${AUDIT_EVENT_COLUMNS})
@@ -375,6 +411,7 @@ export class TokenRepository {
         refresh?.tokenHash ?? null,
         refresh?.ttlSeconds ?? 0,
         ip,
+        this.grantMaxLifetime,
       ],
     );
     return rows[0] ?? null;
@@ -385,6 +422,7 @@ export class TokenRepository {
       `SELECT rt.id, rt.grant_id AS "grantId", rt.client_id AS "clientId", rt.user_id AS "userId",
               rt.consumed_at IS NOT NULL AS consumed, rt.expires_at <= now() AS expired,
               g.revoked_at IS NOT NULL AS "grantRevoked", g.resource, rt.replaced_by AS "replacedBy",
+              g.approved_at <= now() - make_interval(secs => $2) AS "grantExpired",
               extract(epoch FROM now() - rt.consumed_at)::float8 AS "consumedSecondsAgo",
               (s.id IS NOT NULL AND s.consumed_at IS NULL) AS "successorUnused",
               rt.grace_response AS "graceResponse"
@@ -392,7 +430,7 @@ export class TokenRepository {
          JOIN oauth_grants g ON g.id = rt.grant_id
          LEFT JOIN oauth_refresh_tokens s ON s.id = rt.replaced_by
         WHERE rt.token_hash = $1`,
-      [tokenHash],
+      [tokenHash, this.grantMaxLifetime],
     );
     return rows[0] ?? null;
   }

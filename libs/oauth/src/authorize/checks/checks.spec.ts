@@ -211,18 +211,47 @@ describe('check_scope', () => {
 });
 
 describe('check_resource', () => {
+  const scoped = (query: Record<string, unknown>, scopes = ['notes:read']) => ctx(query, { scopes });
   it('absent → the MCP resource (AS-RI-05)', async () =>
-    assert.equal((await run(checkResource, ctx({}))).resource, 'https://mcp.example.com/mcp'));
+    assert.equal((await run(checkResource, scoped({}))).resource, 'https://mcp.example.com/mcp'));
   it('trailing slash → the MCP resource (AS-RI-04)', async () =>
     assert.equal(
-      (await run(checkResource, ctx({ resource: 'https://mcp.example.com/mcp/' }))).resource,
+      (await run(checkResource, scoped({ resource: 'https://mcp.example.com/mcp/' }))).resource,
       'https://mcp.example.com/mcp',
     ));
   it('anything else → invalid_target', async () =>
-    assert.rejects(run(checkResource, ctx({ resource: 'https://mcp.example.com' })), InvalidTargetError));
+    assert.rejects(run(checkResource, scoped({ resource: 'https://mcp.example.com' })), InvalidTargetError));
+  it('the admin resource carries `admin` only; asked with no scope, `admin`', async () => {
+    const admin = 'https://mcp.example.com/api/admin';
+    const c = await run(
+      checkResource,
+      scoped({ resource: admin, scope: 'admin notes:read' }, ['admin', 'notes:read']),
+    );
+    assert.equal(c.resource, admin);
+    assert.deepEqual(c.scopes, ['admin']);
+    assert.deepEqual((await run(checkResource, scoped({ resource: `${admin}/` }, ['profile:read']))).scopes, [
+      'admin',
+    ]);
+    await assert.rejects(
+      run(checkResource, scoped({ resource: admin, scope: 'notes:read' })),
+      InvalidScopeError,
+    );
+  });
+  it('the MCP resource never carries `admin` (RFC 6749 §3.3); `admin` alone → invalid_scope', async () => {
+    const c = await run(checkResource, scoped({ scope: 'admin notes:read' }, ['admin', 'notes:read']));
+    assert.deepEqual(c.scopes, ['notes:read']);
+    await assert.rejects(run(checkResource, scoped({ scope: 'admin' }, ['admin'])), InvalidScopeError);
+  });
 });
 
 describe('check_prompt', () => {
+  it('max_age: a number of seconds, else invalid_request', async () => {
+    assert.equal((await run(checkPrompt, ctx({ max_age: '0' }))).maxAge, 0);
+    assert.equal((await run(checkPrompt, ctx({ max_age: '3600' }))).maxAge, 3600);
+    assert.equal((await run(checkPrompt, ctx({}))).maxAge, null);
+    for (const bad of ['-1', '1.5', 'soon', '99999999999'])
+      await assert.rejects(run(checkPrompt, ctx({ max_age: bad })), InvalidRequestError, bad);
+  });
   it('parses values', async () =>
     assert.deepEqual(
       [...(await run(checkPrompt, ctx({ prompt: 'consent login' }))).prompt!],

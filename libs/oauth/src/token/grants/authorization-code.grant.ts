@@ -36,8 +36,14 @@ export class AuthorizationCodeGrant implements GrantHandler {
     if (!verifier) throw new InvalidRequestError('code_verifier is required');
     if (!isValidCodeVerifier(verifier))
       throw new InvalidRequestError('code_verifier is malformed (RFC 7636 §4.1)');
-    const resource = resolveResource(param('resource'), this.config.mcpResource);
-    if (!resource) throw new InvalidTargetError('resource is not a resource this server issues tokens for');
+    // RFC 8707 §2.2: without `resource` the tokens are for the resource the code was issued for.
+    const requested = param('resource');
+    const resource =
+      requested === undefined
+        ? null
+        : resolveResource(requested, this.config.mcpResource, [this.config.adminResource]);
+    if (requested !== undefined && !resource)
+      throw new InvalidTargetError('resource is not a resource this server issues tokens for');
     const redirectUri = param('redirect_uri');
     const codeHash = digest(code);
 
@@ -70,7 +76,7 @@ export class AuthorizationCodeGrant implements GrantHandler {
     clientId: string,
     redirectUri: string | undefined,
     verifier: string,
-    resource: string,
+    resource: string | null,
     ip: string,
   ): Promise<never> {
     const state = await this.tokens.findCodeState(codeHash);
@@ -100,7 +106,7 @@ export class AuthorizationCodeGrant implements GrantHandler {
     if (s256(verifier) !== state.codeChallenge) {
       throw new InvalidGrantError('PKCE verification failed: code_verifier does not match code_challenge');
     }
-    if (state.resource !== resource) {
+    if (resource !== null && state.resource !== resource) {
       throw new InvalidTargetError('resource differs from the one the code was issued for');
     }
     throw new InvalidGrantError('The authorization code is no longer valid', 'grant revoked');

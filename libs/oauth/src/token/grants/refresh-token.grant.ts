@@ -49,8 +49,14 @@ export class RefreshTokenGrant implements GrantHandler {
     if (!refreshToken) throw new InvalidRequestError('refresh_token is required');
     const requestedScopes = parseScope(param('scope'));
     if (requestedScopes === 'malformed') throw new InvalidScopeError('scope is malformed');
-    const resource = resolveResource(param('resource'), this.config.mcpResource);
-    if (!resource) throw new InvalidTargetError('resource is not a resource this server issues tokens for');
+    // RFC 8707 §2.2: without `resource` the new access token is for the grant's resource.
+    const requested = param('resource');
+    const resource =
+      requested === undefined
+        ? null
+        : resolveResource(requested, this.config.mcpResource, [this.config.adminResource]);
+    if (requested !== undefined && !resource)
+      throw new InvalidTargetError('resource is not a resource this server issues tokens for');
     const tokenHash = digest(refreshToken);
     const grace = this.config.tokens.refreshReuseGrace;
 
@@ -109,7 +115,7 @@ export class RefreshTokenGrant implements GrantHandler {
     refreshToken: string,
     tokenHash: Buffer,
     clientId: string,
-    resource: string,
+    resource: string | null,
     grace: number,
     ip: string,
   ): Promise<TokenResponse> {
@@ -121,9 +127,15 @@ export class RefreshTokenGrant implements GrantHandler {
     if (!state.consumed) {
       if (state.grantRevoked)
         throw new InvalidGrantError('The refresh token has been revoked', 'grant revoked');
+      // GRANT_MAX_LIFETIME: the approval is too old; the person approves again (consent page).
+      if (state.grantExpired)
+        throw new InvalidGrantError(
+          'The authorization has reached its maximum lifetime; authorize again',
+          'grant lifetime over',
+        );
       if (state.expired) throw new InvalidGrantError('The refresh token has expired');
       // AS-RI-03: a live token presented for another resource (the rotation matched nothing).
-      if (state.resource !== resource)
+      if (resource !== null && state.resource !== resource)
         throw new InvalidTargetError("resource differs from the grant's resource");
       throw new InvalidGrantError('The refresh token has expired');
     }
