@@ -7,6 +7,7 @@ import {
   type ExceptionFilter,
 } from '@nestjs/common';
 import type { Response } from 'express';
+import { isBadInputForDatabase } from '@app/persistence';
 import { PageRenderer } from '@app/web';
 import { SignInRefused } from '../users/upstream-profile';
 import { IDENTITY_VIEWS, SignInPages } from './sign-in-pages';
@@ -29,7 +30,12 @@ export class IdentityErrorFilter implements ExceptionFilter {
     const res = host.switchToHttp().getResponse<Response>();
     if (res.headersSent) return;
     if (error instanceof SignInRefused) return this.signInPages.error(res, error.reason);
-    const status = error instanceof HttpException ? error.getStatus() : 500;
+    // PostgreSQL refused a value of the request (NUL, unpaired surrogate, out of range): bad input, a 400.
+    const status =
+      error instanceof HttpException ? error.getStatus() : isBadInputForDatabase(error) ? 400 : 500;
+    if (status === 400 && !(error instanceof HttpException)) {
+      this.logger.log('sign-in request refused: a value cannot be stored');
+    }
     if (status >= 500) {
       this.logger.error(`sign-in page failed: ${error instanceof Error ? error.name : 'error'}`);
     }

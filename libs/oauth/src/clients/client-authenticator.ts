@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import type { Request } from 'express';
 import { InvalidClientError, InvalidRequestError } from '../common/oauth-errors';
-import type { ParamReader } from '../common/params';
+import { checkParamValue, type ParamReader } from '../common/params';
 import { digest, secretMatches } from '../common/secrets';
 import type { OAuthClientEntity, TokenEndpointAuthMethod } from '../entities/oauth-client.entity';
 import { ClientCache } from './client-cache';
@@ -42,6 +42,9 @@ export function presentedCredentials(
     } catch {
       throw new InvalidClientError('Malformed HTTP Basic credentials', undefined, true);
     }
+    // RFC 6749 Appendix A: the decoded client_id and secret are VSCHAR like their body counterparts.
+    checkParamValue('client_id', clientId);
+    checkParamValue('client_secret', secret);
     if (bodySecret !== undefined) {
       throw new InvalidRequestError('Use one client authentication method, not both Basic and client_secret');
     }
