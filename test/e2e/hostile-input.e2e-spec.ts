@@ -135,24 +135,119 @@ describe('Hostile bytes get a 4xx, never a 500 (input rules)', () => {
 
   const probes: Probe[] = [
     // RFC 7591 §3.2.2
-    { name: 'register client_name', send: (v) => register({ client_name: v }), status: 400, expect: 'invalid_client_metadata' },
-    { name: 'register redirect_uris', send: (v) => register({ redirect_uris: [`${DEFAULT_REDIRECT_URI}?x=${v}`] }), status: 400, expect: 'invalid_redirect_uri' },
-    { name: 'register redirect_uris (raw)', send: (v) => register({ redirect_uris: [`http://127.0.0.1:7777/c${v}`] }), status: 400, expect: 'invalid_redirect_uri' },
-    { name: 'register client_uri', send: (v) => register({ client_uri: `https://example.com/${v}` }), status: 400, expect: 'invalid_client_metadata' },
-    { name: 'register scope', send: (v) => register({ scope: `notes:read ${v}` }), status: 400, expect: 'invalid_client_metadata' },
-    { name: 'register contacts', send: (v) => register({ contacts: [`x${v}@example.com`] }), status: 400, expect: 'invalid_client_metadata' },
-    { name: 'register software_id', send: (v) => register({ software_id: v }), status: 400, expect: 'invalid_client_metadata' },
-    { name: 'register software_version', send: (v) => register({ software_version: v }), status: 400, expect: 'invalid_client_metadata' },
+    {
+      name: 'register client_name',
+      send: (v) => register({ client_name: v }),
+      status: 400,
+      expect: 'invalid_client_metadata',
+    },
+    {
+      name: 'register redirect_uris',
+      send: (v) => register({ redirect_uris: [`${DEFAULT_REDIRECT_URI}?x=${v}`] }),
+      status: 400,
+      expect: 'invalid_redirect_uri',
+    },
+    {
+      name: 'register redirect_uris (raw)',
+      send: (v) => register({ redirect_uris: [`http://127.0.0.1:7777/c${v}`] }),
+      status: 400,
+      expect: 'invalid_redirect_uri',
+    },
+    {
+      name: 'register client_uri',
+      send: (v) => register({ client_uri: `https://example.com/${v}` }),
+      status: 400,
+      expect: 'invalid_client_metadata',
+    },
+    {
+      name: 'register scope',
+      send: (v) => register({ scope: `notes:read ${v}` }),
+      status: 400,
+      expect: 'invalid_client_metadata',
+    },
+    {
+      name: 'register contacts',
+      send: (v) => register({ contacts: [`x${v}@example.com`] }),
+      status: 400,
+      expect: 'invalid_client_metadata',
+    },
+    {
+      name: 'register software_id',
+      send: (v) => register({ software_id: v }),
+      status: 400,
+      expect: 'invalid_client_metadata',
+    },
+    {
+      name: 'register software_version',
+      send: (v) => register({ software_version: v }),
+      status: 400,
+      expect: 'invalid_client_metadata',
+    },
     // RFC 6749 §4.1.2.1: before client_id/redirect_uri are known good, an error page (never a redirect).
-    { name: 'authorize client_id', send: (v) => authorize({ client_id: v }), status: 400, expect: errorPage('invalid_request') },
-    { name: 'authorize redirect_uri', send: (v) => authorize({ redirect_uri: `${DEFAULT_REDIRECT_URI}${v}` }), status: 400, expect: errorPage('invalid_request') },
-    { name: 'authorize state', send: (v) => authorize({ state: v }), status: 400, expect: errorPage('invalid_request') },
-    { name: 'authorize scope', send: (v) => authorize({ scope: v }), status: 400, expect: errorPage('invalid_request') },
+    {
+      name: 'authorize client_id',
+      send: (v) => authorize({ client_id: v }),
+      status: 400,
+      expect: errorPage('invalid_request'),
+    },
+    {
+      name: 'authorize redirect_uri',
+      send: (v) => authorize({ redirect_uri: `${DEFAULT_REDIRECT_URI}${v}` }),
+      status: 400,
+      expect: errorPage('invalid_request'),
+    },
+    // state is echoed verbatim and may be any Unicode text (a lone surrogate arrives as U+FFFD), but never a control character.
+    {
+      name: 'authorize state',
+      send: (v) => authorize({ state: v }),
+      status: 400,
+      expect: errorPage('invalid_request'),
+      kinds: ['nul', 'control', 'newline'],
+    },
+    {
+      name: 'authorize scope',
+      send: (v) => authorize({ scope: v }),
+      status: 400,
+      expect: errorPage('invalid_request'),
+    },
     // RFC 6749 §5.2
-    { name: 'token client_id', send: (v) => tokenRequest(url, { grant_type: 'authorization_code', code: 'abc', client_id: v }), status: 400, expect: 'invalid_request' },
-    { name: 'token code', send: (v) => tokenRequest(url, { grant_type: 'authorization_code', code: v, client_id: client.client_id, code_verifier: 'x'.repeat(43) }), status: 400, expect: 'invalid_request' },
-    { name: 'token refresh_token', send: (v) => tokenRequest(url, { grant_type: 'refresh_token', refresh_token: v, client_id: client.client_id }), status: 400, expect: 'invalid_request' },
-    { name: 'token client_secret', send: (v) => tokenRequest(url, { grant_type: 'refresh_token', refresh_token: 'abc', client_id: confidential.client_id, client_secret: v }), status: 400, expect: 'invalid_request' },
+    {
+      name: 'token client_id',
+      send: (v) => tokenRequest(url, { grant_type: 'authorization_code', code: 'abc', client_id: v }),
+      status: 400,
+      expect: 'invalid_request',
+    },
+    {
+      name: 'token code',
+      send: (v) =>
+        tokenRequest(url, {
+          grant_type: 'authorization_code',
+          code: v,
+          client_id: client.client_id,
+          code_verifier: 'x'.repeat(43),
+        }),
+      status: 400,
+      expect: 'invalid_request',
+    },
+    {
+      name: 'token refresh_token',
+      send: (v) =>
+        tokenRequest(url, { grant_type: 'refresh_token', refresh_token: v, client_id: client.client_id }),
+      status: 400,
+      expect: 'invalid_request',
+    },
+    {
+      name: 'token client_secret',
+      send: (v) =>
+        tokenRequest(url, {
+          grant_type: 'refresh_token',
+          refresh_token: 'abc',
+          client_id: confidential.client_id,
+          client_secret: v,
+        }),
+      status: 400,
+      expect: 'invalid_request',
+    },
     {
       name: 'token basic client_id',
       send: (v) =>
@@ -170,13 +265,51 @@ describe('Hostile bytes get a 4xx, never a 500 (input rules)', () => {
       otherwise: { surrogate: { status: 401, expect: 'invalid_client' } },
     },
     // RFC 7009 §2.1 / RFC 7662 §2.1
-    { name: 'revoke token', send: (v) => form('/api/oauth/revoke', { token: v, client_id: client.client_id }), status: 400, expect: 'invalid_request' },
-    { name: 'revoke client_id', send: (v) => form('/api/oauth/revoke', { token: 'abc', client_id: v }), status: 400, expect: 'invalid_request' },
-    { name: 'introspect token', send: (v) => form('/api/oauth/introspect', { token: v, client_id: confidential.client_id, client_secret: confidential.client_secret! }), status: 400, expect: 'invalid_request' },
+    {
+      name: 'revoke token',
+      send: (v) => form('/api/oauth/revoke', { token: v, client_id: client.client_id }),
+      status: 400,
+      expect: 'invalid_request',
+    },
+    {
+      name: 'revoke client_id',
+      send: (v) => form('/api/oauth/revoke', { token: 'abc', client_id: v }),
+      status: 400,
+      expect: 'invalid_request',
+    },
+    {
+      name: 'introspect token',
+      send: (v) =>
+        form('/api/oauth/introspect', {
+          token: v,
+          client_id: confidential.client_id,
+          client_secret: confidential.client_secret!,
+        }),
+      status: 400,
+      expect: 'invalid_request',
+    },
     // RFC 7592 §2: an id that cannot exist is answered like an unknown one.
-    { name: 'RFC 7592 GET path', send: (v) => rfc7592('GET', v), status: 401, expect: 'invalid_token', otherwise: NOT_UTF8_PATH },
-    { name: 'RFC 7592 PUT path', send: (v) => rfc7592('PUT', v), status: 401, expect: 'invalid_token', otherwise: NOT_UTF8_PATH },
-    { name: 'RFC 7592 DELETE path', send: (v) => rfc7592('DELETE', v), status: 401, expect: 'invalid_token', otherwise: NOT_UTF8_PATH },
+    {
+      name: 'RFC 7592 GET path',
+      send: (v) => rfc7592('GET', v),
+      status: 401,
+      expect: 'invalid_token',
+      otherwise: NOT_UTF8_PATH,
+    },
+    {
+      name: 'RFC 7592 PUT path',
+      send: (v) => rfc7592('PUT', v),
+      status: 401,
+      expect: 'invalid_token',
+      otherwise: NOT_UTF8_PATH,
+    },
+    {
+      name: 'RFC 7592 DELETE path',
+      send: (v) => rfc7592('DELETE', v),
+      status: 401,
+      expect: 'invalid_token',
+      otherwise: NOT_UTF8_PATH,
+    },
     // MCP tools: the argument cannot be stored → a tool error the model can read, not an internal error.
     {
       name: 'tools/call notes_create title',
@@ -223,7 +356,11 @@ describe('Hostile bytes get a 4xx, never a 500 (input rules)', () => {
       values[field] = field === 'email' ? 'n\u0000ul@example.com' : 'N\u0000ul';
       const res = await session.submit(login, page.url, values);
       assert.equal(res.response.status, 400, `${field}: ${res.text.slice(0, 300)}`);
-      assert.equal(session.cookieNames().some((n) => /session/i.test(n)), false, 'no session was created');
+      assert.equal(
+        session.cookieNames().some((n) => /session/i.test(n)),
+        false,
+        'no session was created',
+      );
     }
   });
 

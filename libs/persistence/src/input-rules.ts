@@ -58,7 +58,8 @@ export function isBadInputForDatabase(error: unknown): boolean {
     const err = e as { code?: unknown; driverError?: unknown; cause?: unknown; message?: unknown };
     if (typeof err.code === 'string' && BAD_INPUT_SQLSTATES.has(err.code)) return true;
     // TypeORM's QueryFailedError copies the driver's fields; the message is the fallback.
-    if (typeof err.message === 'string' && /^invalid input syntax for type json/.test(err.message)) return true;
+    if (typeof err.message === 'string' && /^invalid input syntax for type json/.test(err.message))
+      return true;
     e = err.driverError ?? err.cause;
   }
   return false;

@@ -85,7 +85,12 @@ export class AccountController {
     if (typeof before === 'string' && before !== '') {
       // Event ids are PostgreSQL bigints: anything else (or beyond 2^63-1) is a malformed link.
       if (!EVENT_ID.test(before) || BigInt(before) > MAX_BIGINT) {
-        return this.message(res, 400, 'Recent activity', 'This page link is not valid. Open Recent activity again.');
+        return this.message(
+          res,
+          400,
+          'Recent activity',
+          'This page link is not valid. Open Recent activity again.',
+        );
       }
       beforeId = before;
     }

@@ -27,7 +27,8 @@ import { IdentityErrorFilter } from './identity-error.filter';
 import { IDENTITY_VIEWS, SignInPages } from './sign-in-pages';
 
 /** Free text without control characters or unpaired surrogates (PostgreSQL stores no NUL). */
-const safeLine = (max: number) => z.string().max(max).refine(isSafeLine, 'control characters or invalid Unicode');
+const safeLine = (max: number) =>
+  z.string().max(max).refine(isSafeLine, 'control characters or invalid Unicode');
 
 const DevLoginForm = z.object({
   csrf: z.string().max(128),
@@ -38,7 +39,9 @@ const DevLoginForm = z.object({
     .max(320)
     .regex(/^[^\s@<>()",;]+@[^\s@<>()",;]+$/)
     .refine(isSafeLine, 'control characters or invalid Unicode'),
-  name: safeLine(255).transform((v) => v.trim()).optional(),
+  name: safeLine(255)
+    .transform((v) => v.trim())
+    .optional(),
   return_to: safeLine(2048).optional(),
 });
 

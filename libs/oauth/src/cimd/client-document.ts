@@ -75,7 +75,8 @@ export function validateClientDocument(
   }
   // A NUL or an unpaired surrogate anywhere (even in a field this server ignores) cannot be kept in
   // PostgreSQL's jsonb and is no valid Unicode text (RFC 8259 §8.2).
-  if (hasUnstorableJson(document)) throw bad('contains a NUL character or invalid Unicode (a lone surrogate)');
+  if (hasUnstorableJson(document))
+    throw bad('contains a NUL character or invalid Unicode (a lone surrogate)');
   const doc = document as Record<string, unknown>;
   if (doc.client_id !== url) throw bad('has a client_id that is not exactly its URL', 'client_id_mismatch');
   if (typeof doc.client_name !== 'string' || doc.client_name.trim() === '') {

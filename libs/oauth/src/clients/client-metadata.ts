@@ -43,8 +43,7 @@ const REDIRECT_PROBLEM_TEXT: Record<RedirectUriProblem, string> = {
   http_not_loopback: 'must use https (http is allowed only for localhost, 127.0.0.1 and [::1])',
   userinfo: 'must not contain user information',
   too_long: 'is too long',
-  bad_characters:
-    'contains spaces, control or non-ASCII characters (percent-encode them, RFC 3986 §2)',
+  bad_characters: 'contains spaces, control or non-ASCII characters (percent-encode them, RFC 3986 §2)',
   response_parameter:
     'must not carry code, state, iss, error, error_description or error_uri query parameters (the authorization response adds them, RFC 9207 §2.4)',
   scheme_not_reverse_domain:
@@ -186,7 +185,8 @@ export function validateClientMetadata(body: unknown, scopes: ScopeRegistry): Va
     applicationType = requestedType;
     for (const uri of redirectUris) {
       const rule = applicationTypeProblem(applicationType, uri);
-      if (rule) throw new InvalidRedirectUriError(`redirect_uri ${JSON.stringify(uri.slice(0, 200))}: ${rule}`);
+      if (rule)
+        throw new InvalidRedirectUriError(`redirect_uri ${JSON.stringify(uri.slice(0, 200))}: ${rule}`);
     }
   } else {
     // Omitted: OIDC's default is web, but this server is no OpenID provider and the MCP 2026-07-28 client

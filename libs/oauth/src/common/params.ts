@@ -30,8 +30,11 @@ const ASCII_TOKEN_PARAMS = new Set([
   'client_assertion',
   'client_assertion_type',
 ]);
-/** RFC 6749 Appendix A: `state` is VSCHAR (space allowed); `scope` and `prompt` are space-separated lists. */
-const ASCII_TEXT_PARAMS = new Set(['state', 'scope', 'prompt']);
+/**
+ * RFC 6749 Appendix A: `scope` and `prompt` are space-separated ASCII lists. (`state` is VSCHAR there too,
+ * but clients put raw Unicode in it and it is echoed verbatim (AS-PK-06): only the rule for all applies.)
+ */
+const ASCII_TEXT_PARAMS = new Set(['scope', 'prompt']);
 
 /**
  * The input rule every OAuth parameter passes before it is used or reaches the database: no control
