@@ -129,6 +129,9 @@ export class AccountController {
       clientId: app.clientId,
       clientName: app.clientName,
       selfRegistered: app.selfRegistered,
+      // A URL client (Client ID Metadata Document): who publishes its description, as on the consent page.
+      documentHost: app.documentHost,
+      documentUrl: app.documentUrl,
       redirectHosts: app.redirectHosts.join(', '),
       scopes: app.scopes,
       grantedAt: formatTime(app.grantedAt),
