@@ -8,6 +8,7 @@
  */
 
 /** C0 and C1 control characters (NUL, CR, LF, TAB ...) and DEL. */
+// eslint-disable-next-line no-control-regex
 const CONTROL = /[\u0000-\u001f\u007f-\u009f]/;
 /** An unpaired UTF-16 surrogate (not a valid Unicode scalar value; cannot be encoded as UTF-8). */
 const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
