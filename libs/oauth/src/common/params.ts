@@ -8,6 +8,8 @@ export type ParamReader = (name: string) => string | undefined;
 /**
  * RFC 6749 Appendix A: identifiers, credentials and URIs are visible ASCII without spaces (VSCHAR, and
  * URI-reference whose other characters are percent-encoded; RFC 7636 §4.1 unreserved for the verifier).
+ * Values only compared with a fixed list (grant_type, response_type ...) keep their own error
+ * (unsupported_grant_type ...) and only pass the rule for all.
  */
 const ASCII_TOKEN_PARAMS = new Set([
   'client_id',
@@ -15,20 +17,13 @@ const ASCII_TOKEN_PARAMS = new Set([
   'code',
   'code_verifier',
   'code_challenge',
-  'code_challenge_method',
   'refresh_token',
   'token',
-  'token_type_hint',
   'redirect_uri',
   'resource',
-  'grant_type',
-  'response_type',
-  'response_mode',
   'request_id',
   'csrf_token',
-  'decision',
   'client_assertion',
-  'client_assertion_type',
 ]);
 /**
  * RFC 6749 Appendix A: `scope` and `prompt` are space-separated ASCII lists. (`state` is VSCHAR there too,
