@@ -210,6 +210,20 @@ describe('Hostile bytes get a 4xx, never a 500 (input rules)', () => {
       status: 400,
       expect: errorPage('invalid_request'),
     },
+    // The sign-in continuation and the upstream callback: a handle that cannot exist, a refusal page.
+    {
+      name: 'authorize/continue request_id',
+      send: (v) =>
+        fetch(`${url}/oauth/authorize/continue?request_id=${encodeRaw(v)}`, { redirect: 'manual' }),
+      status: 400,
+      expect: errorPage('invalid_request'),
+    },
+    {
+      name: 'auth callback state',
+      send: (v) => fetch(`${url}/auth/dev/callback?state=${encodeRaw(v)}`, { redirect: 'manual' }),
+      status: 404,
+      expect: (html) => assert.match(html, /<html/),
+    },
     // RFC 6749 §5.2
     {
       name: 'token client_id',
