@@ -2,7 +2,8 @@
 // "not verified" mark and the document host like the consent page; whoami names a URL client by its
 // client_id URL; invalid_client names the method the client registered; offline_access is advertised by the
 // authorization server only (MCP 2026-07-28 Refresh Tokens) and accepted at authorize; every authorization
-// response carries iss (RFC 9207); /favicon.ico is no JSON 404.
+// response carries iss (RFC 9207); /favicon.ico is no JSON 404; application_type and the redirect URI rules
+// (RFC 8252 §7.1 reverse-domain schemes, dangerous handlers, RFC 9207 response parameters) hold over HTTP.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { startTestApp, type TestApp } from '../support/app';
@@ -28,7 +29,11 @@ describe('Authorization-server gaps: URL clients on /account, whoami, invalid_cl
     trusted = await startDocumentServer(); // http://localhost:<port>
     untrusted = await startDocumentServer({ host: '127.0.0.1' });
     t = await startTestApp({
-      env: { CIMD_ALLOW_INSECURE_LOCALHOST: 'true', CIMD_ALLOWED_HOSTS: 'localhost' },
+      env: {
+        CIMD_ALLOW_INSECURE_LOCALHOST: 'true',
+        CIMD_ALLOWED_HOSTS: 'localhost',
+        RATE_LIMIT_REGISTER_PER_HOUR: '1000',
+      },
     });
   });
   after(async () => {
@@ -194,6 +199,72 @@ describe('Authorization-server gaps: URL clients on /account, whoami, invalid_cl
     });
     assert.equal(denied.callback.searchParams.get('error'), 'access_denied');
     assert.deepEqual(denied.callback.searchParams.getAll('iss'), [t.url]);
+  });
+
+  const register = (metadata: Record<string, unknown>) =>
+    fetch(`${t.url}/api/oauth/register`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ client_name: 'Reg', token_endpoint_auth_method: 'none', ...metadata }),
+    });
+
+  it('application_type (OIDC Registration §2): stored; redirect URIs that do not suit it are refused naming the rule', async () => {
+    const native = await register({
+      application_type: 'native',
+      redirect_uris: ['http://127.0.0.1:9999/cb'],
+    });
+    assert.equal(native.status, 201);
+    const body = await readJson(native);
+    assert.equal(body.application_type, 'native');
+    const [row] = await t.dataSource.query<{ application_type: string }[]>(
+      'SELECT application_type FROM oauth_clients WHERE client_id = $1',
+      [body.client_id],
+    );
+    assert.equal(row.application_type, 'native');
+    for (const [type, uri, rule] of [
+      [
+        'native',
+        'https://app.example.com/cb',
+        /application_type native allows only private-use scheme .* or http loopback/,
+      ],
+      ['web', 'com.example.app:/cb', /application_type web allows only https/],
+    ] as const) {
+      const res = await register({ application_type: type, redirect_uris: [uri] });
+      assert.equal(res.status, 400);
+      const error = await readJson(res);
+      assert.equal(error.error, 'invalid_redirect_uri');
+      assert.match(error.error_description, rule);
+    }
+    const web = await readJson(
+      await register({ application_type: 'web', redirect_uris: ['https://app.example.com/cb'] }),
+    );
+    assert.equal(web.application_type, 'web');
+  });
+
+  it('redirect URIs: dangerous handlers, single-label schemes, response parameters and CR/LF are refused at registration', async () => {
+    const refused: [string, RegExp][] = [
+      ['ms-msdt:/id', /scheme that is not allowed/],
+      ['search-ms:query=x', /scheme that is not allowed/],
+      ['jar:https://evil.example/a.jar!/', /scheme that is not allowed/],
+      ['smb://evil.example/share', /scheme that is not allowed/],
+      ['itms-services://?action=download-manifest', /scheme that is not allowed/],
+      ['a:/cb', /reverse domain name form/],
+      ['myapp://callback', /reverse domain name form/],
+      ['https://app.example.com/cb?iss=https://evil.example', /must not carry code, state, iss/],
+      ['https://app.example.com/cb?code=1', /must not carry code, state, iss/],
+      ['https://app.example.com/cb?error_description=x', /must not carry code, state, iss/],
+      ['https://app.example.com/cb\r\nX: y', /contains spaces, control or non-ASCII characters/],
+      ['https://app.example.com/c b', /contains spaces, control or non-ASCII characters/],
+      ['https://app.example.com/cb#frag', /fragment/],
+    ];
+    for (const [uri, rule] of refused) {
+      const res = await register({ redirect_uris: [uri] });
+      assert.equal(res.status, 400, uri);
+      const error = await readJson(res);
+      assert.equal(error.error, 'invalid_redirect_uri', uri);
+      assert.match(error.error_description, rule, uri);
+    }
+    assert.equal((await register({ redirect_uris: ['com.example.app:/oauth2redirect'] })).status, 201);
   });
 
   it('/favicon.ico: 204, cacheable, not a JSON 404', async () => {
