@@ -16,6 +16,10 @@ import {
 } from '../support/oauth-flow';
 
 const REDIRECT = 'http://127.0.0.1:7777/callback';
+/** Every fetch failure shows this one message (no network oracle); the reason is in the audit event. */
+const FETCH_FAILED_TEXT =
+  'The client metadata document could not be retrieved; the application must publish it at its client_id URL over https';
+const FETCH_FAILED = new RegExp(`^${FETCH_FAILED_TEXT.replace(/[.]/g, '\\.')}$`);
 
 describe('URL client ids (Client ID Metadata Documents)', () => {
   let docs: DocumentServer;
@@ -226,18 +230,18 @@ describe('URL client ids (Client ID Metadata Documents)', () => {
         }),
       );
     });
-    await expectErrorPage(docs.url(big), 'invalid_client', /larger than 5120 bytes/);
+    await expectErrorPage(docs.url(big), 'invalid_client', FETCH_FAILED);
     const moved = `/clients/moved.json`;
     const target = publish();
     docs.route(moved, (_req, res) => res.writeHead(302, { location: target.clientId }).end());
-    await expectErrorPage(docs.url(moved), 'invalid_client', /redirects; redirects are not followed/);
+    await expectErrorPage(docs.url(moved), 'invalid_client', FETCH_FAILED);
     assert.equal(docs.hits(target.path), 0, 'the redirect was not followed');
     const html = `/clients/page.json`;
     docs.route(html, (_req, res) =>
       res.writeHead(200, { 'content-type': 'text/html' }).end('<html>hi</html>'),
     );
-    await expectErrorPage(docs.url(html), 'invalid_client', /is not application\/json/);
-    await expectErrorPage(docs.url('/clients/missing.json'), 'invalid_client', /answered HTTP 404/);
+    await expectErrorPage(docs.url(html), 'invalid_client', FETCH_FAILED);
+    await expectErrorPage(docs.url('/clients/missing.json'), 'invalid_client', FETCH_FAILED);
     const slow = `/clients/slow.json`;
     docs.route(
       slow,
@@ -245,7 +249,7 @@ describe('URL client ids (Client ID Metadata Documents)', () => {
         void setTimeout(() => res.writeHead(200, { 'content-type': 'application/json' }).end('{}'), 8000),
     );
     const started = Date.now();
-    await expectErrorPage(docs.url(slow), 'invalid_client', /did not arrive within 5 seconds/);
+    await expectErrorPage(docs.url(slow), 'invalid_client', FETCH_FAILED);
     const took = Date.now() - started;
     assert.ok(took >= 4900 && took < 7000, `timed out after ${took} ms`);
     // One audit event per fetch outcome.
@@ -254,6 +258,20 @@ describe('URL client ids (Client ID Metadata Documents)', () => {
       outcomes.push(...(await fetchOutcomes(docs.url(p))).map((o) => o.outcome));
     }
     assert.deepEqual(outcomes, ['too_large', 'redirect', 'not_json', 'http_status', 'timeout']);
+    // The reasons the browser no longer sees are in the audit events.
+    const messages = [];
+    for (const p of [big, moved, html, '/clients/missing.json', slow]) {
+      const rows = await t.dataSource.query<{ message: string }[]>(
+        `SELECT detail->>'message' AS message FROM audit_events WHERE type = 'cimd.fetch' AND detail->>'url' = $1`,
+        [docs.url(p)],
+      );
+      messages.push(...rows.map((r) => r.message));
+    }
+    assert.match(messages[0], /larger than 5120 bytes/);
+    assert.match(messages[1], /redirects are not followed/);
+    assert.match(messages[2], /not application\/json/);
+    assert.match(messages[3], /answered HTTP 404/);
+    assert.match(messages[4], /did not arrive within 5 seconds/);
   });
 
   it('bad client_id URLs and a redirect_uri not in the document', async () => {
@@ -328,6 +346,7 @@ describe('URL client ids (Client ID Metadata Documents)', () => {
       url: clientId,
       outcome: 'http_status',
       usedCache: true,
+      message: 'The client metadata document URL answered HTTP 503',
     });
 
     // A 404 is the publisher saying the document is gone: the cache does not paper over it.
@@ -340,7 +359,7 @@ describe('URL client ids (Client ID Metadata Documents)', () => {
     assert.equal(gone.status, 401);
     assert.deepEqual(await gone.json(), {
       error: 'invalid_client',
-      error_description: 'The client metadata document URL answered HTTP 404',
+      error_description: FETCH_FAILED_TEXT,
     });
     docs.route(path, (_req, res) => res.writeHead(503).end());
 
@@ -357,13 +376,13 @@ describe('URL client ids (Client ID Metadata Documents)', () => {
     assert.equal(refused.status, 401);
     assert.deepEqual(await refused.json(), {
       error: 'invalid_client',
-      error_description: 'The client metadata document URL answered HTTP 503',
+      error_description: FETCH_FAILED_TEXT,
     });
 
     // Never fetched and down: invalid_client at both endpoints.
     const down = publish();
     docs.route(down.path, (_req, res) => res.writeHead(500).end());
-    await expectErrorPage(down.clientId, 'invalid_client', /answered HTTP 500/);
+    await expectErrorPage(down.clientId, 'invalid_client', FETCH_FAILED);
   });
 
   it('a URL client disabled by an administrator (issue #8) is refused at authorize and token', async () => {

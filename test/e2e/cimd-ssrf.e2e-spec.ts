@@ -1,5 +1,6 @@
 // Checks issue #9 / SEC-04, AS-REG-06: with the development setting off (the production posture), a URL
 // client_id that names or resolves to this machine is refused with invalid_client and no connection is made.
+// The answer is one generic message whatever the reason (no network oracle); the reason is in the audit event.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { loadConfig, ConfigValidationError } from '@app/config';
@@ -22,6 +23,26 @@ describe('metadata document fetches cannot be turned against the network', () =>
     await docs.close();
     await tlsDocs.close();
   });
+
+  const GENERIC =
+    /^The client metadata document could not be retrieved; the application must publish it at its client_id URL over https$/;
+
+  /** The newest cimd.fetch audit event's message for the URL (the details the page no longer shows). */
+  async function auditedReason(clientId: string): Promise<string> {
+    const rows = await t.dataSource.query<{ message: string }[]>(
+      `SELECT detail->>'message' AS message FROM audit_events WHERE type = 'cimd.fetch' AND detail->>'url' = $1
+       ORDER BY id DESC LIMIT 1`,
+      [clientId],
+    );
+    return rows[0]?.message ?? '';
+  }
+
+  /** Refused with the generic message; the specific reason only in the audit event. */
+  async function refusedQuietly(clientId: string, reason: RegExp, at: 'authorize' | 'token' = 'authorize') {
+    if (at === 'authorize') await refusedAtAuthorize(clientId, GENERIC);
+    else await refusedAtToken(clientId, GENERIC);
+    assert.match(await auditedReason(clientId), reason);
+  }
 
   async function refusedAtAuthorize(clientId: string, description: RegExp): Promise<void> {
     const res = await fetch(
@@ -59,23 +80,23 @@ describe('metadata document fetches cannot be turned against the network', () =>
       redirect_uris: ['https://a.example/cb'],
     });
     const before = tlsDocs.connections;
-    await refusedAtAuthorize(
+    await refusedQuietly(
       `https://127.0.0.1:${port}/x.json`,
       /resolves to a loopback address, which this server does not fetch from/,
     );
-    await refusedAtToken(`https://127.0.0.1:${port}/x.json`, /loopback address/);
-    await refusedAtAuthorize(`https://[::1]:${port}/x.json`, /loopback address/);
-    await refusedAtAuthorize(`https://[::ffff:127.0.0.1]:${port}/x.json`, /loopback address/);
-    await refusedAtAuthorize('https://169.254.169.254/latest/meta-data.json', /link-local address/);
-    await refusedAtAuthorize('https://10.0.0.1/client.json', /private address/);
-    await refusedAtAuthorize('https://[fd00::1]/client.json', /private address/);
-    await refusedAtAuthorize('https://0.0.0.0/client.json', /unspecified address/);
+    await refusedQuietly(`https://127.0.0.1:${port}/x.json`, /loopback address/, 'token');
+    await refusedQuietly(`https://[::1]:${port}/x.json`, /loopback address/);
+    await refusedQuietly(`https://[::ffff:127.0.0.1]:${port}/x.json`, /loopback address/);
+    await refusedQuietly('https://169.254.169.254/latest/meta-data.json', /link-local address/);
+    await refusedQuietly('https://10.0.0.1/client.json', /private address/);
+    await refusedQuietly('https://[fd00::1]/client.json', /private address/);
+    await refusedQuietly('https://0.0.0.0/client.json', /unspecified address/);
     assert.equal(tlsDocs.connections, before, 'no connection was attempted');
   });
 
   it('a host name that resolves to loopback (localhost) is refused too', async () => {
     const before = tlsDocs.connections;
-    await refusedAtAuthorize(tlsDocs.url('/x.json'), /localhost.* resolves to a loopback address/);
+    await refusedQuietly(tlsDocs.url('/x.json'), /localhost.* resolves to a loopback address/);
     assert.equal(tlsDocs.connections, before);
   });
 
@@ -84,6 +105,10 @@ describe('metadata document fetches cannot be turned against the network', () =>
     await refusedAtAuthorize(docs.url('/x.json'), /must use https/);
     await refusedAtToken(docs.url('/x.json'), /must use https/);
     assert.equal(docs.connections, before);
+  });
+
+  it('a host that does not resolve: the same generic message as every other fetch failure', async () => {
+    await refusedQuietly('https://no-such-host.invalid/client.json', /does not resolve|could not be fetched/);
   });
 
   it('the refusals are audited as fetch outcomes', async () => {

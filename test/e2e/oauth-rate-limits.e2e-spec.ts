@@ -44,7 +44,7 @@ describe('OAuth rate limits (issue #3)', () => {
       assert.equal((await readJson(res)).error, 'too_many_requests');
     }
     assert.equal((await a.dataSource.query(`SELECT count(*)::int AS n FROM oauth_clients`))[0].n, before);
-    // RFC 7592 management is not the registration endpoint: not limited.
+    // RFC 7592 management is not the registration endpoint: it has a counter of its own.
     const read = await fetch(client.registration_client_uri, {
       headers: { authorization: `Bearer ${client.registration_access_token}` },
     });

@@ -77,7 +77,8 @@ describe('OAuth dynamic client registration (issue #3, RFC 7591/7592)', () => {
     assert.equal(body.scope, 'notes:read');
     assert.equal(body.software_statement_like_field, undefined);
     assert.equal(body.jwks, undefined);
-    assert.equal(body.application_type, undefined);
+    // Omitted application_type: the type the redirect URIs fit is stored and returned (RFC 7591 §3.2.1).
+    assert.equal(body.application_type, 'native');
   });
 
   const rejected: [string, unknown, string, string?][] = [

@@ -1,7 +1,7 @@
 import { Catch, type ArgumentsHost } from '@nestjs/common';
 import { BaseExceptionFilter } from '@nestjs/core';
 import type { Response } from 'express';
-import { DATABASE_RETRY_AFTER_SECONDS, isDatabaseUnavailable } from '@app/persistence';
+import { DATABASE_RETRY_AFTER_SECONDS, isBadInputForDatabase, isDatabaseUnavailable } from '@app/persistence';
 
 /**
  * App-wide last resort: a database outage becomes a fast 503 with Retry-After (the process recovers by
@@ -23,6 +23,19 @@ export class DatabaseOutageFilter extends BaseExceptionFilter {
             error: 'service_unavailable',
             message: 'The service is temporarily unavailable',
           });
+        return;
+      }
+    }
+    if (host.getType() === 'http' && isBadInputForDatabase(exception)) {
+      // PostgreSQL refused a value of the request (NUL, unpaired surrogate, out-of-range number): the
+      // request was bad, so a 400 without internals, never a 500 with a stack trace.
+      const res = host.switchToHttp().getResponse<Response>();
+      if (!res.headersSent) {
+        res.status(400).set('Cache-Control', 'no-store').json({
+          statusCode: 400,
+          error: 'bad_request',
+          message: 'The request contains a value that is not allowed',
+        });
         return;
       }
     }

@@ -40,6 +40,15 @@ export class HealthController {
     return { status: 'ok' };
   }
 
+  /**
+   * Browsers ask for it on every page of the sign-in flow. There is no icon: 204 No Content, cacheable
+   * for a day, instead of the JSON 404 (which browsers would ask for again and log as an error).
+   */
+  @Get('favicon.ico')
+  @HttpCode(204)
+  @Header('Cache-Control', 'public, max-age=86400')
+  favicon(): void {}
+
   @Get()
   @Header('Content-Type', 'text/html; charset=utf-8')
   @Header('Cache-Control', 'public, max-age=300')

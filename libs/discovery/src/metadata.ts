@@ -71,7 +71,14 @@ export function buildAuthorizationServerMetadata(
     registration_endpoint: url(OAUTH_ENDPOINT_PATHS.registration),
     revocation_endpoint: url(OAUTH_ENDPOINT_PATHS.revocation),
     introspection_endpoint: url(OAUTH_ENDPOINT_PATHS.introspection),
-    scopes_supported: scopes.all().map((s) => s.name),
+    // MCP 2026-07-28 (Refresh Tokens): offline_access is advertised here, by the authorization server only.
+    scopes_supported: [
+      ...scopes
+        .all()
+        .map((s) => s.name)
+        .filter((s) => s !== 'offline_access'),
+      'offline_access',
+    ],
     response_types_supported: ['code'],
     response_modes_supported: ['query'],
     grant_types_supported: ['authorization_code', 'refresh_token'],

@@ -95,6 +95,9 @@ const GRANT_HANDLER_CLASSES = [AuthorizationCodeGrant, RefreshTokenGrant];
     USER_GRANT_REVOKER,
     GrantsDirectory,
     ClientAdministration,
+    // The one PostgreSQL limiter, shared with the sign-in routes and /mcp (unknown bearer tokens).
+    RateLimiter,
+    RateLimitGuard,
   ],
 })
 export class OAuthModule implements NestModule {

@@ -5,3 +5,10 @@ export { revertLastMigrationWithLock, runMigrationsWithLock } from './migrations
 export { inTransaction } from './transaction';
 export { DatabaseHealthService, type DatabaseHealth } from './database-health';
 export { isDatabaseUnavailable, DATABASE_RETRY_AFTER_SECONDS } from './database-unavailable';
+export {
+  hasUnstorableJson,
+  isBadInputForDatabase,
+  isSafeLine,
+  isUnstorableText,
+  isVisibleAscii,
+} from './input-rules';

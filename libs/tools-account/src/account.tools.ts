@@ -1,4 +1,5 @@
 import { Injectable } from '@nestjs/common';
+import { DataSource } from 'typeorm';
 import { z } from 'zod';
 import { UserRepository } from '@app/identity';
 import { McpScopes, McpTool, RequireScopes, ToolError, type McpCaller } from '@app/mcp';
@@ -29,7 +30,16 @@ export class AccountTools {
    */
   private readonly profiles = new Map<string, { profile: Profile; until: number }>();
 
-  constructor(private readonly users: UserRepository) {}
+  /**
+   * A URL client's client_id (its metadata document URL) by the internal row id that tokens carry. The
+   * pair never changes (the row id is derived from the URL), so a replica keeps it; bounded.
+   */
+  private readonly documentUrls = new Map<string, string>();
+
+  constructor(
+    private readonly users: UserRepository,
+    private readonly dataSource: DataSource,
+  ) {}
 
   @McpTool({
     name: 'whoami',
@@ -45,9 +55,26 @@ export class AccountTools {
     if (!user) throw new ToolError('Your account no longer exists');
     return {
       user: { id: user.id, name: user.name, email: user.email },
-      client: { id: caller.clientId },
+      // The client_id the client itself knows: for a URL client (Client ID Metadata Document) that is
+      // its document URL, never the internal row id.
+      client: { id: await this.publicClientId(caller.clientId) },
       scopes: caller.scopes,
     };
+  }
+
+  private async publicClientId(clientId: string): Promise<string> {
+    if (!clientId.startsWith('cimd_')) return clientId;
+    const known = this.documentUrls.get(clientId);
+    if (known) return known;
+    const rows = await this.dataSource.query<{ url: string }[]>(
+      'SELECT url FROM cimd_documents WHERE client_id = $1',
+      [clientId],
+    );
+    const url = rows[0]?.url;
+    if (!url) return clientId;
+    if (this.documentUrls.size >= PROFILE_CACHE_MAX_ENTRIES) this.documentUrls.clear();
+    this.documentUrls.set(clientId, url);
+    return url;
   }
 
   private async profile(userId: string): Promise<Profile | null> {

@@ -11,6 +11,7 @@ import { ACCOUNT_VIEWS, formatTime, isoTime, loginRedirect } from './pages';
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const EVENT_ID = /^[1-9][0-9]{0,18}$/;
 const ACTIVITY_PAGE_SIZE = 25;
+const MAX_BIGINT = 2n ** 63n - 1n;
 
 /** Issue #8: the signed-in person's profile, "Connected apps" (revocable) and recent activity. */
 @Controller('account')
@@ -80,7 +81,19 @@ export class AccountController {
   async activity(@Req() req: Request, @Res() res: Response, @Query('before') before: unknown): Promise<void> {
     const user = await this.access.signedInUser(req);
     if (!user) return res.redirect(303, loginRedirect('/account/activity'));
-    const beforeId = typeof before === 'string' && EVENT_ID.test(before) ? before : undefined;
+    let beforeId: string | undefined;
+    if (typeof before === 'string' && before !== '') {
+      // Event ids are PostgreSQL bigints: anything else (or beyond 2^63-1) is a malformed link.
+      if (!EVENT_ID.test(before) || BigInt(before) > MAX_BIGINT) {
+        return this.message(
+          res,
+          400,
+          'Recent activity',
+          'This page link is not valid. Open Recent activity again.',
+        );
+      }
+      beforeId = before;
+    }
     const events = await this.audit.forUser(user.id, ACTIVITY_PAGE_SIZE + 1, beforeId);
     const page = events.slice(0, ACTIVITY_PAGE_SIZE);
     const next = events.length > ACTIVITY_PAGE_SIZE ? page[page.length - 1].id : undefined;
@@ -116,6 +129,9 @@ export class AccountController {
       clientId: app.clientId,
       clientName: app.clientName,
       selfRegistered: app.selfRegistered,
+      // A URL client (Client ID Metadata Document): who publishes its description, as on the consent page.
+      documentHost: app.documentHost,
+      documentUrl: app.documentUrl,
       redirectHosts: app.redirectHosts.join(', '),
       scopes: app.scopes,
       grantedAt: formatTime(app.grantedAt),

@@ -1,5 +1,6 @@
-import { Controller, Get, Param, Query, Req, Res, UseFilters } from '@nestjs/common';
+import { Controller, Get, Param, Query, Req, Res, UseFilters, UseGuards } from '@nestjs/common';
 import type { Request, Response } from 'express';
+import { RateLimitGuard, RateLimited } from '@app/oauth';
 import { UpstreamSignInService, type UpstreamOutcome } from '../upstream-sign-in.service';
 import { IdentityErrorFilter } from './identity-error.filter';
 import { SignInPages } from './sign-in-pages';
@@ -13,7 +14,10 @@ export class AuthController {
     private readonly pages: SignInPages,
   ) {}
 
+  /** Each call writes a sign-in attempt row, so it is counted per client IP like /oauth/authorize. */
   @Get(':provider')
+  @UseGuards(RateLimitGuard)
+  @RateLimited('sign_in')
   async start(
     @Req() req: Request,
     @Res() res: Response,

@@ -7,6 +7,8 @@ import {
   type ExceptionFilter,
 } from '@nestjs/common';
 import type { Response } from 'express';
+import { TooManyRequestsError } from '@app/oauth';
+import { isBadInputForDatabase } from '@app/persistence';
 import { PageRenderer } from '@app/web';
 import { SignInRefused } from '../users/upstream-profile';
 import { IDENTITY_VIEWS, SignInPages } from './sign-in-pages';
@@ -29,7 +31,29 @@ export class IdentityErrorFilter implements ExceptionFilter {
     const res = host.switchToHttp().getResponse<Response>();
     if (res.headersSent) return;
     if (error instanceof SignInRefused) return this.signInPages.error(res, error.reason);
-    const status = error instanceof HttpException ? error.getStatus() : 500;
+    if (error instanceof TooManyRequestsError) {
+      // RFC 6585 §4: 429 with Retry-After; a page, since a browser is on the other end.
+      res.set({ ...error.headers(), 'Cache-Control': 'no-store' });
+      this.pages.render(res, {
+        viewsDir: IDENTITY_VIEWS,
+        view: 'sign-in-error',
+        title: 'Too many attempts',
+        status: 429,
+        context: {
+          heading: 'Too many attempts',
+          message: `Too many sign-in attempts from your network. Wait ${error.retryAfterSeconds} seconds, then try again.`,
+          reason: 'rate_limited',
+          retryHref: '/login',
+        },
+      });
+      return;
+    }
+    // PostgreSQL refused a value of the request (NUL, unpaired surrogate, out of range): bad input, a 400.
+    const status =
+      error instanceof HttpException ? error.getStatus() : isBadInputForDatabase(error) ? 400 : 500;
+    if (status === 400 && !(error instanceof HttpException)) {
+      this.logger.log('sign-in request refused: a value cannot be stored');
+    }
     if (status >= 500) {
       this.logger.error(`sign-in page failed: ${error instanceof Error ? error.name : 'error'}`);
     }

@@ -14,6 +14,7 @@ import {
 import type { Request, Response } from 'express';
 import { z } from 'zod';
 import { APP_CONFIG, type AppConfig } from '@app/config';
+import { isSafeLine } from '@app/persistence';
 import { PENDING_AUTHORIZATION_DESCRIBER, type PendingAuthorizationDescriber } from '@app/oauth';
 import { PageRenderer } from '@app/web';
 import { IdentityProviderRegistry } from '../providers/identity-provider-registry';
@@ -25,6 +26,10 @@ import { safeReturnTo } from './return-to';
 import { IdentityErrorFilter } from './identity-error.filter';
 import { IDENTITY_VIEWS, SignInPages } from './sign-in-pages';
 
+/** Free text without control characters or unpaired surrogates (PostgreSQL stores no NUL). */
+const safeLine = (max: number) =>
+  z.string().max(max).refine(isSafeLine, 'control characters or invalid Unicode');
+
 const DevLoginForm = z.object({
   csrf: z.string().max(128),
   email: z
@@ -32,9 +37,12 @@ const DevLoginForm = z.object({
     .trim()
     .toLowerCase()
     .max(320)
-    .regex(/^[^\s@<>()",;]+@[^\s@<>()",;]+$/),
-  name: z.string().trim().max(255).optional(),
-  return_to: z.string().max(2048).optional(),
+    .regex(/^[^\s@<>()",;]+@[^\s@<>()",;]+$/)
+    .refine(isSafeLine, 'control characters or invalid Unicode'),
+  name: safeLine(255)
+    .transform((v) => v.trim())
+    .optional(),
+  return_to: safeLine(2048).optional(),
 });
 
 /** The sign-in page, the dev login and sign-out. */

@@ -3,7 +3,12 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { loadConfig } from '@app/config';
-import type { AccessTokenVerifier, ScopeDefinition } from '@app/oauth';
+import {
+  TooManyRequestsError,
+  type AccessTokenVerifier,
+  type RateLimiter,
+  type ScopeDefinition,
+} from '@app/oauth';
 import { McpHttpError } from '../http/mcp-errors';
 import type { ToolCatalog } from '../tools/tool-catalog';
 import { McpAuthService } from './mcp-auth.service';
@@ -43,8 +48,14 @@ function service(seen: (string | undefined)[] = []) {
       };
     },
   };
-  return new McpAuthService(verifier, config, catalog);
+  return new McpAuthService(verifier, config, catalog, unlimited);
 }
+
+/** A limiter that never refuses (the tests below that do not look at the unknown-token limit). */
+const unlimited = {
+  consume: async () => undefined,
+  refusedFor: () => null,
+} as unknown as RateLimiter;
 
 const rejection = async (p: Promise<unknown>): Promise<McpHttpError> => {
   try {
@@ -149,5 +160,75 @@ describe('McpAuthService', () => {
       e.headers['WWW-Authenticate'],
       'Bearer error="insufficient_scope", scope="notes:write profile:read", resource_metadata="https://mcp.example.com/.well-known/oauth-protected-resource/base/mcp"',
     );
+  });
+});
+
+describe('McpAuthService: unknown bearer tokens per client IP (shared limiter)', () => {
+  const good = `mcp_at_${'g'.repeat(43)}`;
+  const verified = (audience: string) =>
+    ({
+      ok: true,
+      token: {
+        userId: 'u1',
+        clientId: 'c1',
+        grantId: 'g1',
+        scopes: ['notes:read'],
+        audience,
+        expiresAt: new Date(Date.now() + 60_000),
+      },
+    }) as const;
+
+  function limited(limit: number) {
+    const lookups: string[] = [];
+    const counted: string[] = [];
+    let refusedIp: string | null = null;
+    const limiter = {
+      consume: async (bucket: string, ip: string) => {
+        counted.push(`${bucket}:${ip}`);
+        if (counted.filter((c) => c.endsWith(`:${ip}`)).length > limit) {
+          refusedIp = ip;
+          throw new TooManyRequestsError(42);
+        }
+      },
+      refusedFor: (_bucket: string, ip: string) => (ip === refusedIp ? 17 : null),
+    } as unknown as RateLimiter;
+    const verifier: AccessTokenVerifier = {
+      verify: async (token, audience) => {
+        lookups.push(token!);
+        return token === good ? verified(audience) : { ok: false, reason: 'invalid' };
+      },
+      verifyCached: (token, audience) => (token === good ? verified(audience) : null),
+    };
+    return { auth: new McpAuthService(verifier, config, catalog, limiter), lookups, counted };
+  }
+  const unknown = (i: number) => `Bearer mcp_at_${String(i).padStart(43, 'u')}`;
+
+  it('counts only tokens the database did not know; valid tokens are never counted', async () => {
+    const { auth, counted } = limited(100);
+    await auth.authenticate(`Bearer ${good}`, '203.0.113.9');
+    assert.deepEqual(counted, []);
+    await rejection(auth.authenticate(unknown(1), '203.0.113.9'));
+    assert.deepEqual(counted, ['unknown_token:203.0.113.9']);
+    // A token of another shape is refused without a lookup, so it costs nothing to count.
+    await rejection(auth.authenticate('Bearer not-ours', '203.0.113.9'));
+    assert.equal(counted.length, 1);
+  });
+
+  it('over the limit: 429 with Retry-After and no further lookup; a cached valid token still works', async () => {
+    const { auth, lookups } = limited(2);
+    for (const i of [1, 2])
+      assert.equal((await rejection(auth.authenticate(unknown(i), '198.51.100.7'))).status, 401);
+    const over = await rejection(auth.authenticate(unknown(3), '198.51.100.7'));
+    assert.equal(over.status, 429);
+    assert.equal(over.headers['Retry-After'], '42');
+    const before = lookups.length;
+    const next = await rejection(auth.authenticate(unknown(4), '198.51.100.7'));
+    assert.equal(next.status, 429);
+    assert.equal(next.headers['Retry-After'], '17');
+    assert.equal(lookups.length, before, 'no database lookup once the IP is over the limit');
+    const caller = await auth.authenticate(`Bearer ${good}`, '198.51.100.7');
+    assert.equal(caller.userId, 'u1');
+    // Another client IP is not affected.
+    assert.equal((await rejection(auth.authenticate(unknown(5), '192.0.2.1'))).status, 401);
   });
 });

@@ -1,7 +1,12 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { APP_CONFIG, type AppConfig } from '@app/config';
 import { protectedResourceMetadataUrl } from '@app/discovery';
-import { ACCESS_TOKEN_VERIFIER, type AccessTokenVerifier } from '@app/oauth';
+import {
+  ACCESS_TOKEN_VERIFIER,
+  RateLimiter,
+  TooManyRequestsError,
+  type AccessTokenVerifier,
+} from '@app/oauth';
 import { McpHttpError } from '../http/mcp-errors';
 import { ToolCatalog } from '../tools/tool-catalog';
 import type { McpCaller } from '../tools/tool-types';
@@ -43,6 +48,7 @@ export class McpAuthService {
     @Inject(ACCESS_TOKEN_VERIFIER) private readonly verifier: AccessTokenVerifier,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     private readonly catalog: ToolCatalog,
+    private readonly limiter: RateLimiter,
   ) {
     this.resourceMetadataUrl = protectedResourceMetadataUrl(config);
   }
@@ -50,8 +56,13 @@ export class McpAuthService {
   /**
    * RS-TOK-03: validates the bearer token before anything else happens. Only the Authorization header
    * is read; a token in the query string or body is never accepted (RS-TOK-07). Throws the 401.
+   *
+   * `ip` (the client IP under TRUST_PROXY) bounds how many bearer tokens the database did not know one
+   * client may present per minute (RATE_LIMIT_TOKEN_PER_MINUTE, shared PostgreSQL limiter): each costs a
+   * lookup. Over the limit, further unknown tokens are answered 429 with Retry-After (RFC 6585 §4) without
+   * a lookup. Valid tokens (the verifier's cache, or found in the database) are never counted.
    */
-  async authenticate(authorization: string | undefined): Promise<McpCaller> {
+  async authenticate(authorization: string | undefined, ip?: string | null): Promise<McpCaller> {
     if (
       authorization === undefined ||
       authorization.trim() === '' ||
@@ -74,9 +85,24 @@ export class McpAuthService {
       if (refusedUntil > Date.now()) throw this.unauthorized(true);
       this.refused.delete(presented);
     }
+    const lookupCost = ip ? this.limiter.refusedFor('unknown_token', ip) : null;
+    if (lookupCost !== null) {
+      // Over the limit: only a token the verifier holds in memory is checked (no database round trip).
+      const cached = this.verifier.verifyCached?.(presented, this.config.mcpResource);
+      if (!cached) throw this.tooManyUnknownTokens(lookupCost);
+    }
     // RS-TOK-04/05: the token must have been issued for this resource (RFC 8707 audience).
     const check = await this.verifier.verify(presented, this.config.mcpResource);
     if (!check.ok) {
+      // 'invalid' for a well-shaped token = the database was asked and knew nothing of it.
+      if (ip && check.reason === 'invalid' && ACCESS_TOKEN_SHAPE.test(presented)) {
+        try {
+          await this.limiter.consume('unknown_token', ip);
+        } catch (error) {
+          if (error instanceof TooManyRequestsError) throw this.tooManyUnknownTokens(error.retryAfterSeconds);
+          throw error;
+        }
+      }
       // Only well-shaped tokens are remembered (keys of 50 characters), so an attacker sending huge
       // random bearer values cannot fill memory; the verifier refuses those without a database query.
       if (ACCESS_TOKEN_SHAPE.test(presented)) this.rememberRefused(presented);
@@ -92,6 +118,16 @@ export class McpAuthService {
       clientId: token.clientId,
       grantId: token.grantId,
       scopes: this.expandedScopes(token.scopes),
+    });
+  }
+
+  /**
+   * RFC 6585 §4: 429 with Retry-After. Not a 401: a 401 invites the client to fetch a new token and try
+   * again at once (RFC 6750 §3.1), which is what a flood of guessed tokens would do anyway.
+   */
+  private tooManyUnknownTokens(retryAfterSeconds: number): McpHttpError {
+    return new McpHttpError(429, 'Too many requests with unknown bearer tokens; try again later', {
+      'Retry-After': String(retryAfterSeconds),
     });
   }
 

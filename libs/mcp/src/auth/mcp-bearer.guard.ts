@@ -13,7 +13,7 @@ export class McpBearerGuard implements CanActivate {
 
   async canActivate(context: ExecutionContext): Promise<boolean> {
     const req = context.switchToHttp().getRequest<WithCaller>();
-    req[CALLER] = await this.auth.authenticate(req.headers.authorization);
+    req[CALLER] = await this.auth.authenticate(req.headers.authorization, req.ip ?? null);
     return true;
   }
 }

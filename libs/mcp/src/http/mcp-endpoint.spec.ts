@@ -12,7 +12,12 @@ import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { ConfigModule, loadConfig } from '@app/config';
 import { AuditLog, type AuditRecord } from '@app/audit';
-import { ACCESS_TOKEN_VERIFIER, type AccessTokenCheck, type AccessTokenVerifier } from '@app/oauth';
+import {
+  ACCESS_TOKEN_VERIFIER,
+  RateLimiter,
+  type AccessTokenCheck,
+  type AccessTokenVerifier,
+} from '@app/oauth';
 import { McpModule } from '../mcp.module';
 import { McpScopes, McpTool, RequireScopes } from '../tools/decorators';
 import { ToolError, type McpCaller } from '../tools/tool-types';
@@ -128,8 +133,9 @@ describe('/mcp endpoint (fake verifier)', () => {
       providers: [
         { provide: ACCESS_TOKEN_VERIFIER, useValue: verifier },
         { provide: AuditLog, useValue: { recordInBackground: (e: AuditRecord) => audit.push(e) } },
+        { provide: RateLimiter, useValue: { consume: async () => undefined, refusedFor: () => null } },
       ],
-      exports: [ACCESS_TOKEN_VERIFIER, AuditLog],
+      exports: [ACCESS_TOKEN_VERIFIER, AuditLog, RateLimiter],
     })
     class FakesModule {}
     const config = loadConfig({

@@ -17,7 +17,7 @@ import {
 import { isJsonContentType } from '@modelcontextprotocol/sdk/shared/mediaType.js';
 import { APP_CONFIG, type AppConfig } from '@app/config';
 import { AuditLog } from '@app/audit';
-import { isDatabaseUnavailable } from '@app/persistence';
+import { hasUnstorableJson, isBadInputForDatabase, isDatabaseUnavailable } from '@app/persistence';
 import { McpAuthService } from '../auth/mcp-auth.service';
 import { ToolCatalog, type ToolListEntry } from '../tools/tool-catalog';
 import { ToolError, type McpCaller, type ToolOutput } from '../tools/tool-types';
@@ -212,6 +212,13 @@ export class McpDispatcher {
       record('insufficient_scope');
       throw new JsonRpcError(ErrorCode.InvalidRequest, 'insufficient_scope');
     }
+    if (hasUnstorableJson(args)) {
+      // A NUL byte or an unpaired surrogate in any argument: no tool could store or echo it faithfully.
+      record('invalid_input');
+      return errorResult(
+        `Invalid arguments for ${name}: a value contains a NUL character or invalid Unicode (a lone surrogate)`,
+      );
+    }
     const parsed = tool.input.safeParse(args ?? {});
     if (!parsed.success) {
       record('invalid_input');
@@ -235,6 +242,15 @@ export class McpDispatcher {
         record('unavailable');
         this.logger.warn(`tool ${name}: database unavailable`);
         return errorResult(UNAVAILABLE);
+      }
+      if (isBadInputForDatabase(error)) {
+        // PostgreSQL refused an argument (a NUL byte, an unpaired surrogate, a number out of range): the
+        // caller's input, so a tool error the model can correct, logged at info level only.
+        record('invalid_input');
+        this.logger.log(`tool ${name}: an argument cannot be stored`);
+        return errorResult(
+          `Invalid arguments for ${name}: a value contains characters that cannot be stored (NUL or invalid Unicode) or a number out of range`,
+        );
       }
       record('error');
       // The detail goes to the log only; the client gets a safe message.

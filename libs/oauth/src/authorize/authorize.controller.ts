@@ -24,6 +24,8 @@ export class AuthorizeController {
   }
 
   @Get('continue')
+  @UseGuards(RateLimitGuard)
+  @RateLimited('authorize_continue')
   async continue(
     @Query('request_id') requestId: unknown,
     @Req() req: Request,

@@ -38,6 +38,10 @@ export interface UrlClientInfo {
   readonly redirectUrisChangedAt: Date;
 }
 
+/** The one message a browser or client sees when the document cannot be fetched, whatever the reason. */
+export const CIMD_FETCH_FAILED =
+  'The client metadata document could not be retrieved; the application must publish it at its client_id URL over https';
+
 /**
  * Resolves a URL client_id (Client ID Metadata Document, AS-REG-04) to the client row that stands
  * for it: from the PostgreSQL cache while it is fresh, otherwise by fetching the document.
@@ -83,12 +87,15 @@ export class CimdClientResolver {
         // A cached copy younger than the longest allowed lifetime bridges an unreachable publisher.
         const usable =
           cached && isTransient(thrown) && Date.now() - cached.fetchedAt.getTime() < MAX_CACHE_SECONDS * 1000;
+        // The details (address class, DNS, upstream status) go to the audit event and the log only:
+        // shown to whoever sent the request they would make this endpoint a probe of the network.
         await this.record(internalId, clientIdUrl, ip, {
           outcome: thrown.reason,
           usedCache: Boolean(usable),
+          message: thrown.message,
         });
         if (usable) return this.clientRow(cached.clientId);
-        throw new CimdClientError(thrown.message, thrown.reason);
+        throw new CimdClientError(CIMD_FETCH_FAILED, thrown.reason);
       }
       if (thrown instanceof CimdClientError) {
         await this.record(internalId, clientIdUrl, ip, { outcome: thrown.outcome, usedCache: false });
@@ -135,7 +142,8 @@ export class CimdClientResolver {
     ip: string | null,
     detail: Record<string, unknown>,
   ): Promise<void> {
-    this.logger.log(`client metadata document ${url.slice(0, 200)}: ${String(detail.outcome)}`);
+    const why = typeof detail.message === 'string' ? ` (${detail.message})` : '';
+    this.logger.log(`client metadata document ${url.slice(0, 200)}: ${String(detail.outcome)}${why}`);
     await this.audit.record({ type: 'cimd.fetch', clientId, ip, detail: { url, ...detail } });
   }
 }

@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { hasUnstorableJson } from '@app/persistence';
 import { OAuthError } from '../common/oauth-errors';
 import { validateClientMetadata, type ValidatedClientMetadata } from '../clients/client-metadata';
 import type { ScopeRegistry } from '../ports/scope-registry';
@@ -72,6 +73,10 @@ export function validateClientDocument(
   if (typeof document !== 'object' || document === null || Array.isArray(document)) {
     throw bad('is not a JSON object');
   }
+  // A NUL or an unpaired surrogate anywhere (even in a field this server ignores) cannot be kept in
+  // PostgreSQL's jsonb and is no valid Unicode text (RFC 8259 §8.2).
+  if (hasUnstorableJson(document))
+    throw bad('contains a NUL character or invalid Unicode (a lone surrogate)');
   const doc = document as Record<string, unknown>;
   if (doc.client_id !== url) throw bad('has a client_id that is not exactly its URL', 'client_id_mismatch');
   if (typeof doc.client_name !== 'string' || doc.client_name.trim() === '') {

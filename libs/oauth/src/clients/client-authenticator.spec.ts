@@ -8,13 +8,23 @@ const basic = (id: string, secret: string) => `Basic ${Buffer.from(`${id}:${secr
 
 describe('presentedCredentials (RFC 6749 §2.3)', () => {
   it('client_secret_basic, with form-urlencoded id and secret (§2.3.1)', () => {
-    const c = presentedCredentials(basic('my%20client', 'p%3Aw+d'), paramReader({}));
+    const c = presentedCredentials(basic('my%2Fclient', 'p%3Aw%2Bd'), paramReader({}));
     assert.deepEqual(c, {
       method: 'client_secret_basic',
-      clientId: 'my client',
-      secret: 'p:w d',
+      clientId: 'my/client',
+      secret: 'p:w+d',
       usedBasic: true,
     });
+  });
+  it('refuses decoded Basic credentials with spaces or control characters (RFC 6749 Appendix A)', () => {
+    for (const [id, secret] of [
+      ['my%20client', 's'],
+      ['a%00b', 's'],
+      ['a', 'p+w'],
+      ['a', 'x%0D%0Ay'],
+    ]) {
+      assert.throws(() => presentedCredentials(basic(id, secret), paramReader({})), InvalidRequestError);
+    }
   });
   it('client_secret_post', () => {
     assert.deepEqual(presentedCredentials(undefined, paramReader({ client_id: 'a', client_secret: 's' })), {

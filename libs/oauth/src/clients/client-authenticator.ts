@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import type { Request } from 'express';
 import { InvalidClientError, InvalidRequestError } from '../common/oauth-errors';
-import type { ParamReader } from '../common/params';
+import { checkParamValue, type ParamReader } from '../common/params';
 import { digest, secretMatches } from '../common/secrets';
 import type { OAuthClientEntity, TokenEndpointAuthMethod } from '../entities/oauth-client.entity';
 import { ClientCache } from './client-cache';
@@ -15,6 +15,13 @@ interface PresentedCredentials {
   secret?: string;
   usedBasic: boolean;
 }
+
+/** RFC 6749 §2.3.1 / RFC 7591 §2: how a client of each token_endpoint_auth_method presents itself. */
+const HOW_TO_AUTHENTICATE: Record<TokenEndpointAuthMethod, string> = {
+  none: 'client_id in the request body, no secret',
+  client_secret_basic: 'client_id and client_secret in an HTTP Basic Authorization header',
+  client_secret_post: 'client_id and client_secret in the request body',
+};
 
 /** RFC 6749 §2.3.1: Basic credentials are form-urlencoded before base64. */
 function decodeFormComponent(value: string): string {
@@ -42,6 +49,9 @@ export function presentedCredentials(
     } catch {
       throw new InvalidClientError('Malformed HTTP Basic credentials', undefined, true);
     }
+    // RFC 6749 Appendix A: the decoded client_id and secret are VSCHAR like their body counterparts.
+    checkParamValue('client_id', clientId);
+    checkParamValue('client_secret', secret);
     if (bodySecret !== undefined) {
       throw new InvalidRequestError('Use one client authentication method, not both Basic and client_secret');
     }
@@ -100,7 +110,13 @@ export class ClientAuthenticator {
     }
     // The client must use the method it registered (RFC 7591 token_endpoint_auth_method).
     if (client.tokenEndpointAuthMethod !== presented.method) {
-      throw fail(`registered ${client.tokenEndpointAuthMethod}, used ${presented.method}`);
+      // Generic OAuth libraries default to client_secret_post or _basic: say which one this client
+      // registered (its client_id is not secret, and the method is in its own registration response).
+      throw new InvalidClientError(
+        `This client authenticates with ${client.tokenEndpointAuthMethod} (${HOW_TO_AUTHENTICATE[client.tokenEndpointAuthMethod]}); the request used ${presented.method}`,
+        `registered ${client.tokenEndpointAuthMethod}, used ${presented.method}`,
+        presented.usedBasic,
+      );
     }
     if (presented.method !== 'none') {
       if (!secretMatches(presented.secret ?? '', client.clientSecretHash)) throw fail('wrong secret');

@@ -13,16 +13,48 @@ describe('validateClientMetadata (RFC 7591, AS-REG-*)', () => {
     assert.equal(m.tokenEndpointAuthMethod, 'client_secret_basic');
     assert.deepEqual(m.grantTypes, ['authorization_code']);
     assert.deepEqual(m.responseTypes, ['code']);
-    assert.equal(m.applicationType, null);
+    assert.equal(m.applicationType, 'web');
   });
   it('treats an authorization_code-only public client as allowing refresh (AS-RT-05)', () => {
     const m = validateClientMetadata({ ...base, token_endpoint_auth_method: 'none' }, scopes);
     assert.deepEqual(m.grantTypes, ['authorization_code', 'refresh_token']);
   });
-  it('removes control and bidi-override characters from client_name', () => {
-    const m = validateClientMetadata({ ...base, client_name: 'Good\u202Eeman\u0007 App' }, scopes);
+  it('removes bidi-override (format) characters from client_name and refuses control characters', () => {
+    const m = validateClientMetadata({ ...base, client_name: 'Good\u202Eeman App' }, scopes);
     assert.equal(m.clientName, 'Goodeman App');
     assert.equal(validateClientMetadata({ ...base, client_name: '\u202E' }, scopes).clientName, null);
+    for (const name of ['Bell\u0007', 'N\u0000UL', 'Line\nBreak', 'Lone \ud800'])
+      assert.throws(
+        () => validateClientMetadata({ ...base, client_name: name }, scopes),
+        InvalidClientMetadataError,
+      );
+  });
+  it('application_type: native allows private-use and http loopback URIs only (OIDC Registration §2)', () => {
+    const native = (uri: string) =>
+      validateClientMetadata({ application_type: 'native', redirect_uris: [uri] }, scopes);
+    assert.equal(native('com.example.app:/cb').applicationType, 'native');
+    assert.equal(native('http://127.0.0.1:9000/cb').applicationType, 'native');
+    assert.throws(
+      () => native('https://app.example.com/cb'),
+      (e: InvalidRedirectUriError) => /application_type native allows only/.test(e.description),
+    );
+  });
+  it('application_type: web allows https and http loopback, never a private-use scheme', () => {
+    const web = (uri: string) =>
+      validateClientMetadata({ application_type: 'web', redirect_uris: [uri] }, scopes);
+    assert.equal(web('https://app.example.com/cb').applicationType, 'web');
+    assert.equal(web('http://localhost:3000/cb').applicationType, 'web');
+    assert.throws(
+      () => web('com.example.app:/cb'),
+      (e: InvalidRedirectUriError) => /application_type web allows only https/.test(e.description),
+    );
+  });
+  it('application_type omitted: inferred from the redirect URIs (native for private-use schemes)', () => {
+    assert.equal(validateClientMetadata(base, scopes).applicationType, 'web');
+    assert.equal(
+      validateClientMetadata({ redirect_uris: ['com.example.app:/cb'] }, scopes).applicationType,
+      'native',
+    );
   });
   it('narrows scope to supported scopes, ignores unknown fields', () => {
     const m = validateClientMetadata({ ...base, scope: 'notes:read bogus', extra_field: { a: 1 } }, scopes);
@@ -37,6 +69,11 @@ describe('validateClientMetadata (RFC 7591, AS-REG-*)', () => {
     ['fragment', { redirect_uris: ['https://a.example/cb#x'] }],
     ['javascript:', { redirect_uris: ['javascript:alert(1)'] }],
     ['data:', { redirect_uris: ['data:text/html,x'] }],
+    ['a NUL byte', { redirect_uris: ['https://a.example/c\u0000b'] }],
+    ['a CR/LF', { redirect_uris: ['https://a.example/cb\r\nSet-Cookie:x'] }],
+    ['a space', { redirect_uris: ['https://a.example/c b'] }],
+    ['an iss query parameter', { redirect_uris: ['https://a.example/cb?iss=https://evil.example'] }],
+    ['a single-label private-use scheme', { redirect_uris: ['myapp:/cb'] }],
   ];
   for (const [name, body] of redirectErrors) {
     it(`invalid_redirect_uri: ${name}`, () =>
@@ -51,6 +88,10 @@ describe('validateClientMetadata (RFC 7591, AS-REG-*)', () => {
     ['javascript logo_uri', { ...base, logo_uri: 'javascript:alert(1)' }],
     ['http client_uri', { ...base, client_uri: 'http://a.example' }],
     ['bad application_type', { ...base, application_type: 'browser' }],
+    ['NUL in software_id', { ...base, software_id: 'a\u0000b' }],
+    ['space in software_id', { ...base, software_id: 'a b' }],
+    ['lone surrogate in contacts', { ...base, contacts: ['a\ud800@example.com'] }],
+    ['CR/LF in client_uri', { ...base, client_uri: 'https://a.example/\r\nx' }],
     ['not an object', ['x']],
   ];
   for (const [name, body] of metadataErrors) {

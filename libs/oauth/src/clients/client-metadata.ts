@@ -1,8 +1,15 @@
+import { isSafeLine, isVisibleAscii } from '@app/persistence';
 import type { ScopeRegistry } from '../ports/scope-registry';
 import { InvalidClientMetadataError, InvalidRedirectUriError } from '../common/oauth-errors';
 import { narrowScopes, parseScope, formatScope } from '../common/scopes';
 import type { ClientGrantType, TokenEndpointAuthMethod } from '../entities/oauth-client.entity';
-import { checkRedirectUri, type RedirectUriProblem } from './redirect-uri';
+import {
+  applicationTypeProblem,
+  checkRedirectUri,
+  isPrivateUseUri,
+  type ApplicationType,
+  type RedirectUriProblem,
+} from './redirect-uri';
 
 /** Client metadata after validation (RFC 7591 §2), in the server's own vocabulary. */
 export interface ValidatedClientMetadata {
@@ -19,7 +26,7 @@ export interface ValidatedClientMetadata {
   scope: string | null;
   softwareId: string | null;
   softwareVersion: string | null;
-  applicationType: string | null;
+  applicationType: ApplicationType;
 }
 
 const AUTH_METHODS: readonly TokenEndpointAuthMethod[] = [
@@ -36,6 +43,11 @@ const REDIRECT_PROBLEM_TEXT: Record<RedirectUriProblem, string> = {
   http_not_loopback: 'must use https (http is allowed only for localhost, 127.0.0.1 and [::1])',
   userinfo: 'must not contain user information',
   too_long: 'is too long',
+  bad_characters: 'contains spaces, control or non-ASCII characters (percent-encode them, RFC 3986 §2)',
+  response_parameter:
+    'must not carry code, state, iss, error, error_description or error_uri query parameters (the authorization response adds them, RFC 9207 §2.4)',
+  scheme_not_reverse_domain:
+    'must use a private-use scheme in reverse domain name form, e.g. com.example.app:/callback (RFC 8252 §7.1)',
 };
 
 const invalid = (message: string) => new InvalidClientMetadataError(message);
@@ -45,13 +57,25 @@ function optionalString(body: Record<string, unknown>, field: string, max: numbe
   if (value === undefined || value === null) return null;
   if (typeof value !== 'string') throw invalid(`${field} must be a string`);
   if (value.length > max) throw invalid(`${field} is longer than ${max} characters`);
+  // No control character (NUL, CR, LF ...) and no unpaired surrogate: shown to people, stored in text.
+  if (!isSafeLine(value)) throw invalid(`${field} contains control characters or invalid Unicode`);
   return value.length > 0 ? value : null;
+}
+
+/** An identifier-like field (software_id, application_type): visible ASCII, no spaces. */
+function optionalAsciiToken(body: Record<string, unknown>, field: string, max: number): string | null {
+  const value = optionalString(body, field, max);
+  if (value !== null && !isVisibleAscii(value)) {
+    throw invalid(`${field} must be visible ASCII characters without spaces`);
+  }
+  return value;
 }
 
 /** A web page URL shown to users: https only (http on loopback for development). */
 function optionalWebUrl(body: Record<string, unknown>, field: string): string | null {
   const value = optionalString(body, field, 2048);
   if (value === null) return null;
+  if (!isVisibleAscii(value)) throw invalid(`${field} must be an absolute https URL without spaces`);
   let url: URL;
   try {
     url = new URL(value);
@@ -71,6 +95,9 @@ function optionalStringArray(body: Record<string, unknown>, field: string): stri
   if (!Array.isArray(value) || value.some((v) => typeof v !== 'string')) {
     throw invalid(`${field} must be an array of strings`);
   }
+  if ((value as string[]).some((v) => !isSafeLine(v))) {
+    throw invalid(`${field} contains control characters or invalid Unicode`);
+  }
   return [...new Set(value as string[])];
 }
 
@@ -86,10 +113,12 @@ export function validateClientMetadata(body: unknown, scopes: ScopeRegistry): Va
 
   // redirect_uris: required for the authorization code grant (RFC 7591 §2).
   let redirectUris: string[] | undefined;
-  try {
-    redirectUris = optionalStringArray(input, 'redirect_uris');
-  } catch {
-    throw new InvalidRedirectUriError('redirect_uris must be an array of URI strings');
+  const rawRedirectUris = input.redirect_uris;
+  if (rawRedirectUris !== undefined && rawRedirectUris !== null) {
+    if (!Array.isArray(rawRedirectUris) || rawRedirectUris.some((v) => typeof v !== 'string')) {
+      throw new InvalidRedirectUriError('redirect_uris must be an array of URI strings');
+    }
+    redirectUris = [...new Set(rawRedirectUris as string[])];
   }
   if (!redirectUris || redirectUris.length === 0) {
     throw new InvalidRedirectUriError('redirect_uris is required and must list at least one URI');
@@ -146,9 +175,24 @@ export function validateClientMetadata(body: unknown, scopes: ScopeRegistry): Va
   const contacts = optionalStringArray(input, 'contacts') ?? [];
   if (contacts.length > 10 || contacts.some((c) => c.length > 320)) throw invalid('contacts is too long');
 
-  const applicationType = optionalString(input, 'application_type', 16);
-  if (applicationType !== null && !['web', 'native'].includes(applicationType)) {
+  const requestedType = optionalAsciiToken(input, 'application_type', 16);
+  if (requestedType !== null && requestedType !== 'web' && requestedType !== 'native') {
     throw invalid('application_type must be web or native');
+  }
+  let applicationType: ApplicationType;
+  if (requestedType !== null) {
+    // OpenID Connect Dynamic Client Registration §2: the redirect URIs must suit the declared type.
+    applicationType = requestedType;
+    for (const uri of redirectUris) {
+      const rule = applicationTypeProblem(applicationType, uri);
+      if (rule)
+        throw new InvalidRedirectUriError(`redirect_uri ${JSON.stringify(uri.slice(0, 200))}: ${rule}`);
+    }
+  } else {
+    // Omitted: OIDC's default is web, but this server is no OpenID provider and the MCP 2026-07-28 client
+    // registration lets non-OIDC servers ignore the parameter. Clients written before it (private-use
+    // redirect URIs, no application_type) keep registering; the stored type is the one their URIs fit.
+    applicationType = redirectUris.some(isPrivateUseUri) ? 'native' : 'web';
   }
 
   return {
@@ -168,7 +212,7 @@ export function validateClientMetadata(body: unknown, scopes: ScopeRegistry): Va
     policyUri: optionalWebUrl(input, 'policy_uri'),
     contacts,
     scope,
-    softwareId: optionalString(input, 'software_id', 200),
+    softwareId: optionalAsciiToken(input, 'software_id', 200),
     softwareVersion: optionalString(input, 'software_version', 200),
     applicationType,
   };

@@ -25,11 +25,60 @@ describe('checkRedirectUri (registration, AS-PK-03, RFC 8252)', () => {
     ['data:text/html,hi', 'forbidden_scheme'],
     ['file:///etc/passwd', 'forbidden_scheme'],
     ['https://user:pw@app.example.com/cb', 'userinfo'],
-    ['not a url', 'not_a_url'],
+    ['not a url', 'bad_characters'],
+    ['notaurl', 'not_a_url'],
     ['/relative/path', 'not_a_url'],
   ];
   for (const [uri, problem] of bad)
     it(`refuses ${uri} (${problem})`, () => assert.equal(checkRedirectUri(uri), problem));
+
+  // RFC 8252 §7.1: private-use schemes in reverse domain name form; known dangerous OS handlers refused.
+  const dangerous = [
+    'ms-msdt:id PCWDiagnostic',
+    'ms-msdt:/id',
+    'search-ms:query=x&crumb=location:\\\\evil.example\\share',
+    'search-ms:/x',
+    'jar:https://evil.example/a.jar!/',
+    'smb://evil.example/share',
+    'itms-services://?action=download-manifest&url=https://evil.example/m.plist',
+    'file:///c:/windows/system32/calc.exe',
+    'ms-officecmd:/x',
+    'vbscript:msgbox(1)',
+  ];
+  for (const uri of dangerous) {
+    it(`refuses the dangerous handler ${uri.slice(0, 20)}`, () => {
+      const problem = checkRedirectUri(uri);
+      assert.ok(problem === 'forbidden_scheme' || problem === 'bad_characters', `${uri}: ${problem}`);
+    });
+  }
+  for (const uri of ['ms-msdt:/id', 'search-ms:/x', 'jar:/x', 'smb:/x', 'itms-services:/x']) {
+    it(`names ${uri} a forbidden scheme`, () => assert.equal(checkRedirectUri(uri), 'forbidden_scheme'));
+  }
+  for (const uri of ['a:/cb', 'myapp://callback', 'x-app:/cb']) {
+    it(`refuses the single-label scheme ${uri} (not reverse-domain)`, () =>
+      assert.equal(checkRedirectUri(uri), 'scheme_not_reverse_domain'));
+  }
+
+  // RFC 9207 §2.4 / RFC 6749 §4.1.2: the response's own parameters may not be pre-set by the client.
+  for (const name of ['code', 'state', 'iss', 'error', 'error_description', 'error_uri']) {
+    it(`refuses a registered ?${name}=`, () =>
+      assert.equal(checkRedirectUri(`https://app.example.com/cb?${name}=x`), 'response_parameter'));
+  }
+  it('accepts other query parameters', () =>
+    assert.equal(checkRedirectUri('https://app.example.com/cb?tenant=1&codes=2'), null));
+
+  // RFC 6749 §3.1.2 / RFC 3986 §2: no raw CR, LF, space, control or non-ASCII characters.
+  for (const uri of [
+    'https://app.example.com/cb\r\n',
+    'https://app.example.com/c b',
+    'https://app.example.com/cb\u0000',
+    'https://app.example.com/\tcb',
+    'https://app.example.com/é',
+    'com.example.app:/c\u0007b',
+  ]) {
+    it(`refuses raw bad characters in ${JSON.stringify(uri)}`, () =>
+      assert.equal(checkRedirectUri(uri), 'bad_characters'));
+  }
 });
 
 describe('matchRedirectUri (AS-PK-04)', () => {

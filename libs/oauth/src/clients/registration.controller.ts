@@ -47,6 +47,8 @@ export class RegistrationController {
   }
 
   @Get(':clientId')
+  @UseGuards(RateLimitGuard)
+  @RateLimited('client_configuration')
   async read(
     @Param('clientId') clientId: string,
     @Headers('authorization') authorization: string | undefined,
@@ -57,6 +59,8 @@ export class RegistrationController {
   }
 
   @Put(':clientId')
+  @UseGuards(RateLimitGuard)
+  @RateLimited('client_configuration')
   async update(
     @Req() req: Request,
     @Param('clientId') clientId: string,
@@ -71,6 +75,8 @@ export class RegistrationController {
 
   @Delete(':clientId')
   @HttpCode(204)
+  @UseGuards(RateLimitGuard)
+  @RateLimited('client_configuration')
   async delete(
     @Req() req: Request,
     @Param('clientId') clientId: string,

@@ -3,7 +3,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { APP_CONFIG, type AppConfig } from '@app/config';
 import { AuditLog } from '@app/audit';
-import { inTransaction } from '@app/persistence';
+import { inTransaction, isVisibleAscii } from '@app/persistence';
 import { InvalidClientMetadataError, InvalidTokenError, MissingTokenError } from '../common/oauth-errors';
 import { digest, newSecret, secretMatches } from '../common/secrets';
 import type { OAuthClientEntity } from '../entities/oauth-client.entity';
@@ -181,7 +181,10 @@ export class RegistrationService {
         ? new InvalidTokenError('The registration access token is malformed')
         : new MissingTokenError('A registration access token is required');
     }
-    const client = clientId.length <= 64 ? await this.clients.findWithSecrets(clientId) : null;
+    // RFC 7592 §2: an id no client can have (too long, control characters, spaces, NUL) is answered like
+    // an unknown one, without a query.
+    const possible = clientId.length <= 64 && isVisibleAscii(clientId);
+    const client = possible ? await this.clients.findWithSecrets(clientId) : null;
     if (!client || !secretMatches(match[1], client.registrationTokenHash)) {
       throw new InvalidTokenError('The registration access token is invalid');
     }

@@ -33,7 +33,11 @@ export class OAuthBodyErrorHandler implements OnModuleInit {
         next(error);
         return;
       }
-      const message = 'The request body could not be parsed';
+      // The router's "Failed to decode param": a path segment that is not valid percent-encoded UTF-8.
+      const message =
+        error instanceof Error && error.message.startsWith('Failed to decode param')
+          ? 'The request path could not be decoded (invalid percent-encoding or UTF-8)'
+          : 'The request body could not be parsed';
       const typed =
         req.path === '/api/oauth/register' && req.method === 'POST'
           ? new InvalidClientMetadataError(message)

@@ -60,6 +60,8 @@ export class OAuthJsonExceptionFilter implements ExceptionFilter {
   }
 }
 
+const RESPONSE_PARAMETERS = ['code', 'state', 'iss', 'error', 'error_description', 'error_uri'];
+
 /** Builds the redirect of an authorization response (success or error), with `iss` (RFC 9207). */
 export function authorizationResponseUrl(
   redirectUri: string,
@@ -67,6 +69,9 @@ export function authorizationResponseUrl(
   params: Record<string, string | undefined>,
 ): string {
   const url = new URL(redirectUri);
+  // RFC 9207 §2.4: exactly one `iss` (and one of each response parameter). Registration refuses URIs that
+  // carry them; a URI registered before that rule loses its copies rather than sending two.
+  for (const name of RESPONSE_PARAMETERS) url.searchParams.delete(name);
   for (const [key, value] of Object.entries(params)) {
     if (value !== undefined) url.searchParams.append(key, value);
   }

@@ -1,4 +1,4 @@
-import { DATABASE_RETRY_AFTER_SECONDS, isDatabaseUnavailable } from '@app/persistence';
+import { DATABASE_RETRY_AFTER_SECONDS, isBadInputForDatabase, isDatabaseUnavailable } from '@app/persistence';
 
 /**
  * OAuth errors are values with an RFC code (STYLE §1). Each carries its HTTP status, a public
@@ -228,7 +228,14 @@ export function toWireError(thrown: unknown): WireError {
             'The service is temporarily unavailable; try again shortly',
             describeUnknown(thrown),
           )
-        : new ServerError('The server could not complete the request', describeUnknown(thrown));
+        : isBadInputForDatabase(thrown)
+          ? // Safety net behind the input rules (params.ts, client-metadata.ts): PostgreSQL refused a
+            // value (NUL, unpaired surrogate, out-of-range number), so the request was bad, not the server.
+            new InvalidRequestError(
+              'The request contains a value that is not allowed',
+              describeUnknown(thrown),
+            )
+          : new ServerError('The server could not complete the request', describeUnknown(thrown));
   return {
     status: error.status,
     body: { error: error.error, error_description: error.description },

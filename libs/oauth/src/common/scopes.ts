@@ -3,11 +3,20 @@ import type { ScopeRegistry } from '../ports/scope-registry';
 /** RFC 6749 §3.3: scope-token = 1*( %x21 / %x23-5B / %x5D-7E ), space-delimited. */
 const SCOPE_TOKEN = /^[\x21\x23-\x5B\x5D-\x7E]+$/;
 
+/**
+ * OpenID Connect Core §11 `offline_access`: asks for a refresh token, not for a permission on the
+ * resource. MCP 2026-07-28 (Refresh Tokens) lets clients add it when the authorization server metadata
+ * lists it; it is never a resource scope (not in the protected-resource metadata, nor in a challenge).
+ * Refresh tokens go to clients registered for the refresh_token grant whether or not it is sent.
+ */
+export const OFFLINE_ACCESS = 'offline_access';
+
+/** The requested resource scopes, without duplicates and without `offline_access` (accepted, not granted). */
 export function parseScope(scope: string | undefined): string[] | 'malformed' {
   if (scope === undefined) return [];
   const parts = scope.split(' ').filter((s) => s.length > 0);
   if (parts.some((p) => !SCOPE_TOKEN.test(p))) return 'malformed';
-  return [...new Set(parts)];
+  return [...new Set(parts)].filter((p) => p !== OFFLINE_ACCESS);
 }
 
 /**

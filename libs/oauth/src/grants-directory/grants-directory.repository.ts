@@ -8,6 +8,8 @@ export interface ActiveGrantRow {
   clientId: string;
   clientName: string | null;
   createdVia: string;
+  /** The client_id URL of a URL client (its metadata document); null for registered clients. */
+  documentUrl: string | null;
   redirectUris: string[];
   scopes: string[];
   resource: string;
@@ -46,9 +48,10 @@ export class GrantsDirectoryRepository {
   activeGrantsOf(userId: string): Promise<ActiveGrantRow[]> {
     return this.dataSource.query<ActiveGrantRow[]>(
       `SELECT g.id, g.client_id AS "clientId", c.client_name AS "clientName", c.created_via AS "createdVia",
-              c.redirect_uris AS "redirectUris", g.scopes, g.resource, g.created_at AS "createdAt",
-              g.last_used_at AS "lastUsedAt"
+              d.url AS "documentUrl", c.redirect_uris AS "redirectUris", g.scopes, g.resource,
+              g.created_at AS "createdAt", g.last_used_at AS "lastUsedAt"
          FROM oauth_grants g JOIN oauth_clients c ON c.client_id = g.client_id
+         LEFT JOIN cimd_documents d ON d.client_id = c.client_id
         WHERE g.user_id = $1 AND c.disabled_at IS NULL AND ${GRANT_IS_LIVE}
         ORDER BY g.created_at DESC, g.id`,
       [userId],

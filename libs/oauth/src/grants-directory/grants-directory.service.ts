@@ -1,7 +1,9 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { AuditLog } from '@app/audit';
+import { APP_CONFIG, type AppConfig } from '@app/config';
 import { inTransaction } from '@app/persistence';
+import { isAllowedPublisher } from '../cimd/trust-policy';
 import { SCOPE_REGISTRY, type ScopeRegistry } from '../ports/scope-registry';
 import { TokenRepository } from '../repositories/token.repository';
 import { RevocationListener } from '../verification/revocation-listener';
@@ -12,13 +14,27 @@ export interface ConnectedApp {
   grantId: string;
   clientId: string;
   clientName: string;
-  /** Self-registered (RFC 7591): nobody checked its name, shown as "not verified". */
+  /**
+   * Nobody checked its name, shown as "not verified" (as on the consent page): self-registered (RFC 7591),
+   * or a URL client whose document host is not in CIMD_ALLOWED_HOSTS (AS-REG-06).
+   */
   selfRegistered: boolean;
+  /** A URL client: the host that publishes its metadata document, and the client_id URL itself. */
+  documentHost: string | null;
+  documentUrl: string | null;
   /** Hosts the client's redirect URIs point at (where answers go). */
   redirectHosts: string[];
   scopes: { name: string; description: string }[];
   grantedAt: Date;
   lastUsedAt: Date | null;
+}
+
+function urlOrNull(uri: string): URL | null {
+  try {
+    return new URL(uri);
+  } catch {
+    return null;
+  }
 }
 
 function hostOf(uri: string): string | null {
@@ -39,6 +55,7 @@ export class GrantsDirectory {
     private readonly audit: AuditLog,
     private readonly listener: RevocationListener,
     @Inject(SCOPE_REGISTRY) private readonly scopeRegistry: ScopeRegistry,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
   async connectedApps(userId: string): Promise<ConnectedApp[]> {
@@ -82,11 +99,19 @@ export class GrantsDirectory {
 
   private toDto(row: ActiveGrantRow): ConnectedApp {
     const hosts = [...new Set(row.redirectUris.map(hostOf).filter((h): h is string => h !== null))];
+    const documentHost = row.documentUrl ? urlOrNull(row.documentUrl) : null;
     return {
       grantId: row.id,
       clientId: row.clientId,
       clientName: row.clientName ?? row.clientId,
-      selfRegistered: row.createdVia === 'dcr',
+      selfRegistered:
+        row.createdVia === 'dcr' ||
+        (row.createdVia === 'cimd' &&
+          !(
+            documentHost !== null && isAllowedPublisher(documentHost.hostname, this.config.cimd.allowedHosts)
+          )),
+      documentHost: documentHost?.host ?? null,
+      documentUrl: row.documentUrl,
       redirectHosts: hosts,
       scopes: row.scopes.map((name) => ({
         name,

@@ -22,6 +22,11 @@ export type AccessTokenCheck =
  */
 export interface AccessTokenVerifier {
   verify(token: string | undefined, expectedAudience: string): Promise<AccessTokenCheck>;
+  /**
+   * The same check answered from this replica's memory only: null when the token is not held there (a
+   * lookup would be needed). Lets a rate-limited caller keep serving known tokens without the database.
+   */
+  verifyCached?(token: string, expectedAudience: string): AccessTokenCheck | null;
 }
 
 export const ACCESS_TOKEN_VERIFIER = Symbol('ACCESS_TOKEN_VERIFIER');

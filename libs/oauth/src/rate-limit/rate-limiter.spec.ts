@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import type { AppConfig } from '@app/config';
 import { TooManyRequestsError } from '../common/oauth-errors';
 import type { RateLimitRepository, WindowHit } from '../repositories/rate-limit.repository';
-import { leaseSize, MAX_LEASES, RateLimiter, type RateLimitBucket } from './rate-limiter';
+import { leaseSize, MAX_LEASES, RateLimiter, rateLimitKeyOf, type RateLimitBucket } from './rate-limiter';
 
 /** The test's clock (ms): the fake database's `now()` and, through a mock, `performance.now()`. */
 let clock = 0;
@@ -342,3 +342,48 @@ describe(
     });
   },
 );
+
+describe('rateLimitKeyOf: IPv6 clients are counted by their /64', () => {
+  it('keeps IPv4 addresses and unwraps IPv4-mapped IPv6', () => {
+    assert.equal(rateLimitKeyOf('203.0.113.7'), '203.0.113.7');
+    assert.equal(rateLimitKeyOf('::ffff:203.0.113.7'), '203.0.113.7');
+  });
+  it('maps every address of one /64 to the same key, whatever its spelling', () => {
+    const key = rateLimitKeyOf('2001:db8:1:2::1');
+    assert.equal(key, '2001:db8:1:2::/64');
+    for (const ip of [
+      '2001:db8:1:2:ffff:ffff:ffff:ffff',
+      '2001:0db8:0001:0002:0000:0000:0000:0002',
+      '2001:DB8:1:2:a:b:c:d',
+      '2001:db8:1:2::1.2.3.4',
+    ]) {
+      assert.equal(rateLimitKeyOf(ip), key, ip);
+    }
+  });
+  it('keeps different /64s apart', () => {
+    assert.notEqual(rateLimitKeyOf('2001:db8:1:2::1'), rateLimitKeyOf('2001:db8:1:3::1'));
+    assert.equal(rateLimitKeyOf('::1'), '0:0:0:0::/64');
+    assert.equal(rateLimitKeyOf('fe80::1%eth0'), 'fe80:0:0:0::/64');
+  });
+  it('counts two addresses of one /64 in one window', async () => {
+    const taken: string[] = [];
+    const counters = {
+      take: async (key: string) => {
+        taken.push(key);
+        return { hits: taken.length, resetsInMs: 60_000 };
+      },
+      deleteExpired: async () => 0,
+    };
+    const limiter = new RateLimiter(
+      counters as unknown as RateLimitRepository,
+      {
+        rateLimits: { registerPerHour: 1, authorizePerMinute: 1, tokenPerMinute: 1 },
+      } as unknown as AppConfig,
+    );
+    await limiter.consume('register', '2001:db8:1:2::1');
+    await assert.rejects(limiter.consume('register', '2001:db8:1:2::99'), TooManyRequestsError);
+    assert.deepEqual(taken, ['register:2001:db8:1:2::/64', 'register:2001:db8:1:2::/64']);
+    assert.equal(limiter.refusedFor('register', '2001:db8:1:2::abcd') !== null, true);
+    assert.equal(limiter.refusedFor('register', '2001:db8:1:3::1'), null);
+  });
+});

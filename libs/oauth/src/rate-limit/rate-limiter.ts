@@ -1,9 +1,45 @@
+import { isIP } from 'node:net';
 import { Inject, Injectable } from '@nestjs/common';
 import { APP_CONFIG, type AppConfig } from '@app/config';
 import { TooManyRequestsError } from '../common/oauth-errors';
 import { RateLimitRepository } from '../repositories/rate-limit.repository';
 
-export type RateLimitBucket = 'register' | 'authorize' | 'token';
+/**
+ * The counted routes. `sign_in` (GET /auth/:provider, which writes a sign-in state row) and
+ * `authorize_continue` share the authorize limit; `client_configuration` (RFC 7592 GET/PUT/DELETE) too;
+ * `unknown_token` counts bearer tokens on /mcp that the database did not know, at the token limit.
+ */
+export type RateLimitBucket =
+  | 'register'
+  | 'authorize'
+  | 'token'
+  | 'sign_in'
+  | 'authorize_continue'
+  | 'client_configuration'
+  | 'unknown_token';
+
+/**
+ * The key a client is counted under: an IPv4 address as is; an IPv6 address by its /64 prefix, since one
+ * subscriber usually holds a whole /64 (RFC 6177 / RFC 7934) and could otherwise rotate through 2^64
+ * addresses. An IPv4-mapped IPv6 address counts as its IPv4 address.
+ */
+export function rateLimitKeyOf(ip: string): string {
+  const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(ip);
+  if (mapped) return mapped[1];
+  if (isIP(ip) !== 6) return ip;
+  const withoutZone = ip.split('%')[0].toLowerCase();
+  const [head, tail = ''] = withoutZone.split('::');
+  const headParts = head ? head.split(':') : [];
+  const tailParts = withoutZone.includes('::') ? (tail ? tail.split(':') : []) : [];
+  // An embedded IPv4 tail (64:ff9b::1.2.3.4) stands for two groups; only the first four groups matter.
+  const tailGroups = tailParts.reduce((n, g) => n + (g.includes('.') ? 2 : 1), 0);
+  const missing = 8 - headParts.length - tailGroups;
+  const groups = [...headParts, ...Array<string>(Math.max(0, missing)).fill('0'), ...tailParts];
+  return `${groups
+    .slice(0, 4)
+    .map((g) => parseInt(g || '0', 16).toString(16))
+    .join(':')}::/64`;
+}
 
 export interface RateLimitPolicy {
   limit: number;
@@ -60,15 +96,19 @@ export class RateLimiter {
       case 'register':
         return { limit: limits.registerPerHour, windowSeconds: 3600 };
       case 'authorize':
+      case 'sign_in':
+      case 'authorize_continue':
+      case 'client_configuration':
         return { limit: limits.authorizePerMinute, windowSeconds: 60 };
       case 'token':
+      case 'unknown_token':
         return { limit: limits.tokenPerMinute, windowSeconds: 60 };
     }
   }
 
   /** Counts one request of `ip` in `bucket`; over the limit → TooManyRequestsError (429, Retry-After). */
   async consume(bucket: RateLimitBucket, ip: string): Promise<void> {
-    const key = `${bucket}:${ip}`;
+    const key = `${bucket}:${rateLimitKeyOf(ip)}`;
     for (;;) {
       const lease = this.leases.get(key);
       const now = performance.now();
@@ -89,6 +129,17 @@ export class RateLimiter {
       }
       await this.take(key, this.policy(bucket), lease);
     }
+  }
+
+  /**
+   * Without counting anything and without a statement: the seconds until `ip` may be admitted in
+   * `bucket` again, when this replica already knows its window is over the limit; otherwise null.
+   */
+  refusedFor(bucket: RateLimitBucket, ip: string): number | null {
+    const lease = this.leases.get(`${bucket}:${rateLimitKeyOf(ip)}`);
+    const now = performance.now();
+    if (!lease || !lease.refused || lease.endsAt <= now) return null;
+    return Math.max(1, Math.ceil((lease.endsAt - now) / 1000));
   }
 
   /** Takes a lease from PostgreSQL; the window's count before it says how much of it is within the limit. */

@@ -50,7 +50,17 @@ export class AccessTokenVerifierService implements AccessTokenVerifier {
     if (!ACCESS_TOKEN_SHAPE.test(token)) return { ok: false, reason: 'invalid' };
     const key = digest(token);
     const cacheKey = key.toString('base64');
-    const record = await this.lookup(key, cacheKey);
+    return this.judge(await this.lookup(key, cacheKey), expectedAudience);
+  }
+
+  verifyCached(token: string, expectedAudience: string): AccessTokenCheck | null {
+    if (!ACCESS_TOKEN_SHAPE.test(token) || !this.listener.healthy) return null;
+    const hit = this.cache.get(digest(token).toString('base64'));
+    if (!hit || Date.now() - hit.cachedAt >= CACHE_TTL_MS) return null;
+    return this.judge(hit.record, expectedAudience);
+  }
+
+  private judge(record: AccessTokenRecord | null, expectedAudience: string): AccessTokenCheck {
     if (!record) return { ok: false, reason: 'invalid' };
     if (record.revoked) return { ok: false, reason: 'revoked' };
     if (record.expiresAt.getTime() <= Date.now()) return { ok: false, reason: 'expired' };
