@@ -28,3 +28,5 @@ export {
   SCOPE_GRANT_POLICY,
   type ScopeGrantPolicy,
 } from './grants-directory';
+export { RateLimiter, type RateLimitPolicy } from './rate-limit/rate-limiter';
+export { TooManyRequestsError } from './common/oauth-errors';
