@@ -36,13 +36,13 @@ describe('identity: sign-in by emailed link', () => {
     const page = await s.follow('/login');
     return /You are signed in as\s*<strong>([^<]*)<\/strong>/.exec(page.text)?.[1];
   };
-  const linkRow = async (token: string) =>
-    (
-      (await t.dataSource.query(
-        'SELECT email, return_to, consumed_at FROM email_sign_in_links WHERE token_hash = $1',
-        [digest(token)],
-      )) as { email: string; return_to: string; consumed_at: Date | null }[]
-    )[0];
+  const linkRow = async (token: string) => {
+    const rows = await t.dataSource.query<{ email: string; return_to: string; consumed_at: Date | null }[]>(
+      'SELECT email, return_to, consumed_at FROM email_sign_in_links WHERE token_hash = $1',
+      [digest(token)],
+    );
+    return rows[0];
+  };
 
   before(async () => {
     smtp = await startFakeSmtp();
@@ -97,7 +97,10 @@ describe('identity: sign-in by emailed link', () => {
     const sent = await submitEmailLinkForm(s, login, 'Flow.Person@Corp.Example');
     assert.equal(sent.response.status, 200);
     assert.equal(sent.response.headers.get('cache-control'), 'no-store');
-    assert.match(sent.text, /data-testid="email-sent">If <strong>flow\.person@corp\.example<\/strong> may sign in/);
+    assert.match(
+      sent.text,
+      /data-testid="email-sent">If <strong>flow\.person@corp\.example<\/strong> may sign in/,
+    );
     assert.equal(await signedInAs(s), undefined, 'asking for a link signs nobody in');
 
     const { mail, link } = await readLink('flow.person@corp.example');

@@ -55,7 +55,11 @@ describe('loadConfig', () => {
     ['EMAIL_LOGIN', 'yes', /^EMAIL_LOGIN must be true or false/],
     ['SMTP_URL', 'http://smtp.example.com', /^SMTP_URL must be an smtp:\/\/ or smtps:\/\/ URL/],
     ['EMAIL_FROM', 'nobody', /^EMAIL_FROM must be a sender address/],
-    ['RATE_LIMIT_EMAIL_LINK_PER_ADDRESS_PER_HOUR', '0', /^RATE_LIMIT_EMAIL_LINK_PER_ADDRESS_PER_HOUR must be/],
+    [
+      'RATE_LIMIT_EMAIL_LINK_PER_ADDRESS_PER_HOUR',
+      '0',
+      /^RATE_LIMIT_EMAIL_LINK_PER_ADDRESS_PER_HOUR must be/,
+    ],
     ['MIGRATE_ON_START', 'yes', /^MIGRATE_ON_START must be true or false/],
     ['LOG_LEVEL', 'loud', /^LOG_LEVEL must be one of/],
     ['NODE_ENV', 'staging', /^NODE_ENV must be development, production or test/],
@@ -115,8 +119,15 @@ describe('loadConfig', () => {
       const base = { NODE_ENV: 'production', SESSION_SECRET: secret, PUBLIC_URL: 'https://mcp.example.com' };
       const none = problemsOf({ ...base, EMAIL_LOGIN: 'true' });
       assert.equal(none.length, 1);
-      assert.match(none[0], /^EMAIL_LOGIN=true is refused without SMTP_URL and EMAIL_FROM when NODE_ENV=production; set SMTP_URL/);
-      const noFrom = problemsOf({ ...base, EMAIL_LOGIN: 'true', SMTP_URL: 'smtps://u:p@smtp.example.com:465' });
+      assert.match(
+        none[0],
+        /^EMAIL_LOGIN=true is refused without SMTP_URL and EMAIL_FROM when NODE_ENV=production; set SMTP_URL/,
+      );
+      const noFrom = problemsOf({
+        ...base,
+        EMAIL_LOGIN: 'true',
+        SMTP_URL: 'smtps://u:p@smtp.example.com:465',
+      });
       assert.match(noFrom[0], /^EMAIL_LOGIN=true is refused without EMAIL_FROM when/);
       const c = loadConfig({
         ...base,
@@ -130,7 +141,10 @@ describe('loadConfig', () => {
         perAddressPerHour: 5,
         perIpPerHour: 30,
       });
-      assert.equal(loadConfig({ ...base, SMTP_URL: 'smtp://127.0.0.1:25', EMAIL_FROM: 'a@b.c' }).emailLogin, undefined);
+      assert.equal(
+        loadConfig({ ...base, SMTP_URL: 'smtp://127.0.0.1:25', EMAIL_FROM: 'a@b.c' }).emailLogin,
+        undefined,
+      );
     });
     it('turns dev login and migrate-on-start off by default', () => {
       const c = loadConfig({

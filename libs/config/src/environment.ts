@@ -156,8 +156,7 @@ export class EnvironmentVariables {
   @IsOptional()
   @Transform(blankToUndefined)
   @Matches(/^smtps?:\/\/[^\s]+$/, {
-    message:
-      'SMTP_URL must be an smtp:// or smtps:// URL such as smtps://user:password@smtp.example.com:465',
+    message: 'SMTP_URL must be an smtp:// or smtps:// URL such as smtps://user:password@smtp.example.com:465',
   })
   SMTP_URL?: string;
 

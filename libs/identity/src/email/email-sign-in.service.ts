@@ -86,7 +86,10 @@ export class EmailSignInService {
       // rather than send a link that cannot be used.
       this.policy.check(this.profile(address));
       const ip = req.ip ?? 'unknown';
-      await this.limiter.consumeKey(`email-link-ip:${ip}`, { limit: email.perIpPerHour, windowSeconds: 3600 });
+      await this.limiter.consumeKey(`email-link-ip:${ip}`, {
+        limit: email.perIpPerHour,
+        windowSeconds: 3600,
+      });
       // The address is counted by its digest: the shared counters never hold it.
       await this.limiter.consumeKey(`email-link-address:${sha256(address).toString('base64url')}`, {
         limit: email.perAddressPerHour,
@@ -153,7 +156,8 @@ export class EmailSignInService {
     try {
       await this.signIn.complete(req, res, this.profile(link.email));
     } catch (error) {
-      if (error instanceof SignInRefused) return { kind: 'refused', reason: error.reason, returnTo: link.returnTo };
+      if (error instanceof SignInRefused)
+        return { kind: 'refused', reason: error.reason, returnTo: link.returnTo };
       throw error;
     }
     return { kind: 'redirect', url: link.returnTo };

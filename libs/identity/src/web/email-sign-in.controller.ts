@@ -39,7 +39,8 @@ export class EmailSignInController {
         res.set('Cache-Control', 'no-store').redirect(303, outcome.url);
         return;
       case 'refused':
-        if (outcome.retryAfterSeconds !== undefined) res.set('Retry-After', String(outcome.retryAfterSeconds));
+        if (outcome.retryAfterSeconds !== undefined)
+          res.set('Retry-After', String(outcome.retryAfterSeconds));
         return this.errors.error(res, outcome.reason, outcome.returnTo);
       case 'sent':
         return this.pages.render(res, {
