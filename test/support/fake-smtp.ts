@@ -27,7 +27,10 @@ export class FakeSmtp {
   private port = 0;
 
   get url(): string {
-    return `smtp://127.0.0.1:${this.port}`;
+    const auth = this.credentials
+      ? `${encodeURIComponent(this.credentials.user)}:${encodeURIComponent(this.credentials.password)}@`
+      : '';
+    return `smtp://${auth}127.0.0.1:${this.port}`;
   }
 
   /** The environment that turns email sign-in on against this server. */
@@ -35,12 +38,23 @@ export class FakeSmtp {
     return { EMAIL_LOGIN: 'true', SMTP_URL: this.url, EMAIL_FROM: 'Test Server <no-reply@mcp.test>' };
   }
 
+  /** With `credentials`, the server asks for AUTH PLAIN/LOGIN and accepts only those. */
+  constructor(private readonly credentials?: { user: string; password: string }) {}
+
   async start(): Promise<void> {
+    const credentials = this.credentials;
     this.server = new SMTPServer({
       secure: false,
-      disabledCommands: ['STARTTLS', 'AUTH'],
-      authOptional: true,
+      disabledCommands: credentials ? ['STARTTLS'] : ['STARTTLS', 'AUTH'],
+      authOptional: !credentials,
+      // Plain-text AUTH on loopback only, in tests.
+      allowInsecureAuth: true,
       logger: false,
+      onAuth: (auth, _session, callback) => {
+        if (credentials && auth.username === credentials.user && auth.password === credentials.password) {
+          callback(null, { user: auth.username });
+        } else callback(new Error('Invalid username or password'));
+      },
       onData: (stream, session, callback) => {
         const chunks: Buffer[] = [];
         stream.on('data', (c: Buffer) => chunks.push(c));
@@ -100,8 +114,8 @@ export class FakeSmtp {
   }
 }
 
-export async function startFakeSmtp(): Promise<FakeSmtp> {
-  const smtp = new FakeSmtp();
+export async function startFakeSmtp(credentials?: { user: string; password: string }): Promise<FakeSmtp> {
+  const smtp = new FakeSmtp(credentials);
   await smtp.start();
   return smtp;
 }
