@@ -86,3 +86,26 @@ export async function signInWithProvider(
   const landed = await session.follow(callbackUrl);
   return { ...landed, callbackUrl };
 }
+
+/** Opens the sign-in page and asks for an email link; returns the "check your email" page. */
+export async function requestEmailLink(
+  session: HttpSession,
+  email: string,
+  opts: { returnTo?: string } = {},
+): Promise<FollowResult> {
+  const loginPath = opts.returnTo ? `/login?return_to=${encodeURIComponent(opts.returnTo)}` : '/login';
+  const page = await session.follow(loginPath);
+  assert.equal(page.response.status, 200);
+  return submitEmailLinkForm(session, page, email);
+}
+
+/** Submits the "Email me a sign-in link" form of a sign-in page already loaded. */
+export async function submitEmailLinkForm(
+  session: HttpSession,
+  loginPage: FollowResult,
+  email: string,
+): Promise<FollowResult> {
+  const form = parseForms(loginPage.text).find((f) => f.action === '/auth/email');
+  assert.ok(form, 'the sign-in page has no email-link form (is EMAIL_LOGIN on with SMTP?)');
+  return session.submit(form, loginPage.url, { email });
+}

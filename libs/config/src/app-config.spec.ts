@@ -58,6 +58,14 @@ describe('loadConfig', () => {
     ['GRANT_MAX_LIFETIME', '90d', /^GRANT_MAX_LIFETIME must be a number of seconds/],
     ['GRANT_MAX_LIFETIME', '99999999', /^GRANT_MAX_LIFETIME must be a number of seconds/],
     ['DEV_LOGIN', 'maybe', /^DEV_LOGIN must be true or false/],
+    ['EMAIL_LOGIN', 'yes', /^EMAIL_LOGIN must be true or false/],
+    ['SMTP_URL', 'http://smtp.example.com', /^SMTP_URL must be an smtp:\/\/ or smtps:\/\/ URL/],
+    ['EMAIL_FROM', 'nobody', /^EMAIL_FROM must be a sender address/],
+    [
+      'RATE_LIMIT_EMAIL_LINK_PER_ADDRESS_PER_HOUR',
+      '0',
+      /^RATE_LIMIT_EMAIL_LINK_PER_ADDRESS_PER_HOUR must be/,
+    ],
     ['MIGRATE_ON_START', 'yes', /^MIGRATE_ON_START must be true or false/],
     ['LOG_LEVEL', 'loud', /^LOG_LEVEL must be one of/],
     ['NODE_ENV', 'staging', /^NODE_ENV must be development, production or test/],
@@ -148,6 +156,37 @@ describe('loadConfig', () => {
       });
       assert.deepEqual(problems.length, 1);
       assert.match(problems[0], /^DEV_LOGIN=true is refused when NODE_ENV=production/);
+    });
+    it('refuses EMAIL_LOGIN=true without SMTP_URL and EMAIL_FROM, naming what is missing', () => {
+      const base = { NODE_ENV: 'production', SESSION_SECRET: secret, PUBLIC_URL: 'https://mcp.example.com' };
+      const none = problemsOf({ ...base, EMAIL_LOGIN: 'true' });
+      assert.equal(none.length, 1);
+      assert.match(
+        none[0],
+        /^EMAIL_LOGIN=true is refused without SMTP_URL and EMAIL_FROM when NODE_ENV=production; set SMTP_URL/,
+      );
+      const noFrom = problemsOf({
+        ...base,
+        EMAIL_LOGIN: 'true',
+        SMTP_URL: 'smtps://u:p@smtp.example.com:465',
+      });
+      assert.match(noFrom[0], /^EMAIL_LOGIN=true is refused without EMAIL_FROM when/);
+      const c = loadConfig({
+        ...base,
+        EMAIL_LOGIN: 'true',
+        SMTP_URL: 'smtps://u:p@smtp.example.com:465',
+        EMAIL_FROM: 'Example <no-reply@example.com>',
+      });
+      assert.deepEqual(c.emailLogin, {
+        smtpUrl: 'smtps://u:p@smtp.example.com:465',
+        from: 'Example <no-reply@example.com>',
+        perAddressPerHour: 5,
+        perIpPerHour: 30,
+      });
+      assert.equal(
+        loadConfig({ ...base, SMTP_URL: 'smtp://127.0.0.1:25', EMAIL_FROM: 'a@b.c' }).emailLogin,
+        undefined,
+      );
     });
     it('turns dev login and migrate-on-start off by default', () => {
       const c = loadConfig({

@@ -28,6 +28,18 @@ export interface GoogleProviderConfig {
   userProfileUrl: string;
 }
 
+/** Sign-in by emailed link (EMAIL_LOGIN with SMTP_URL and EMAIL_FROM). */
+export interface EmailLoginConfig {
+  /** Nodemailer SMTP URL; may hold credentials, so it is never logged. */
+  readonly smtpUrl: string;
+  /** The From header of the sign-in messages. */
+  readonly from: string;
+  /** Links requested for one address per hour (shared by all replicas). */
+  readonly perAddressPerHour: number;
+  /** Links requested from one client IP per hour. */
+  readonly perIpPerHour: number;
+}
+
 export interface OidcProviderConfig {
   issuer: string;
   clientId: string;
@@ -93,6 +105,8 @@ export interface AppConfig {
   };
   readonly loginSessionTtl: number;
   readonly devLogin: boolean;
+  /** Undefined unless EMAIL_LOGIN=true and SMTP is configured. */
+  readonly emailLogin: EmailLoginConfig | undefined;
   readonly providers: {
     readonly github: GithubProviderConfig | undefined;
     readonly google: GoogleProviderConfig | undefined;
@@ -199,6 +213,12 @@ export function loadConfig(source: Record<string, string | undefined> = process.
         'DEV_LOGIN=true is refused when NODE_ENV=production; remove it and configure a real sign-in provider',
       );
     }
+    const missingSmtp = [env.SMTP_URL ? '' : 'SMTP_URL', env.EMAIL_FROM ? '' : 'EMAIL_FROM'].filter(Boolean);
+    if (env.EMAIL_LOGIN === 'true' && missingSmtp.length > 0) {
+      problems.push(
+        `EMAIL_LOGIN=true is refused without ${missingSmtp.join(' and ')} when NODE_ENV=production; set SMTP_URL (e.g. smtps://user:password@smtp.example.com:465) and EMAIL_FROM (e.g. "Example <no-reply@example.com>"), or remove EMAIL_LOGIN`,
+      );
+    }
     if (env.CIMD_ALLOW_INSECURE_LOCALHOST === 'true') {
       problems.push(
         'CIMD_ALLOW_INSECURE_LOCALHOST=true is refused when NODE_ENV=production; it lets client metadata be fetched from this machine over http',
@@ -280,6 +300,15 @@ export function loadConfig(source: Record<string, string | undefined> = process.
     },
     loginSessionTtl: env.LOGIN_SESSION_TTL ?? 7 * 24 * 3600,
     devLogin,
+    emailLogin:
+      env.EMAIL_LOGIN === 'true' && env.SMTP_URL && env.EMAIL_FROM
+        ? {
+            smtpUrl: env.SMTP_URL,
+            from: env.EMAIL_FROM,
+            perAddressPerHour: env.RATE_LIMIT_EMAIL_LINK_PER_ADDRESS_PER_HOUR ?? 5,
+            perIpPerHour: env.RATE_LIMIT_EMAIL_LINK_PER_IP_PER_HOUR ?? 30,
+          }
+        : undefined,
     providers: {
       github: githubOn
         ? {

@@ -165,6 +165,38 @@ export class EnvironmentVariables {
   GITHUB_API_URL?: string;
   @IsOptional() @Transform(blankToUndefined) @IsString() GITHUB_ALLOWED_ORGS?: string;
 
+  @IsOptional()
+  @IsBooleanString({ message: 'EMAIL_LOGIN must be true or false' })
+  EMAIL_LOGIN?: string;
+
+  @IsOptional()
+  @Transform(blankToUndefined)
+  @Matches(/^smtps?:\/\/[^\s]+$/, {
+    message: 'SMTP_URL must be an smtp:// or smtps:// URL such as smtps://user:password@smtp.example.com:465',
+  })
+  SMTP_URL?: string;
+
+  @IsOptional()
+  @Transform(blankToUndefined)
+  @Matches(/^([^\r\n<>]*<[^\s@<>]+@[^\s@<>]+>|[^\s@<>]+@[^\s@<>]+)$/, {
+    message: 'EMAIL_FROM must be a sender address such as "Example MCP <no-reply@example.com>"',
+  })
+  EMAIL_FROM?: string;
+
+  @IsOptional()
+  @Transform(toInt)
+  @IsInt({ message: 'RATE_LIMIT_EMAIL_LINK_PER_ADDRESS_PER_HOUR must be a whole number from 1 to 1000' })
+  @Min(1, { message: 'RATE_LIMIT_EMAIL_LINK_PER_ADDRESS_PER_HOUR must be a whole number from 1 to 1000' })
+  @Max(1000, { message: 'RATE_LIMIT_EMAIL_LINK_PER_ADDRESS_PER_HOUR must be a whole number from 1 to 1000' })
+  RATE_LIMIT_EMAIL_LINK_PER_ADDRESS_PER_HOUR?: number;
+
+  @IsOptional()
+  @Transform(toInt)
+  @IsInt({ message: 'RATE_LIMIT_EMAIL_LINK_PER_IP_PER_HOUR must be a whole number from 1 to 100000' })
+  @Min(1, { message: 'RATE_LIMIT_EMAIL_LINK_PER_IP_PER_HOUR must be a whole number from 1 to 100000' })
+  @Max(100000, { message: 'RATE_LIMIT_EMAIL_LINK_PER_IP_PER_HOUR must be a whole number from 1 to 100000' })
+  RATE_LIMIT_EMAIL_LINK_PER_IP_PER_HOUR?: number;
+
   @IsOptional() @Transform(blankToUndefined) @IsString() GOOGLE_CLIENT_ID?: string;
   @IsOptional() @Transform(blankToUndefined) @IsString() GOOGLE_CLIENT_SECRET?: string;
   @IsOptional()
@@ -341,6 +373,11 @@ export const ENVIRONMENT_VARIABLE_NAMES = [
   'GITHUB_USER_EMAIL_URL',
   'GITHUB_API_URL',
   'GITHUB_ALLOWED_ORGS',
+  'EMAIL_LOGIN',
+  'SMTP_URL',
+  'EMAIL_FROM',
+  'RATE_LIMIT_EMAIL_LINK_PER_ADDRESS_PER_HOUR',
+  'RATE_LIMIT_EMAIL_LINK_PER_IP_PER_HOUR',
   'GOOGLE_CLIENT_ID',
   'GOOGLE_CLIENT_SECRET',
   'GOOGLE_AUTHORIZATION_URL',

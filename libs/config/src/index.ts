@@ -6,6 +6,7 @@ export type {
   GithubProviderConfig,
   GoogleProviderConfig,
   OidcProviderConfig,
+  EmailLoginConfig,
 } from './app-config';
 export { ConfigModule, APP_CONFIG } from './config.module';
 export { ENVIRONMENT_VARIABLE_NAMES, EnvironmentVariables } from './environment';

@@ -20,6 +20,10 @@ import { IdentityCookies } from './web/identity-cookies';
 import { IdentityErrorFilter } from './web/identity-error.filter';
 import { LoginController } from './web/login.controller';
 import { LoginCsrf } from './web/login-csrf';
+import { EmailLinkRepository } from './email/email-link.repository';
+import { EmailSignInService } from './email/email-sign-in.service';
+import { SignInMailer } from './email/sign-in-mailer';
+import { EmailSignInController } from './web/email-sign-in.controller';
 import { SignInPages } from './web/sign-in-pages';
 
 /**
@@ -30,7 +34,7 @@ import { SignInPages } from './web/sign-in-pages';
 @Global()
 @Module({
   imports: [DiscoveryModule],
-  controllers: [LoginController, AuthController],
+  controllers: [LoginController, EmailSignInController, AuthController],
   providers: [
     {
       provide: IDENTITY_PROVIDERS,
@@ -55,6 +59,9 @@ import { SignInPages } from './web/sign-in-pages';
     SignInService,
     UserAdministration,
     UpstreamSignInService,
+    EmailLinkRepository,
+    SignInMailer,
+    EmailSignInService,
     { provide: SIGNED_IN_USER_RESOLVER, useExisting: SessionUserResolver },
   ],
   exports: [SIGNED_IN_USER_RESOLVER, LoginSessionService, UserRepository, LoginCsrf, UserAdministration],

@@ -29,6 +29,11 @@ export {
   SCOPE_GRANT_POLICY,
   type ScopeGrantPolicy,
 } from './grants-directory';
-export { RateLimiter, rateLimitKeyOf, type RateLimitBucket } from './rate-limit/rate-limiter';
+export {
+  RateLimiter,
+  rateLimitKeyOf,
+  type RateLimitBucket,
+  type RateLimitPolicy,
+} from './rate-limit/rate-limiter';
 export { RateLimitGuard, RateLimited } from './rate-limit/rate-limit.guard';
 export { TooManyRequestsError } from './common/oauth-errors';

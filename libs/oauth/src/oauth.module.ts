@@ -90,6 +90,7 @@ const GRANT_HANDLER_CLASSES = [AuthorizationCodeGrant, RefreshTokenGrant];
   ],
   exports: [
     TokenFastPath,
+    RateLimiter,
     ACCESS_TOKEN_VERIFIER,
     PENDING_AUTHORIZATION_DESCRIBER,
     USER_GRANT_REVOKER,

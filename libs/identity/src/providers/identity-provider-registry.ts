@@ -7,8 +7,8 @@ import { SIGN_IN_PROVIDER_METADATA } from './sign-in-provider.decorator';
 
 /** A key is a URL segment (`/auth/<key>`) and fits the `provider` column (varchar 32). */
 const PROVIDER_KEY = /^[a-z][a-z0-9-]{0,31}$/;
-/** Taken by the dev login (`POST /auth/dev`, provider `dev`). */
-const RESERVED_KEYS = new Set(['dev']);
+/** Taken by the dev login (`POST /auth/dev`, provider `dev`) and the email link (`/auth/email`). */
+const RESERVED_KEYS = new Set(['dev', 'email']);
 
 /**
  * The enabled upstream providers, in the order the sign-in page lists them: the built-in ones
@@ -59,7 +59,7 @@ export class IdentityProviderRegistry implements OnModuleInit {
     for (const provider of list) {
       if (!PROVIDER_KEY.test(provider.key) || RESERVED_KEYS.has(provider.key)) {
         throw new Error(
-          `Sign-in provider key "${provider.key}" must be 1-32 of a-z 0-9 - starting with a letter, and not "dev"`,
+          `Sign-in provider key "${provider.key}" must be 1-32 of a-z 0-9 - starting with a letter, and not "dev" or "email"`,
         );
       }
       if (byKey.has(provider.key)) throw new Error(`Two sign-in providers use the key "${provider.key}"`);

@@ -105,7 +105,7 @@ export class AccountService {
     profile: UpstreamProfile,
   ): Partial<UserEntity> {
     const changes: Partial<UserEntity> = {
-      displayName: profile.displayName,
+      displayName: profile.displayNameIsPlaceholder ? user.displayName : profile.displayName,
       avatarUrl: profile.avatarUrl ?? user.avatarUrl,
     };
     const ownsAddress = user.email === null || !user.emailVerified || user.email === previousIdentityEmail;

@@ -16,6 +16,11 @@ export interface UpstreamProfile {
   /** True only when the provider says the address is verified (GitHub primary+verified, `email_verified`). */
   readonly emailVerified: boolean;
   readonly avatarUrl: string | null;
+  /**
+   * True when the provider knows no name and `displayName` is made up (the email link uses the
+   * address's local part): an existing user keeps the name they have.
+   */
+  readonly displayNameIsPlaceholder?: boolean;
 }
 
 /** Why a sign-in was refused; each has its own sentence on the error page and in the audit log. */
@@ -29,7 +34,8 @@ export type SignInRefusal =
   | 'attempt_invalid'
   | 'csrf_failed'
   | 'form_invalid'
-  | 'provider_unknown';
+  | 'provider_unknown'
+  | 'rate_limited';
 
 /** Thrown by strategies and policies to refuse a person with a reason (not a failure of ours). */
 export class SignInRefused extends Error {

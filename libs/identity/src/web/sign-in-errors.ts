@@ -59,6 +59,12 @@ export const SIGN_IN_ERRORS: Record<SignInRefusal, ErrorText> = {
     heading: 'Check the form',
     message: 'Enter a valid email address (and a display name of at most 255 characters), then try again.',
   },
+  rate_limited: {
+    status: 429,
+    heading: 'Too many sign-in emails',
+    message:
+      'Too many sign-in links were asked for this address or from this network. Wait a while, or use the last link you received.',
+  },
   provider_unknown: {
     status: 404,
     heading: 'Unknown sign-in method',

@@ -154,6 +154,19 @@ describe(
       assert.equal(db.hitsIn('register:203.0.113.1', 3600), 1);
     });
 
+    it('consumeKey counts a caller-chosen key under its own limit and window, on the same shared counters', async () => {
+      const db = new SharedCounters();
+      const a = replica(db);
+      const b = replica(db);
+      const policy = { limit: 2, windowSeconds: 3600 };
+      await a.limiter.consumeKey('email-link-address:abc', policy);
+      await b.limiter.consumeKey('email-link-address:abc', policy);
+      await assert.rejects(a.limiter.consumeKey('email-link-address:abc', policy), TooManyRequestsError);
+      await b.limiter.consumeKey('email-link-address:other', policy);
+      assert.equal(db.hitsIn('email-link-address:abc', 3600), 3);
+      assert.equal(db.hitsIn('email-link-address:other', 3600), 1);
+    });
+
     it('a small limit (leases of 1) is exact across two replicas: the third request is refused on either', async () => {
       const db = new SharedCounters();
       const a = replica(db, { registerPerHour: 2 });

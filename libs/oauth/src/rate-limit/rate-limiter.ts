@@ -108,7 +108,14 @@ export class RateLimiter {
 
   /** Counts one request of `ip` in `bucket`; over the limit → TooManyRequestsError (429, Retry-After). */
   async consume(bucket: RateLimitBucket, ip: string): Promise<void> {
-    const key = `${bucket}:${rateLimitKeyOf(ip)}`;
+    return this.consumeKey(`${bucket}:${rateLimitKeyOf(ip)}`, this.policy(bucket));
+  }
+
+  /**
+   * Counts one request under a key and policy of the caller's choosing (e.g. the email sign-in's
+   * per-address limit, keyed by a digest of the address); same leases, same shared counters.
+   */
+  async consumeKey(key: string, policy: RateLimitPolicy): Promise<void> {
     for (;;) {
       const lease = this.leases.get(key);
       const now = performance.now();
@@ -127,7 +134,7 @@ export class RateLimiter {
         await lease.pending;
         continue;
       }
-      await this.take(key, this.policy(bucket), lease);
+      await this.take(key, policy, lease);
     }
   }
 

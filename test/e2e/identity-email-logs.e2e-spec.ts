@@ -1,0 +1,73 @@
+// Checks sign-in by emailed link leaves no credential in the logs (docs/sign-in-email.md; RS-TOK-09):
+// the real server process at LOG_LEVEL=trace sends links through an SMTP server that wants a password;
+// a link used in the same browser, a link confirmed in another, a reused link and a refused request
+// later, the output holds neither a link token nor the SMTP password.
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { freePort } from '../support/app';
+import { createTestDatabase, type TestDatabase } from '../support/database';
+import { signInLinkOf, startFakeSmtp, type FakeSmtp } from '../support/fake-smtp';
+import { HttpSession, parseForms } from '../support/http-session';
+import { spawnServer, waitForStatus, type ServerProcess } from '../support/process';
+import { requestEmailLink } from '../support/sign-in';
+
+const SMTP_PASSWORD = 'smtp-password-that-must-never-be-logged-0123';
+
+describe('email sign-in: no link token or SMTP password in the logs', () => {
+  let db: TestDatabase;
+  let smtp: FakeSmtp;
+  let server: ServerProcess;
+  let url: string;
+  before(async () => {
+    db = await createTestDatabase();
+    smtp = await startFakeSmtp({ user: 'mailer', password: SMTP_PASSWORD });
+    const port = await freePort();
+    url = `http://127.0.0.1:${port}`;
+    server = spawnServer({
+      NODE_ENV: 'test',
+      PORT: String(port),
+      PUBLIC_URL: url,
+      DATABASE_URL: db.url,
+      MIGRATE_ON_START: 'false',
+      DEV_LOGIN: 'false',
+      SESSION_SECRET: 'log-test-session-secret-0123456789abcdef',
+      LOG_LEVEL: 'trace',
+      ...smtp.env(),
+    });
+    await waitForStatus(`${url}/readyz`, 200, 20000, server);
+  });
+  after(async () => {
+    server.child.kill('SIGTERM');
+    await server.exited;
+    await smtp.stop();
+    await db.drop();
+  });
+
+  it('same browser, other device, reuse: the output holds no token and no SMTP password', async () => {
+    const tokens: string[] = [];
+    const browser = new HttpSession(url);
+    await requestEmailLink(browser, 'logs@example.com');
+    const link = signInLinkOf(await smtp.nextMessage('logs@example.com'));
+    tokens.push(new URL(link).searchParams.get('token')!);
+    assert.equal((await browser.follow(link)).response.status, 200);
+    assert.equal((await browser.follow(link)).response.status, 400, 'reused');
+
+    await requestEmailLink(new HttpSession(url), 'other@example.com');
+    const second = signInLinkOf(await smtp.nextMessage('other@example.com'));
+    tokens.push(new URL(second).searchParams.get('token')!);
+    const phone = new HttpSession(url);
+    const confirm = await phone.follow(second);
+    const form = parseForms(confirm.text).find((f) => f.action === '/auth/email/confirm')!;
+    assert.equal((await phone.submit(form, confirm.url)).response.status, 200);
+    await new Promise((r) => setTimeout(r, 300));
+
+    const output = server.output();
+    assert.ok(output.length > 1000, 'the server did log');
+    assert.match(output, /\/auth\/email\/link\?token=\[REDACTED\]/, 'the access log shows the redacted link');
+    assert.ok(!output.includes(SMTP_PASSWORD), 'the SMTP password appears in the logs');
+    for (const token of tokens) {
+      assert.ok(!output.includes(token), 'a link token appears in the logs');
+      assert.ok(!output.includes(token.slice(-24)), 'a fragment of a link token appears in the logs');
+    }
+  });
+});
