@@ -67,7 +67,8 @@ export function expand(citation: string): string[] {
 const requirements = readFileSync(join(ROOT, 'docs', 'requirements.md'), 'utf8');
 /** Ids defined in docs/requirements.md: the first cell of a table row. */
 const DEFINED = new Set([...requirements.matchAll(/^\| ([A-Z]+(?:-[A-Z]+)?-\d{2}) +\|/gm)].map((m) => m[1]));
-const GROUPS = new Set([...DEFINED].map((id) => id.replace(/-\d{2}$/, '-*')));
+/** Groups a citation may name: a family (`RS-TOK-*`) or a whole side (`RS-*`, `AS-*`). */
+const GROUPS = new Set([...DEFINED].flatMap((id) => [id.replace(/-\d{2}$/, '-*'), `${id.split('-')[0]}-*`]));
 
 /** Citations that point outside the repository. Built from pieces so this file does not cite them. */
 const FORBIDDEN: { why: string; pattern: RegExp }[] = [
