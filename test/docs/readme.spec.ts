@@ -47,24 +47,6 @@ describe('README', () => {
     assert.match(readme, /without `DATABASE_URL` it starts a real\s+PostgreSQL/);
   });
 
-  it('names only settings that the config schema validates', () => {
-    const named = new Set(
-      [...prose(readme).matchAll(/`([A-Z][A-Z0-9]*(?:_[A-Z0-9]+)+)(?:=[^`]*)?`/g)].map((m) => m[1]),
-    );
-    const code = sourcesOf(join(ROOT, 'libs'))
-      .map((f) => readFileSync(f, 'utf8'))
-      .join('\n');
-    const isPort = (name: string) => new RegExp(`export const ${name} = Symbol`).test(code);
-    const unknown = [...named].filter(
-      (name) =>
-        !(ENVIRONMENT_VARIABLE_NAMES as readonly string[]).includes(name) &&
-        !TOOLING_VARIABLES.includes(name) &&
-        !isPort(name),
-    );
-    assert.ok(named.has('SESSION_SECRET') && named.has('PUBLIC_URL') && named.has('DATABASE_URL'));
-    assert.deepEqual(unknown, [], 'the README names a setting the schema does not know');
-  });
-
   it('lists every library in its layout, and no library that does not exist', () => {
     const libs = readdirSync(join(ROOT, 'libs'));
     const layout = /^## Layout\n([\s\S]*?)^## /m.exec(readme)![1];
@@ -81,6 +63,60 @@ describe('README', () => {
       [],
       'the layout misses a library',
     );
+  });
+});
+
+/**
+ * The front door and the reference pages written for it. The guide is left out on purpose: it names a
+ * planned setting and a worked example's settings that do not exist yet.
+ */
+const REFERENCE_PAGES = [
+  'README.md',
+  'docs/architecture.md',
+  'docs/deploy.md',
+  'docs/endpoints.md',
+  'docs/performance.md',
+  'docs/requirements.md',
+  'docs/sign-in.md',
+  'docs/tools.md',
+];
+
+describe('settings and symbols named by the README and the reference pages', () => {
+  const code = sourcesOf(join(ROOT, 'libs'))
+    .map((f) => readFileSync(f, 'utf8'))
+    .join('\n');
+  const known = (name: string) =>
+    (ENVIRONMENT_VARIABLE_NAMES as readonly string[]).includes(name) ||
+    TOOLING_VARIABLES.includes(name) ||
+    new RegExp(`export const ${name}\\b`).test(code);
+
+  for (const page of REFERENCE_PAGES) {
+    it(`${page}: every UPPER_CASE name is a validated setting or an exported symbol`, () => {
+      const md = readFileSync(join(ROOT, page), 'utf8');
+      const named = new Set(
+        [...prose(md).matchAll(/`([A-Z][A-Z0-9]*(?:_[A-Z0-9]+)+)(?:=[^`]*)?`/g)].map((m) => m[1]),
+      );
+      assert.deepEqual(
+        [...named].filter((name) => !known(name)),
+        [],
+        'a setting the schema does not validate, or a symbol no library exports',
+      );
+    });
+  }
+
+  it('the README names the settings a deployment needs, and an unknown name is caught', () => {
+    assert.equal(known('NO_SUCH_SETTING'), false);
+    assert.equal(known('SESSION_SECRET') && known('SCOPE_GRANT_POLICY'), true);
+    for (const name of [
+      'NODE_ENV',
+      'PUBLIC_URL',
+      'DATABASE_URL',
+      'SESSION_SECRET',
+      'OIDC_ISSUER',
+      'TRUST_PROXY',
+    ]) {
+      assert.match(readme, new RegExp(`\`${name}[=\`]`), name);
+    }
   });
 });
 
