@@ -45,7 +45,9 @@ describe('browser: sign in by emailed link', { skip }, () => {
     // The client's loopback listener (RFC 8252 §7.3), answering its redirect_uri.
     let callback: URL | undefined;
     const listener = createServer((req, res) => {
-      callback = new URL(req.url ?? '/', redirectUri);
+      // Only the redirect itself: the browser also asks this origin for /favicon.ico afterwards.
+      const url = new URL(req.url ?? '/', redirectUri);
+      if (url.pathname === '/callback') callback = url;
       res.writeHead(200, { 'content-type': 'text/plain' }).end('client received the code');
     });
     await new Promise<void>((resolve) => listener.listen(0, '127.0.0.1', resolve));

@@ -158,7 +158,12 @@ describe('loadConfig', () => {
       assert.match(problems[0], /^DEV_LOGIN=true is refused when NODE_ENV=production/);
     });
     it('refuses EMAIL_LOGIN=true without SMTP_URL and EMAIL_FROM, naming what is missing', () => {
-      const base = { NODE_ENV: 'production', SESSION_SECRET: secret, PUBLIC_URL: 'https://mcp.example.com' };
+      const base = {
+        NODE_ENV: 'production',
+        SESSION_SECRET: secret,
+        PUBLIC_URL: 'https://mcp.example.com',
+        DATABASE_URL: 'postgres://db.example.com/mcp',
+      };
       const none = problemsOf({ ...base, EMAIL_LOGIN: 'true' });
       assert.equal(none.length, 1);
       assert.match(
