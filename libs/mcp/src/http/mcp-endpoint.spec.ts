@@ -12,7 +12,13 @@ import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { ConfigModule, loadConfig } from '@app/config';
 import { AuditLog, type AuditRecord } from '@app/audit';
-import { ACCESS_TOKEN_VERIFIER, type AccessTokenCheck, type AccessTokenVerifier } from '@app/oauth';
+import {
+  ACCESS_TOKEN_VERIFIER,
+  SCOPE_GRANT_POLICY,
+  type AccessTokenCheck,
+  type AccessTokenVerifier,
+  type ScopeGrantPolicy,
+} from '@app/oauth';
 import { McpModule } from '../mcp.module';
 import { McpScopes, McpTool, RequireScopes } from '../tools/decorators';
 import { ToolError, type McpCaller } from '../tools/tool-types';
@@ -123,13 +129,18 @@ describe('/mcp endpoint (fake verifier)', () => {
         }
       },
     };
+    // Like the `admin` scope for non-administrators: `other:read` can never be granted here.
+    const scopePolicy: ScopeGrantPolicy = {
+      grantable: async (_userId, scopes) => scopes.filter((s) => s !== 'other:read'),
+    };
     @Global()
     @Module({
       providers: [
         { provide: ACCESS_TOKEN_VERIFIER, useValue: verifier },
         { provide: AuditLog, useValue: { recordInBackground: (e: AuditRecord) => audit.push(e) } },
+        { provide: SCOPE_GRANT_POLICY, useValue: scopePolicy },
       ],
-      exports: [ACCESS_TOKEN_VERIFIER, AuditLog],
+      exports: [ACCESS_TOKEN_VERIFIER, AuditLog, SCOPE_GRANT_POLICY],
     })
     class FakesModule {}
     const config = loadConfig({
@@ -269,11 +280,25 @@ describe('/mcp endpoint (fake verifier)', () => {
       }
     });
 
-    it('an unsupported MCP-Protocol-Version is a 400; the three supported ones pass (TR-09)', async () => {
-      for (const version of ['2024-11-05', '2026-07-28', 'banana']) {
+    it('an unsupported MCP-Protocol-Version is a 400 UnsupportedProtocolVersionError with the id; the three legacy ones pass (TR-09)', async () => {
+      for (const version of ['2024-11-05', 'banana']) {
         const res = await post('read', rpc('tools/list'), { 'MCP-Protocol-Version': version }).expect(400);
-        assert.match(res.body.error.message, /unsupported MCP-Protocol-Version/);
+        assert.deepEqual(res.body, {
+          jsonrpc: '2.0',
+          id: 1,
+          error: {
+            code: -32022,
+            message: 'Unsupported protocol version',
+            data: { supported: ['2026-07-28', '2025-11-25', '2025-06-18', '2025-03-26'], requested: version },
+          },
+        });
       }
+      // A modern header on a request without the modern _meta: the modern rules refuse it (-32602).
+      const modern = await post('read', rpc('tools/list'), { 'MCP-Protocol-Version': '2026-07-28' }).expect(
+        400,
+      );
+      assert.equal(modern.body.error.code, -32602);
+      assert.equal(modern.body.id, 1);
       for (const version of ['2025-11-25', '2025-06-18', '2025-03-26']) {
         await post('read', rpc('tools/list'), { 'MCP-Protocol-Version': version }).expect(200);
       }
@@ -329,13 +354,12 @@ describe('/mcp endpoint (fake verifier)', () => {
     const names = (res: { body: { result: { tools: { name: string }[] } } }) =>
       res.body.result.tools.map((t) => t.name).sort();
 
-    it('tools/list shows only the tools the token covers, honouring implications (RS-SC-06)', async () => {
-      assert.deepEqual(names(await post('read', rpc('tools/list')).expect(200)), [
-        'boom',
-        'flaky',
-        'oops',
-        'things_get',
-      ]);
+    it('tools/list shows every tool the person could be granted, each naming its scopes', async () => {
+      const read = await post('read', rpc('tools/list')).expect(200);
+      assert.deepEqual(names(read), ['boom', 'flaky', 'oops', 'things_get', 'things_put']);
+      const put = read.body.result.tools.find((t: { name: string }) => t.name === 'things_put');
+      assert.deepEqual(put._meta, { 'dev.mcp-auth-server/requiredScopes': ['things:write'] });
+      assert.match(put.description, /^Store a thing\n\nRequires the OAuth scope things:write;/);
       assert.deepEqual(names(await post('write', rpc('tools/list')).expect(200)), [
         'boom',
         'flaky',
@@ -361,6 +385,12 @@ describe('/mcp endpoint (fake verifier)', () => {
         `Bearer error="insufficient_scope", scope="things:write", resource_metadata="${url}/.well-known/oauth-protected-resource/mcp"`,
       );
       assert.equal(res.headers['cache-control'], 'no-store');
+      // The JSON-RPC error carries the request's id (the body was read before the refusal).
+      assert.deepEqual(res.body, {
+        jsonrpc: '2.0',
+        error: { code: -32000, message: 'Forbidden: insufficient_scope' },
+        id: 1,
+      });
       const both = await post('write', rpc('tools/call', { name: 'things_both', arguments: {} })).expect(403);
       assert.equal(
         both.headers['www-authenticate'],

@@ -72,6 +72,7 @@ export class McpFastPath {
           accept: req.headers.accept,
           contentType: req.headers['content-type'],
           protocolVersion: req.headers['mcp-protocol-version'],
+          headers: req.headers,
           ip,
         },
         caller,
@@ -84,7 +85,7 @@ export class McpFastPath {
       }
       headers.push(
         'Content-Type',
-        'application/json',
+        response.contentType ?? 'application/json',
         'Cache-Control',
         'no-store',
         'Content-Length',

@@ -11,7 +11,13 @@ import {
   type ScopeDeclaration,
   type ToolMetadata,
 } from './decorators';
-import type { McpCaller, ToolOutput } from './tool-types';
+import type { McpCaller, ToolContext, ToolOutput } from './tool-types';
+
+/**
+ * The `_meta` key under which each tools/list entry names the scopes the tool needs (MCP basic §_meta:
+ * a vendor prefix, not a reserved one), so a host can show them and expect the step-up challenge.
+ */
+export const REQUIRED_SCOPES_META_KEY = 'dev.mcp-auth-server/requiredScopes';
 
 /** The tools/list entry of one tool, built once at boot (never per request). */
 export interface ToolListEntry {
@@ -19,7 +25,9 @@ export interface ToolListEntry {
   readonly title?: string;
   readonly description: string;
   readonly inputSchema: { type: 'object'; [key: string]: unknown };
+  readonly outputSchema?: { [key: string]: unknown };
   readonly annotations?: McpToolAnnotations;
+  readonly _meta: { readonly [REQUIRED_SCOPES_META_KEY]: readonly string[] };
 }
 
 export interface RegisteredTool {
@@ -27,10 +35,15 @@ export interface RegisteredTool {
   /** `Class.method`, for messages and logs. */
   readonly owner: string;
   readonly input: z.ZodObject;
+  /** The schema of its structuredContent, when it declares one. */
+  readonly output: z.ZodType | undefined;
   /** Every scope the tool needs (the 403 challenge names all of them; RS-SC-05). */
   readonly requiredScopes: readonly string[];
+  /** The 2025 revisions' entry: schemas without `$schema` (SDK 1.x validates with a draft-07 Ajv). */
   readonly listEntry: ToolListEntry;
-  invoke(input: unknown, caller: McpCaller): Promise<ToolOutput>;
+  /** The 2026-07-28 entry: JSON Schema 2020-12 with its `$schema` (basic §JSON Schema Usage). */
+  readonly modernListEntry: ToolListEntry;
+  invoke(input: unknown, caller: McpCaller, context: ToolContext): Promise<ToolOutput>;
 }
 
 /** A class that may carry tool or scope metadata, and how to reach its singleton instance. */
@@ -149,21 +162,25 @@ export function buildCatalog(
         name: tool.name,
         owner,
         input: tool.input,
+        output: tool.output,
         requiredScopes: Object.freeze([...required]),
-        listEntry: Object.freeze(toListEntry(tool)),
-        invoke: async (input, caller) => {
+        listEntry: Object.freeze(toListEntry(tool, required, false)),
+        modernListEntry: Object.freeze(toListEntry(tool, required, true)),
+        invoke: async (input, caller, context) => {
           const instance = source.instance() as
-            Record<string, (i: unknown, c: McpCaller) => unknown> | undefined;
+            Record<string, (i: unknown, c: McpCaller, x: ToolContext) => unknown> | undefined;
           if (!instance || typeof instance[methodName] !== 'function') {
             throw new Error(`the provider of tool "${tool.name}" (${owner}) is not instantiated`);
           }
-          return (await instance[methodName](input, caller)) as ToolOutput;
+          return (await instance[methodName](input, caller, context)) as ToolOutput;
         },
       });
     }
   }
+  // MCP 2026-07-28 tools §Capabilities: a deterministic order (by name) for client and prompt caches.
+  const byName = [...tools].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
   return {
-    tools,
+    tools: new Map(byName),
     scopes,
     scopesByName: new Map(scopes.map((s) => [s.name, s])),
     closures,
@@ -171,17 +188,25 @@ export function buildCatalog(
   };
 }
 
-function toListEntry(tool: ToolMetadata): ToolListEntry {
-  const { $schema: _drop, ...schema } = z.toJSONSchema(tool.input, { io: 'input' }) as Record<
-    string,
-    unknown
-  >;
+function toListEntry(tool: ToolMetadata, scopes: readonly string[], modern: boolean): ToolListEntry {
+  // zod writes JSON Schema 2020-12 (its default target), `$schema` included.
+  const jsonSchema = (schema: z.ZodType, io: 'input' | 'output') => {
+    const { $schema, ...rest } = z.toJSONSchema(schema, { io }) as Record<string, unknown>;
+    return modern ? { $schema, ...rest } : rest;
+  };
+  const scopeList = scopes.join(', ');
+  // The 2025 revisions only allow an object outputSchema (and object structuredContent).
+  const output = tool.output ? jsonSchema(tool.output, 'output') : undefined;
   return {
     name: tool.name,
     ...(tool.title ? { title: tool.title } : {}),
-    description: tool.description,
-    inputSchema: { ...schema, type: 'object' },
+    // The description is what every host shows the model: it names the scopes too (a host that
+    // offers only listed tools can thus tell why a call asks the person for more access).
+    description: `${tool.description}\n\nRequires the OAuth scope${scopes.length > 1 ? 's' : ''} ${scopeList}; without ${scopes.length > 1 ? 'them' : 'it'} the call asks for consent first.`,
+    inputSchema: { ...jsonSchema(tool.input, 'input'), type: 'object' },
+    ...(output && (modern || output.type === 'object') ? { outputSchema: output } : {}),
     ...(tool.annotations ? { annotations: tool.annotations } : {}),
+    _meta: { [REQUIRED_SCOPES_META_KEY]: Object.freeze([...scopes]) },
   };
 }
 
