@@ -112,7 +112,7 @@ export function validateModernRequest(
   if (message.params !== undefined && !isObject(message.params)) {
     throw new JsonRpcError(ErrorCodes.InvalidParams, 'Invalid params: params must be an object');
   }
-  const params = (message.params ?? {});
+  const params = message.params ?? {};
   const meta = params._meta;
   if (!isObject(meta)) {
     throw new JsonRpcError(

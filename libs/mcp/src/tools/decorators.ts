@@ -36,6 +36,11 @@ export interface McpToolOptions<S extends z.ZodObject> {
    * must return data matching it (MCP tools §Output Schema); the server checks before sending.
    */
   readonly output?: z.ZodType;
+  /**
+   * A hand-written JSON Schema to list instead of the one derived from `input`, for keywords zod
+   * cannot express (`$defs` with `$anchor`, `if`/`then`/`else` ...). `input` still validates the call.
+   */
+  readonly listedInputSchema?: Readonly<Record<string, unknown>> & { readonly type: 'object' };
   readonly annotations?: McpToolAnnotations;
 }
 
@@ -46,6 +51,7 @@ export interface ToolMetadata {
   readonly description: string;
   readonly input: z.ZodObject;
   readonly output?: z.ZodType;
+  readonly listedInputSchema?: Readonly<Record<string, unknown>>;
   readonly annotations?: McpToolAnnotations;
 }
 
@@ -114,6 +120,12 @@ export function McpTool<S extends z.ZodObject>(options: McpToolOptions<S>) {
         `${at}: output, when given, must be a zod schema, e.g. z.object({ id: z.uuid() })`,
       );
     }
+    const listed = options.listedInputSchema;
+    if (listed !== undefined && (typeof listed !== 'object' || listed === null || listed.type !== 'object')) {
+      throw new McpDeclarationError(
+        `${at}: listedInputSchema, when given, must be a JSON Schema with type "object"`,
+      );
+    }
     if (typeof descriptor?.value !== 'function') {
       throw new McpDeclarationError(`${at}: @McpTool goes on a method`);
     }
@@ -123,6 +135,7 @@ export function McpTool<S extends z.ZodObject>(options: McpToolOptions<S>) {
       description: options.description.trim(),
       input: options.input,
       output: options.output,
+      listedInputSchema: listed ? structuredClone(listed) : undefined,
       annotations: options.annotations ? { ...options.annotations } : undefined,
     };
     SetMetadata(MCP_TOOL_METADATA, metadata)(target, key, descriptor);

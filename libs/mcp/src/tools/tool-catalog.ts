@@ -203,7 +203,10 @@ function toListEntry(tool: ToolMetadata, scopes: readonly string[], modern: bool
     // The description is what every host shows the model: it names the scopes too (a host that
     // offers only listed tools can thus tell why a call asks the person for more access).
     description: `${tool.description}\n\nRequires the OAuth scope${scopes.length > 1 ? 's' : ''} ${scopeList}; without ${scopes.length > 1 ? 'them' : 'it'} the call asks for consent first.`,
-    inputSchema: { ...jsonSchema(tool.input, 'input'), type: 'object' },
+    // A hand-written schema is listed as its author wrote it (its own `$schema`, if any, in both eras).
+    inputSchema: tool.listedInputSchema
+      ? { ...tool.listedInputSchema, type: 'object' }
+      : { ...jsonSchema(tool.input, 'input'), type: 'object' },
     ...(output && (modern || output.type === 'object') ? { outputSchema: output } : {}),
     ...(tool.annotations ? { annotations: tool.annotations } : {}),
     _meta: { [REQUIRED_SCOPES_META_KEY]: Object.freeze([...scopes]) },
