@@ -9,7 +9,7 @@ import { ENVIRONMENT_VARIABLE_NAMES } from '@app/config';
 
 const ROOT = join(__dirname, '..', '..', '..');
 const read = (path: string) => readFileSync(join(ROOT, path), 'utf8');
-const DOCS = ['docs/guide.md', 'docs/operations.md'];
+const DOCS = ['docs/guide.md', 'docs/operations.md', 'docs/mcp.md'];
 
 /** Markdown without its fenced code blocks (examples there may name files a reader will create). */
 const prose = (md: string) => md.replace(/^```[\s\S]*?^```$/gm, '');
