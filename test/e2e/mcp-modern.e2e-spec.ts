@@ -8,7 +8,9 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { startTestApp, type TestApp } from '../support/app';
+import { HttpSession } from '../support/http-session';
 import { obtainTokens } from '../support/oauth-flow';
+import { signInWithDevLogin } from '../support/sign-in';
 import { PNG_1X1, RESULTS_SCOPE, ResultToolsModule } from '../support/result-tools';
 
 const V = '2026-07-28';
@@ -77,7 +79,7 @@ describe('/mcp in MCP 2026-07-28 (raw HTTP)', () => {
     modern('tools/call', { name, arguments: args, ...extra }, meta);
 
   before(async () => {
-    t = await startTestApp({ extraModules: [ResultToolsModule] });
+    t = await startTestApp({ extraModules: [ResultToolsModule], env: { ADMIN_EMAILS: 'olga@example.com' } });
     const resource = `${t.url}/mcp`;
     const scope = `${RESULTS_SCOPE} notes:write profile:read`;
     token = (await obtainTokens(t.url, { email: 'carol@example.com', scope, resource })).tokens.access_token;
@@ -370,6 +372,21 @@ describe('/mcp in MCP 2026-07-28 (raw HTTP)', () => {
     assert.equal(noCapability.status, 400);
     assert.equal(noCapability.body.error.code, -32021);
     assert.deepEqual(noCapability.body.error.data, { requiredCapabilities: { elicitation: {} } });
+  });
+
+  it('tools/list hides a tool whose scope the person can never be granted (admin), shows it to an admin', async () => {
+    const names = async (bearer: string) =>
+      ((await post(modern('tools/list'), {}, bearer)).body.result.tools as Json[]).map(
+        (x) => x.name as string,
+      );
+    assert.ok(!(await names(token)).includes('result_admin'));
+    const session = new HttpSession(t.url);
+    await signInWithDevLogin(session, { email: 'olga@example.com' });
+    // The dev login is self-asserted; a real provider would have verified this address.
+    await t.dataSource.query(`UPDATE users SET email_verified = true WHERE email = 'olga@example.com'`);
+    const olga = await obtainTokens(t.url, { email: 'olga@example.com', session, resource: `${t.url}/mcp` });
+    assert.equal(olga.tokens.scope, 'profile:read notes:read', 'signed in with the default scopes only');
+    assert.ok((await names(olga.tokens.access_token)).includes('result_admin'));
   });
 
   it('tools/call without the scope: the 403 step-up challenge, with the request id', async () => {

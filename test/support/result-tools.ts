@@ -89,6 +89,13 @@ export class ResultTools {
     return 'finished';
   }
 
+  /** Needs the `admin` scope, which the scope-grant policy gives administrators only. */
+  @McpTool({ name: 'result_admin', description: 'For administrators', input: none })
+  @RequireScopes('admin')
+  adminOnly() {
+    return 'admin';
+  }
+
   /** Needs the person's answer (MRTR): asks through elicitation, keeps what it knows in its state. */
   @McpTool({
     name: 'result_confirm',

@@ -80,6 +80,9 @@ const MODERN_CAPABILITIES = Object.freeze({
 const DISCOVER_TTL_MS = 3_600_000;
 const TOOLS_LIST_TTL_MS = 300_000;
 
+const GRANTABLE_CACHE_TTL_MS = 60_000;
+const GRANTABLE_CACHE_MAX = 10_000;
+
 /** The SDK transport's batch limit (server/requestBody MAX_BATCH_SIZE). */
 const MAX_BATCH_SIZE = 100;
 
@@ -132,6 +135,7 @@ export class McpDispatcher {
   private readonly serverInfo: { name: string; version: string };
   private readonly handlers: ReadonlyMap<string, Handler>;
   private readonly sealer: RequestStateSealer;
+  private readonly grantableCache = new Map<string, { until: number; scopes: ReadonlySet<string> }>();
 
   constructor(
     private readonly catalog: ToolCatalog,
@@ -396,11 +400,7 @@ export class McpDispatcher {
     for (const tool of all) {
       for (const scope of tool.requiredScopes) if (!caller.scopes.includes(scope)) missing.add(scope);
     }
-    // Only a token lacking some scope costs a policy lookup.
-    const grantable =
-      missing.size === 0 || !this.scopePolicy
-        ? missing
-        : new Set(await this.scopePolicy.grantable(caller.userId, [...missing]));
+    const grantable = missing.size === 0 ? missing : await this.grantable(caller.userId, [...missing]);
     const tools: ToolListEntry[] = [];
     for (const tool of all) {
       if (tool.requiredScopes.every((s) => caller.scopes.includes(s) || grantable.has(s))) {
@@ -408,6 +408,26 @@ export class McpDispatcher {
       }
     }
     return { tools };
+  }
+
+  /**
+   * The scope-grant policy's answer (it may read the database: is this person an administrator?),
+   * remembered for a minute per person and scope set, bounded: it only shapes listings, never what a
+   * token may do, so a change of admin status shows in tools/list within a minute.
+   */
+  private async grantable(userId: string, scopes: string[]): Promise<ReadonlySet<string>> {
+    if (!this.scopePolicy) return new Set(scopes);
+    const key = `${userId} ${scopes.join(' ')}`;
+    const now = Date.now();
+    const known = this.grantableCache.get(key);
+    if (known && known.until > now) return known.scopes;
+    const answer = new Set(await this.scopePolicy.grantable(userId, scopes));
+    if (this.grantableCache.size >= GRANTABLE_CACHE_MAX) {
+      const oldest = this.grantableCache.keys().next();
+      if (!oldest.done) this.grantableCache.delete(oldest.value);
+    }
+    this.grantableCache.set(key, { until: now + GRANTABLE_CACHE_TTL_MS, scopes: answer });
+    return answer;
   }
 
   private async callTool(
