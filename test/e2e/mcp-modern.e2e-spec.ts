@@ -28,6 +28,7 @@ interface Answer {
   body: Json;
   /** SSE events (parsed data lines), when the answer was a stream. */
   events: Json[];
+  headers: Headers;
 }
 
 describe('/mcp in MCP 2026-07-28 (raw HTTP)', () => {
@@ -64,9 +65,10 @@ describe('/mcp in MCP 2026-07-28 (raw HTTP)', () => {
     const contentType = res.headers.get('content-type');
     if (contentType?.startsWith('text/event-stream')) {
       const events = [...text.matchAll(/^data: (.*)$/gm)].map((m) => JSON.parse(m[1]) as Json);
-      return { status: res.status, contentType, body: events.at(-1)!, events };
+      return { status: res.status, contentType, body: events.at(-1)!, events, headers: res.headers };
     }
-    return { status: res.status, contentType, body: text ? (JSON.parse(text) as Json) : {}, events: [] };
+    const parsed = text ? (JSON.parse(text) as Json) : {};
+    return { status: res.status, contentType, body: parsed, events: [], headers: res.headers };
   }
 
   const modern = (method: string, params: Json = {}, meta: Json = META) => ({
@@ -306,6 +308,7 @@ describe('/mcp in MCP 2026-07-28 (raw HTTP)', () => {
     );
     assert.equal(asked.status, 200);
     assert.equal(asked.contentType, 'text/event-stream');
+    assert.equal(asked.headers.get('x-accel-buffering'), 'no');
     assert.deepEqual(
       asked.events.slice(0, -1).map((e): unknown[] => [e.method, e.params.progress ?? e.params.level]),
       [

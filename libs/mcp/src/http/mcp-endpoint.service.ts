@@ -73,6 +73,7 @@ export class McpEndpoint {
     res.status(response.status);
     if (response.body !== undefined)
       res.setHeader('Content-Type', response.contentType ?? 'application/json');
+    for (const name in response.headers) res.setHeader(name, response.headers[name]);
     res.setHeader('Cache-Control', 'no-store');
     res.end(response.body);
   }

@@ -21,7 +21,7 @@ import {
 } from '@app/oauth';
 import { McpModule } from '../mcp.module';
 import { McpScopes, McpTool, RequireScopes } from '../tools/decorators';
-import { ToolError, type McpCaller } from '../tools/tool-types';
+import { ToolError, type McpCaller, type ToolContext } from '../tools/tool-types';
 
 @McpScopes({
   'things:read': { description: 'Read things', default: true },
@@ -62,7 +62,8 @@ class ThingTools {
 
   @McpTool({ name: 'oops', description: 'Fails politely', input: z.object({}) })
   @RequireScopes('things:read')
-  oops(): string {
+  oops(_input: object, _caller: McpCaller, context: ToolContext): string {
+    context.progress(1, 2, 'looking');
     throw new ToolError('Nothing here');
   }
 }
@@ -353,6 +354,36 @@ describe('/mcp endpoint (fake verifier)', () => {
   describe('tools and scopes (RS-SC-*)', () => {
     const names = (res: { body: { result: { tools: { name: string }[] } } }) =>
       res.body.result.tools.map((t) => t.name).sort();
+
+    it('progress goes on the request own SSE stream on the Express route too', async () => {
+      const res = await post('read', {
+        ...rpc('tools/call', { name: 'oops', arguments: {}, _meta: { progressToken: 7 } }),
+      })
+        .buffer(true)
+        .parse((r, done) => {
+          let text = '';
+          r.on('data', (c: Buffer) => (text += c.toString()));
+          r.on('end', () => done(null, text));
+        })
+        .expect(200);
+      assert.equal(res.headers['content-type'], 'text/event-stream');
+      assert.equal(res.headers['x-accel-buffering'], 'no');
+      const events = [...(res.body as string).matchAll(/^data: (.*)$/gm)].map(
+        (m) => JSON.parse(m[1]) as unknown,
+      );
+      assert.deepEqual(events, [
+        {
+          jsonrpc: '2.0',
+          method: 'notifications/progress',
+          params: { progressToken: 7, progress: 1, total: 2, message: 'looking' },
+        },
+        {
+          result: { content: [{ type: 'text', text: 'Nothing here' }], isError: true },
+          jsonrpc: '2.0',
+          id: 1,
+        },
+      ]);
+    });
 
     it('tools/list shows every tool the person could be granted, each naming its scopes', async () => {
       const read = await post('read', rpc('tools/list')).expect(200);

@@ -83,6 +83,7 @@ export class McpFastPath {
         res.end();
         return;
       }
+      for (const name in response.headers) headers.push(name, response.headers[name]);
       headers.push(
         'Content-Type',
         response.contentType ?? 'application/json',

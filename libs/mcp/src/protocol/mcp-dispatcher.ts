@@ -65,6 +65,8 @@ export interface McpRpcResponse {
   readonly status: number;
   readonly body: string | undefined;
   readonly contentType?: 'application/json' | 'text/event-stream';
+  /** More response headers (an SSE answer asks proxies not to buffer it). */
+  readonly headers?: Readonly<Record<string, string>>;
 }
 
 type Json = Record<string, unknown>;
@@ -80,6 +82,7 @@ const MODERN_CAPABILITIES = Object.freeze({
 const DISCOVER_TTL_MS = 3_600_000;
 const TOOLS_LIST_TTL_MS = 300_000;
 
+const SSE_HEADERS = Object.freeze({ 'X-Accel-Buffering': 'no' });
 const GRANTABLE_CACHE_TTL_MS = 60_000;
 const GRANTABLE_CACHE_MAX = 10_000;
 
@@ -663,7 +666,8 @@ function respond(status: number, message: unknown, notifications: readonly Json[
   if (notifications.length === 0) return { status, body: JSON.stringify(message) };
   let body = '';
   for (const n of [...notifications, message]) body += `event: message\ndata: ${JSON.stringify(n)}\n\n`;
-  return { status, body, contentType: 'text/event-stream' };
+  // Streamable HTTP §Receiving Messages: SSE answers SHOULD carry X-Accel-Buffering: no.
+  return { status, body, contentType: 'text/event-stream', headers: SSE_HEADERS };
 }
 
 function rpcError(
