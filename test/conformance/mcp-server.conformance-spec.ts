@@ -165,8 +165,12 @@ describe(
         );
         const count = (list: typeof results, status: Check['status']) =>
           list.filter((r) => r.check.status === status).length;
+        const scenarios = [...new Set(scored.map((r) => r.scenario))];
+        const green = scenarios.filter((sc) =>
+          scored.every((r) => r.scenario !== sc || r.check.status !== 'FAILURE'),
+        );
         const lines = [
-          `${label}: ${count(scored, 'SUCCESS')} passed, ${count(scored, 'FAILURE')} failed, ${count(scored, 'WARNING')} warnings, ${count(scored, 'SKIPPED')} skipped`,
+          `${label}: ${green.length}/${scenarios.length} applicable scenarios green; checks: ${count(scored, 'SUCCESS')} passed, ${count(scored, 'FAILURE')} failed, ${count(scored, 'WARNING')} warnings, ${count(scored, 'SKIPPED')} skipped`,
           ...[...new Set(results.map((r) => r.scenario))]
             .filter((s) => notApplicable(s))
             .map((s) => `N/A ${s}: ${notApplicable(s)}`),
