@@ -242,6 +242,60 @@ describe('/mcp in MCP 2026-07-28 (raw HTTP)', () => {
     assert.match(wrongType.body.result.content[0].text, /^Invalid arguments for result_structured: city:/);
   });
 
+  it('hostile shapes get a 4xx JSON-RPC error, never a 5xx', async () => {
+    const h = { 'mcp-protocol-version': V, 'mcp-method': 'tools/call', 'mcp-name': 'result_error' };
+    const cases: [unknown, Record<string, string | null>][] = [
+      [{ jsonrpc: '2.0', id: 1, method: 'tools/call', params: [] }, h],
+      [{ jsonrpc: '2.0', id: 1, method: 'tools/call', params: { _meta: [] } }, h],
+      [
+        {
+          jsonrpc: '2.0',
+          id: 1,
+          method: 'tools/call',
+          params: { _meta: { ...META, 'io.modelcontextprotocol/clientCapabilities': 'x' } },
+        },
+        h,
+      ],
+      [
+        {
+          jsonrpc: '2.0',
+          id: 1,
+          method: 'tools/call',
+          params: { _meta: { ...META, 'io.modelcontextprotocol/protocolVersion': 7 } },
+        },
+        h,
+      ],
+      [
+        {
+          jsonrpc: '2.0',
+          id: 1,
+          method: 'tools/call',
+          params: { _meta: { ...META, 'io.modelcontextprotocol/logLevel': 'loud' } },
+        },
+        h,
+      ],
+      [{ jsonrpc: '2.0', id: 1, method: 'tools/call', params: { _meta: { ...META, progressToken: {} } } }, h],
+      [{ jsonrpc: '2.0', id: { x: 1 }, method: 'tools/call', params: { _meta: META } }, h],
+      [{ jsonrpc: '1.0', id: 1, method: 'tools/call', params: { _meta: META } }, h],
+      [{ jsonrpc: '2.0', id: 1, method: 5, params: { _meta: META } }, h],
+      [{ jsonrpc: '2.0', id: 1, result: {}, params: { _meta: META } }, h],
+      [
+        { jsonrpc: '2.0', id: 1, method: 'tools/call', params: { name: 'result_error', _meta: META } },
+        { ...h, 'mcp-name': '=?base64?***?=' },
+      ],
+      [call('result_error', {}, { requestState: { not: 'a string' } }), {}],
+      [call('result_error', {}, { inputResponses: 'nope' }), {}],
+      [call('result_structured', { city: 'x'.repeat(50_000) }), {}],
+      ['just a string', h],
+      [42, h],
+    ];
+    for (const [body, headers] of cases) {
+      const res = await post(body, headers);
+      assert.ok(res.status < 500, `${res.status} for ${JSON.stringify(body).slice(0, 120)}`);
+      if (res.status >= 400) assert.equal(typeof res.body.error?.code, 'number', JSON.stringify(res.body));
+    }
+  });
+
   it('legacy era unchanged: initialize negotiates in its body even with a modern header', async () => {
     const res = await post(
       {
