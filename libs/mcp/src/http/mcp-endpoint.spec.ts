@@ -355,6 +355,37 @@ describe('/mcp endpoint (fake verifier)', () => {
     const names = (res: { body: { result: { tools: { name: string }[] } } }) =>
       res.body.result.tools.map((t) => t.name).sort();
 
+    it('MCP 2026-07-28 on the Express route: discover, header mismatch, step-up with the id', async () => {
+      const meta = {
+        'io.modelcontextprotocol/protocolVersion': '2026-07-28',
+        'io.modelcontextprotocol/clientCapabilities': {},
+      };
+      const modern = { 'MCP-Protocol-Version': '2026-07-28' };
+      const discover = await post('read', rpc('server/discover', { _meta: meta }), {
+        ...modern,
+        'Mcp-Method': 'server/discover',
+      }).expect(200);
+      assert.equal(discover.body.result.resultType, 'complete');
+      assert.equal(discover.body.result.supportedVersions[0], '2026-07-28');
+      const mismatch = await post('read', rpc('tools/list', { _meta: meta }), {
+        ...modern,
+        'Mcp-Method': 'tools/call',
+      }).expect(400);
+      assert.equal(mismatch.body.error.code, -32020);
+      assert.equal(mismatch.body.id, 1);
+      const stepUp = await post(
+        'read',
+        rpc('tools/call', { name: 'things_put', arguments: {}, _meta: meta }, 9),
+        {
+          ...modern,
+          'Mcp-Method': 'tools/call',
+          'Mcp-Name': 'things_put',
+        },
+      ).expect(403);
+      assert.equal(stepUp.body.id, 9);
+      assert.match(stepUp.headers['www-authenticate'], /error="insufficient_scope", scope="things:write"/);
+    });
+
     it('progress goes on the request own SSE stream on the Express route too', async () => {
       const res = await post('read', {
         ...rpc('tools/call', { name: 'oops', arguments: {}, _meta: { progressToken: 7 } }),
