@@ -196,6 +196,17 @@ export class ConformanceTools {
     return 'ok';
   }
 
+  /** Mirrors `region` into the Mcp-Param-Region header (MCP 2026-07-28 tools §x-mcp-header). */
+  @McpTool({
+    name: 'test_custom_headers',
+    description: 'Echoes a region carried in a custom header',
+    input: z.object({ region: z.string().meta({ 'x-mcp-header': 'Region' }), query: z.string().optional() }),
+  })
+  @RequireScopes(CONFORMANCE_SCOPE)
+  customHeaders(input: { region: string }) {
+    return `Region: ${input.region}`;
+  }
+
   /** Needs sampling: a client that did not declare it gets MissingRequiredClientCapability (-32021). */
   @McpTool({ name: 'test_missing_capability', description: 'Needs the sampling capability', input: none })
   @RequireScopes(CONFORMANCE_SCOPE)

@@ -193,6 +193,39 @@ describe('/mcp in MCP 2026-07-28 (raw HTTP)', () => {
     assert.equal(ok.status, 200);
   });
 
+  it('x-mcp-header parameters must come in their Mcp-Param-* headers, equal to the arguments', async () => {
+    const listed = (await post(modern('tools/list'))).body.result.tools as Json[];
+    const tool = listed.find((x) => x.name === 'result_headers')!;
+    assert.equal(tool.inputSchema.properties.region['x-mcp-header'], 'Region');
+    const b64 = (v: string) => `=?base64?${Buffer.from(v).toString('base64')}?=`;
+    const ok: Record<string, string>[] = [
+      { 'mcp-param-region': 'eu-west' },
+      { 'mcp-param-region': b64('eu-west') },
+      { 'mcp-param-region': 'eu-west', 'mcp-param-shard': '7' },
+    ];
+    for (const [i, headers] of ok.entries()) {
+      const args = i === 2 ? { region: 'eu-west', shard: 7 } : { region: 'eu-west' };
+      const res = await post(call('result_headers', args), headers);
+      assert.equal(res.status, 200, JSON.stringify(res.body));
+      assert.equal(res.body.result.isError, undefined);
+    }
+    const refused: [Json, Record<string, string>][] = [
+      [{ region: 'eu-west' }, {}],
+      [{ region: 'eu-west' }, { 'mcp-param-region': 'us-east' }],
+      [{ region: 'eu-west' }, { 'mcp-param-region': '=?base64?ZXUtd2VzdA?=' }],
+      [{ region: 'eu-west', shard: 7 }, { 'mcp-param-region': 'eu-west' }],
+      [
+        { region: 'eu-west', shard: 7 },
+        { 'mcp-param-region': 'eu-west', 'mcp-param-shard': '8' },
+      ],
+    ];
+    for (const [args, headers] of refused) {
+      const res = await post(call('result_headers', args), headers);
+      assert.equal(res.status, 400, JSON.stringify(headers));
+      assert.equal(res.body.error.code, -32020);
+    }
+  });
+
   it('a batch is refused (one message per POST); unknown and removed methods are 404 -32601', async () => {
     const batch = await post([modern('tools/list'), modern('tools/list')], {
       'mcp-protocol-version': V,

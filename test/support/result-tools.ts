@@ -89,6 +89,20 @@ export class ResultTools {
     return 'finished';
   }
 
+  /** Mirrors two arguments into Mcp-Param-* headers (MCP 2026-07-28 tools §x-mcp-header). */
+  @McpTool({
+    name: 'result_headers',
+    description: 'Takes a region and a shard that intermediaries can route on',
+    input: z.object({
+      region: z.string().meta({ 'x-mcp-header': 'Region' }),
+      shard: z.number().int().optional().meta({ 'x-mcp-header': 'Shard' }),
+    }),
+  })
+  @RequireScopes(RESULTS_SCOPE)
+  headers(input: { region: string; shard?: number }) {
+    return `${input.region}/${input.shard ?? '-'}`;
+  }
+
   /** Needs the `admin` scope, which the scope-grant policy gives administrators only. */
   @McpTool({ name: 'result_admin', description: 'For administrators', input: none })
   @RequireScopes('admin')

@@ -257,7 +257,11 @@ export class McpDispatcher {
     const notifications: Json[] = [];
     let request: ModernRequest;
     try {
-      request = validateModernRequest(message as Json & { id: RpcId; method: string }, headers.all ?? {});
+      request = validateModernRequest(
+        message as Json & { id: RpcId; method: string },
+        headers.all ?? {},
+        (tool) => this.catalog.tool(tool)?.headerParams,
+      );
       beforeDispatch(request);
     } catch (error) {
       if (error instanceof JsonRpcError) return rpcError(error, id);

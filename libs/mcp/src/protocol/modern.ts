@@ -1,5 +1,6 @@
 import type { IncomingHttpHeaders } from 'node:http';
 import type { RpcId } from '../http/mcp-errors';
+import type { HeaderParam } from '../tools/tool-catalog';
 import { isModernProtocolVersion, SUPPORTED_PROTOCOL_VERSIONS } from './protocol-versions';
 
 /** Reserved `_meta` keys of MCP 2026-07-28 (basic §_meta). */
@@ -107,6 +108,7 @@ const NAME_SOURCE: Readonly<Record<string, string>> = {
 export function validateModernRequest(
   message: Record<string, unknown> & { id: RpcId; method: string },
   headers: IncomingHttpHeaders,
+  headerParamsOf: (tool: string) => readonly HeaderParam[] | undefined = () => undefined,
 ): ModernRequest {
   const { id, method } = message;
   if (message.params !== undefined && !isObject(message.params)) {
@@ -190,6 +192,9 @@ export function validateModernRequest(
       );
     }
   }
+  if (method === 'tools/call' && typeof nameValue === 'string' && isObject(params.arguments)) {
+    checkParamHeaders(headerParamsOf(nameValue) ?? [], params.arguments, headers);
+  }
   return {
     id,
     method,
@@ -201,10 +206,47 @@ export function validateModernRequest(
   };
 }
 
-/** Streamable HTTP §Value Encoding: `=?base64?…?=` carries a UTF-8 value in base64; else as is. */
+/**
+ * Streamable HTTP §Custom Headers from Tool Parameters: every `x-mcp-header` parameter present (and not
+ * null) in the arguments must come in its `Mcp-Param-{Name}` header with the same value (decoded;
+ * integers compared as numbers); otherwise HeaderMismatch.
+ */
+function checkParamHeaders(
+  params: readonly HeaderParam[],
+  args: Record<string, unknown>,
+  headers: IncomingHttpHeaders,
+): void {
+  for (const param of params) {
+    let value: unknown = args;
+    for (const key of param.path) value = isObject(value) ? value[key] : undefined;
+    if (value === undefined || value === null) continue;
+    const name = `Mcp-Param-${param.header}`;
+    const raw = header(headers, name.toLowerCase());
+    if (raw === undefined) {
+      throw new JsonRpcError(ErrorCodes.HeaderMismatch, `Header mismatch: the ${name} header is required`);
+    }
+    const decoded = typeof raw === 'string' ? decodeHeaderValue(raw) : undefined;
+    const matches =
+      decoded !== undefined &&
+      (param.type === 'integer'
+        ? typeof value === 'number' && decoded.trim() !== '' && Number(decoded) === value
+        : (typeof value === 'string' || typeof value === 'boolean') && decoded === String(value));
+    if (!matches) {
+      throw new JsonRpcError(
+        ErrorCodes.HeaderMismatch,
+        `Header mismatch: the ${name} header does not match the argument`,
+      );
+    }
+  }
+}
+
+/**
+ * Streamable HTTP §Value Encoding: `=?base64?…?=` carries a UTF-8 value in base64 (strict: the base64
+ * alphabet with its padding, or the value is refused: undefined); anything else is the value as is.
+ */
 export function decodeHeaderValue(value: string): string | undefined {
   if (!value.startsWith('=?base64?') || !value.endsWith('?=') || value.length < 11) return value;
   const encoded = value.slice(9, -2);
-  if (!/^[A-Za-z0-9+/]*={0,2}$/.test(encoded)) return undefined;
+  if (encoded.length % 4 !== 0 || !/^[A-Za-z0-9+/]*={0,2}$/.test(encoded)) return undefined;
   return Buffer.from(encoded, 'base64').toString('utf8');
 }

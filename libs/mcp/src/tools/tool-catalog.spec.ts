@@ -7,7 +7,7 @@ import { MetadataScanner, Reflector } from '@nestjs/core';
 import { Test } from '@nestjs/testing';
 import { z } from 'zod';
 import { McpDeclarationError, McpScopes, McpTool, RequireScopes } from './decorators';
-import { buildCatalog, ToolCatalog, type ToolSource } from './tool-catalog';
+import { buildCatalog, headerParams, ToolCatalog, type ToolSource } from './tool-catalog';
 import { DiscoveryModule } from '@nestjs/core';
 import type { ToolContext } from './tool-types';
 
@@ -251,5 +251,39 @@ describe('ToolCatalog (Nest DiscoveryService)', () => {
       /tool name "a_read" is used twice \(ATools\.read and Clash\.read\)/,
     );
     await moduleRef.close();
+  });
+});
+
+describe('x-mcp-header parameters (MCP 2026-07-28 tools §x-mcp-header)', () => {
+  const schema = (properties: Record<string, unknown>) => ({ type: 'object', properties });
+
+  it('finds annotated primitive properties through `properties` only, with their paths', () => {
+    assert.deepEqual(
+      headerParams(
+        schema({
+          region: { type: 'string', 'x-mcp-header': 'Region' },
+          target: schema({ shard: { type: 'integer', 'x-mcp-header': 'Shard' } }),
+          list: { type: 'array', items: { type: 'string' } },
+        }),
+        't',
+      ),
+      [
+        { path: ['region'], header: 'Region', type: 'string' },
+        { path: ['target', 'shard'], header: 'Shard', type: 'integer' },
+      ],
+    );
+  });
+
+  it('stops the boot on a bad name, a duplicate (ignoring case) or a non-primitive type', () => {
+    for (const [properties, message] of [
+      [{ a: { type: 'string', 'x-mcp-header': 'Bad Name' } }, /must be an HTTP token/],
+      [{ a: { type: 'number', 'x-mcp-header': 'A' } }, /string, integer or boolean/],
+      [
+        { a: { type: 'string', 'x-mcp-header': 'Dup' }, b: { type: 'string', 'x-mcp-header': 'dup' } },
+        /used twice/,
+      ],
+    ] as const) {
+      assert.throws(() => headerParams(schema(properties), 'tool "x"'), message);
+    }
   });
 });
