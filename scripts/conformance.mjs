@@ -1,5 +1,6 @@
-// `npm run test:conformance`: runs the official MCP conformance suite's authorization-server scenarios
-// against the real server, driven headlessly by test/conformance/*.conformance-spec.ts.
+// `npm run test:conformance`: runs the official MCP conformance suite against the real server, driven
+// headlessly by test/conformance/*.conformance-spec.ts: the authorization-server scenarios, and the
+// `server` scenarios for `--requirements 2026-07-28` and for 2025-11-25 (with a real token).
 // The suite needs Node >= 22; both it and a Node 22 binary come from the npm registry into
 // .cache/conformance (gitignored), pinned here, installed once.
 import { execFileSync, spawnSync } from 'node:child_process';

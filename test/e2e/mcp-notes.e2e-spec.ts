@@ -37,14 +37,18 @@ describe('notes tools: strictly per user, over MCP', () => {
   const call = async (client: Client, name: string, args: Record<string, unknown>) =>
     client.callTool({ name, arguments: args });
 
-  it('notes:write lists every notes tool (it implies notes:read) and not whoami', async () => {
+  it('lists every tool the person could be granted, each naming the scopes it needs', async () => {
     const { tools } = await alice.listTools();
     assert.deepEqual(tools.map((x) => x.name).sort(), [
       'notes_create',
       'notes_delete',
       'notes_get',
       'notes_list',
+      'whoami',
     ]);
+    assert.deepEqual(tools.find((x) => x.name === 'whoami')!._meta, {
+      'dev.mcp-auth-server/requiredScopes': ['profile:read'],
+    });
     const create = tools.find((x) => x.name === 'notes_create')!;
     assert.equal(create.inputSchema.type, 'object');
     assert.deepEqual(create.inputSchema.required, ['title']);

@@ -83,7 +83,14 @@ describe('MCP SDK client against the running server', () => {
     assert.ok(alice.savedTokens[0].refresh_token, 'a refresh token was issued');
 
     const { tools } = await client.listTools();
-    assert.deepEqual(tools.map((tool) => tool.name).sort(), ['notes_get', 'notes_list', 'whoami']);
+    // Every tool the person could be granted is listed (the default scopes cover only some of them).
+    assert.deepEqual(tools.map((tool) => tool.name).sort(), [
+      'notes_create',
+      'notes_delete',
+      'notes_get',
+      'notes_list',
+      'whoami',
+    ]);
 
     const result = await client.callTool({ name: 'whoami', arguments: {} });
     assert.equal(result.isError, undefined);
@@ -186,10 +193,12 @@ describe('MCP SDK client against the running server', () => {
     });
     assert.equal(tokens.scope, 'profile:read');
     const list = await postMcp(url, tokens.access_token, { method: 'tools/list', params: {} });
-    assert.deepEqual(
-      ((await list.json()) as { result: { tools: { name: string }[] } }).result.tools.map((x) => x.name),
-      ['whoami'],
-    );
+    // Listed although the token does not cover it, with the scope it needs.
+    const listed = ((await list.json()) as { result: { tools: { name: string; _meta: unknown }[] } }).result
+      .tools;
+    assert.deepEqual(listed.find((x) => x.name === 'notes_create')?._meta, {
+      'dev.mcp-auth-server/requiredScopes': ['notes:write'],
+    });
     const res = await postMcp(url, tokens.access_token, {
       method: 'tools/call',
       params: { name: 'notes_create', arguments: { title: 'hello' } },

@@ -2,7 +2,7 @@ import { createServer } from 'node:net';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { DataSource } from 'typeorm';
 import { loadConfig, type AppConfig } from '@app/config';
-import { createApp } from '../../apps/server/src/bootstrap';
+import { createApp, type CreateAppOptions } from '../../apps/server/src/bootstrap';
 import { createRootLogger } from '../../apps/server/src/logging';
 import { startMetricsServer } from '../../apps/server/src/metrics';
 import { createTestDatabase, type TestDatabase } from './database';
@@ -35,6 +35,8 @@ export interface StartTestAppOptions {
   env?: Record<string, string>;
   /** Share a database with another app instance (multi-replica tests); otherwise a fresh one. */
   database?: TestDatabase;
+  /** Tool modules only this test loads (e.g. the conformance suite's fixture tools). */
+  extraModules?: CreateAppOptions['extraModules'];
 }
 
 /** Boots the real application (same bootstrap as main.ts) on a free port against its own database. */
@@ -58,6 +60,7 @@ export async function startTestApp(options: StartTestAppOptions = {}): Promise<T
     config,
     databaseUrl: database.url,
     logger: createRootLogger(config.logLevel),
+    extraModules: options.extraModules,
   });
   await app.listen(port, '127.0.0.1');
   const metrics =

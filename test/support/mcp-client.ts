@@ -47,6 +47,7 @@ export class TestOAuthProvider implements OAuthClientProvider {
   private verifier: string | undefined;
   private expectedState: string | undefined;
   private code: string | undefined;
+  private callback: URLSearchParams | undefined;
   private discovery: OAuthDiscoveryState | undefined;
 
   constructor(
@@ -144,6 +145,16 @@ export class TestOAuthProvider implements OAuthClientProvider {
     const code = callback.searchParams.get('code');
     assert.ok(code, 'the redirect carries a code');
     this.code = code;
+    this.callback = callback.searchParams;
+  }
+
+  /** The whole redirect query (code, state, iss) of the last authorization, for clients that check `iss`. */
+  takeCallback(): URLSearchParams {
+    const callback = this.callback;
+    assert.ok(callback, 'no authorization redirect was caught');
+    this.callback = undefined;
+    this.code = undefined;
+    return callback;
   }
 
   /** The code caught by the last redirectToAuthorization (once). */

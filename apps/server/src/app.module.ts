@@ -1,4 +1,4 @@
-import { Module, type DynamicModule } from '@nestjs/common';
+import { Module, type DynamicModule, type Type } from '@nestjs/common';
 import { ConfigModule, type AppConfig } from '@app/config';
 import { PersistenceModule } from '@app/persistence';
 import { OAuthModule } from '@app/oauth';
@@ -18,12 +18,14 @@ export interface AppModuleOptions {
   config: AppConfig;
   /** The resolved database URL (DATABASE_URL, or the embedded cluster's). */
   databaseUrl: string;
+  /** More modules (e.g. tool modules only a test run loads); the deployable passes none. */
+  extraModules?: readonly (Type | DynamicModule)[];
 }
 
 /** Composition only: which modules make up the deployable. */
 @Module({})
 export class AppModule {
-  static forRoot({ config, databaseUrl }: AppModuleOptions): DynamicModule {
+  static forRoot({ config, databaseUrl, extraModules = [] }: AppModuleOptions): DynamicModule {
     return {
       module: AppModule,
       imports: [
@@ -44,6 +46,7 @@ export class AppModule {
         ToolsAccountModule,
         ToolsNotesModule,
         AccountModule,
+        ...extraModules,
       ],
       controllers: [HealthController],
       providers: [Lifecycle],

@@ -5,7 +5,7 @@ import cookieParser from 'cookie-parser';
 import helmet from 'helmet';
 import type { Logger } from 'pino';
 import type { AppConfig } from '@app/config';
-import { AppModule } from './app.module';
+import { AppModule, type AppModuleOptions } from './app.module';
 import { McpFastPath } from '@app/mcp';
 import { TokenFastPath } from '@app/oauth';
 import { DatabaseOutageFilter } from './database-outage.filter';
@@ -17,6 +17,8 @@ export interface CreateAppOptions {
   config: AppConfig;
   databaseUrl: string;
   logger: Logger;
+  /** More modules for AppModule (tests: tool modules only they load). */
+  extraModules?: AppModuleOptions['extraModules'];
 }
 
 /**
@@ -27,11 +29,15 @@ export async function createApp({
   config,
   databaseUrl,
   logger,
+  extraModules,
 }: CreateAppOptions): Promise<NestExpressApplication> {
-  const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot({ config, databaseUrl }), {
-    logger: new PinoNestLogger(logger.child({ component: 'nest' })),
-    abortOnError: false,
-  });
+  const app = await NestFactory.create<NestExpressApplication>(
+    AppModule.forRoot({ config, databaseUrl, extraModules }),
+    {
+      logger: new PinoNestLogger(logger.child({ component: 'nest' })),
+      abortOnError: false,
+    },
+  );
   app.disable('x-powered-by');
   // Client IPs and scheme come only from the proxy hops the operator trusts (ARCHITECTURE: TRUST_PROXY).
   if (config.trustProxy !== undefined) app.set('trust proxy', config.trustProxy);

@@ -9,5 +9,28 @@ export {
   type McpToolAnnotations,
   type ScopeDeclaration,
 } from './tools/decorators';
-export { ToolError, type McpCaller, type ToolOutput } from './tools/tool-types';
-export { SUPPORTED_PROTOCOL_VERSIONS } from './protocol/protocol-versions';
+export {
+  ToolError,
+  ToolResult,
+  InputRequired,
+  text,
+  image,
+  audio,
+  embeddedResource,
+  resourceLink,
+  elicit,
+  LOGGING_LEVELS,
+  type McpCaller,
+  type ToolContext,
+  type ToolContent,
+  type ToolOutput,
+  type InputRequest,
+  type LoggingLevel,
+  type ContentAnnotations,
+} from './tools/tool-types';
+export { REQUIRED_SCOPES_META_KEY } from './tools/tool-catalog';
+export {
+  SUPPORTED_PROTOCOL_VERSIONS,
+  MODERN_PROTOCOL_VERSIONS,
+  LEGACY_PROTOCOL_VERSIONS,
+} from './protocol/protocol-versions';

@@ -1,9 +1,11 @@
+import type { IncomingHttpHeaders } from 'node:http';
 import { Injectable, Logger } from '@nestjs/common';
 import type { Request, Response } from 'express';
 import { DATABASE_RETRY_AFTER_SECONDS, isDatabaseUnavailable } from '@app/persistence';
 import { McpAuthService } from '../auth/mcp-auth.service';
 import { McpDispatcher, type McpRpcResponse, type RequestContext } from '../protocol/mcp-dispatcher';
-import { isSupportedProtocolVersion, SUPPORTED_PROTOCOL_VERSIONS } from '../protocol/protocol-versions';
+import { isModernRequest, readId, unsupportedVersion } from '../protocol/modern';
+import { isSupportedProtocolVersion } from '../protocol/protocol-versions';
 import { ToolCatalog } from '../tools/tool-catalog';
 import type { McpCaller } from '../tools/tool-types';
 import { McpHttpError } from './mcp-errors';
@@ -15,6 +17,8 @@ export interface McpPostRequest {
   readonly accept: string | undefined;
   readonly contentType: string | undefined;
   readonly protocolVersion: string | string[] | undefined;
+  /** Every request header (MCP 2026-07-28 reads MCP-Protocol-Version, Mcp-Method and Mcp-Name). */
+  readonly headers: IncomingHttpHeaders;
   readonly ip: string | null;
 }
 
@@ -35,17 +39,22 @@ export class McpEndpoint {
     private readonly auth: McpAuthService,
   ) {}
 
-  /** Answers an authenticated POST; throws McpHttpError for the HTTP-level refusals (400, 403). */
+  /**
+   * Answers an authenticated POST; throws McpHttpError for the HTTP-level refusals (400, 403). A
+   * request carrying MCP 2026-07-28 metadata is served by the modern rules, anything else by the
+   * 2025 ones (MCP 2026-07-28 versioning: a dual-era server selects its behaviour per request).
+   */
   handle(request: McpPostRequest, caller: McpCaller): Promise<McpRpcResponse> {
-    this.checkProtocolVersion(request.protocolVersion);
     const context: RequestContext = { ip: request.ip };
+    const transport = { accept: request.accept, contentType: request.contentType, all: request.headers };
+    if (isModernRequest(request.body, request.headers)) {
+      return this.dispatcher.handleModern(request.body, transport, caller, context, (validated) =>
+        this.checkToolScopes(validated, caller, context),
+      );
+    }
+    this.checkProtocolVersion(request.protocolVersion, request.body);
     this.checkToolScopes(request.body, caller, context);
-    return this.dispatcher.handle(
-      request.body,
-      { accept: request.accept, contentType: request.contentType },
-      caller,
-      context,
-    );
+    return this.dispatcher.handle(request.body, transport, caller, context);
   }
 
   /** The Nest route: Express parsed the body (JSON only). */
@@ -56,12 +65,15 @@ export class McpEndpoint {
         accept: req.headers.accept,
         contentType: req.headers['content-type'],
         protocolVersion: req.headers['mcp-protocol-version'],
+        headers: req.headers,
         ip: req.ip ?? null,
       },
       caller,
     );
     res.status(response.status);
-    if (response.body !== undefined) res.setHeader('Content-Type', 'application/json');
+    if (response.body !== undefined)
+      res.setHeader('Content-Type', response.contentType ?? 'application/json');
+    for (const name in response.headers) res.setHeader(name, response.headers[name]);
     res.setHeader('Cache-Control', 'no-store');
     res.end(response.body);
   }
@@ -94,21 +106,33 @@ export class McpEndpoint {
     return new McpHttpError(405, 'Method not allowed: /mcp accepts POST only', { Allow: 'POST' });
   }
 
-  /** TR-09: a version we do not speak is a 400; a missing header means the client negotiated at initialize. */
-  private checkProtocolVersion(header: string | string[] | undefined): void {
+  /**
+   * TR-09: a version we do not speak is a 400 with UnsupportedProtocolVersionError (-32022, naming the
+   * versions we support); a missing header means the client negotiated at initialize. `initialize`
+   * itself negotiates in its body whatever the header says (2025-11-25 lifecycle).
+   */
+  private checkProtocolVersion(header: string | string[] | undefined, body: unknown): void {
     if (header === undefined) return;
+    if (!Array.isArray(body) && (body as { method?: unknown } | null)?.method === 'initialize') return;
     if (typeof header !== 'string' || !isSupportedProtocolVersion(header)) {
+      const error = unsupportedVersion(Array.isArray(header) ? header.join(', ') : header);
       throw new McpHttpError(
         400,
-        `Bad Request: unsupported MCP-Protocol-Version (supported: ${SUPPORTED_PROTOCOL_VERSIONS.join(', ')})`,
+        error.message,
+        {},
+        {
+          id: Array.isArray(body) ? null : readId(body),
+          code: error.code,
+          data: error.data,
+        },
       );
     }
   }
 
   /**
    * RS-SC-04/05: a tools/call for a tool whose scopes the token lacks is answered 403 with a challenge
-   * naming every scope the call needs (with implications honoured, RS-SC-06). Unknown tools go on to
-   * the dispatcher, which answers the spec's JSON-RPC error.
+   * naming every scope the call needs (with implications honoured, RS-SC-06), and the request's id.
+   * Unknown tools go on to the dispatcher, which answers the spec's JSON-RPC error.
    */
   private checkToolScopes(body: unknown, caller: McpCaller, context: RequestContext): void {
     const messages: unknown[] = Array.isArray(body) ? body : [body];
@@ -119,7 +143,7 @@ export class McpEndpoint {
       const tool = this.catalog.tool(params.name);
       if (tool && !this.auth.allows(caller, tool.requiredScopes)) {
         this.dispatcher.recordCall(tool.name, 'insufficient_scope', performance.now(), caller, context);
-        throw this.auth.insufficientScope(tool.requiredScopes);
+        throw this.auth.insufficientScope(tool.requiredScopes).forRequest(readId(message));
       }
     }
   }

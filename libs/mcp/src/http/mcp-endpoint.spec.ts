@@ -15,12 +15,14 @@ import { AuditLog, type AuditRecord } from '@app/audit';
 import {
   ACCESS_TOKEN_VERIFIER,
   RateLimiter,
+  SCOPE_GRANT_POLICY,
   type AccessTokenCheck,
   type AccessTokenVerifier,
+  type ScopeGrantPolicy,
 } from '@app/oauth';
 import { McpModule } from '../mcp.module';
 import { McpScopes, McpTool, RequireScopes } from '../tools/decorators';
-import { ToolError, type McpCaller } from '../tools/tool-types';
+import { ToolError, type McpCaller, type ToolContext } from '../tools/tool-types';
 
 @McpScopes({
   'things:read': { description: 'Read things', default: true },
@@ -61,7 +63,8 @@ class ThingTools {
 
   @McpTool({ name: 'oops', description: 'Fails politely', input: z.object({}) })
   @RequireScopes('things:read')
-  oops(): string {
+  oops(_input: object, _caller: McpCaller, context: ToolContext): string {
+    context.progress(1, 2, 'looking');
     throw new ToolError('Nothing here');
   }
 }
@@ -128,14 +131,19 @@ describe('/mcp endpoint (fake verifier)', () => {
         }
       },
     };
+    // Like the `admin` scope for non-administrators: `other:read` can never be granted here.
+    const scopePolicy: ScopeGrantPolicy = {
+      grantable: async (_userId, scopes) => scopes.filter((s) => s !== 'other:read'),
+    };
     @Global()
     @Module({
       providers: [
         { provide: ACCESS_TOKEN_VERIFIER, useValue: verifier },
         { provide: AuditLog, useValue: { recordInBackground: (e: AuditRecord) => audit.push(e) } },
         { provide: RateLimiter, useValue: { consume: async () => undefined, refusedFor: () => null } },
+        { provide: SCOPE_GRANT_POLICY, useValue: scopePolicy },
       ],
-      exports: [ACCESS_TOKEN_VERIFIER, AuditLog, RateLimiter],
+      exports: [ACCESS_TOKEN_VERIFIER, AuditLog, RateLimiter, SCOPE_GRANT_POLICY],
     })
     class FakesModule {}
     const config = loadConfig({
@@ -275,11 +283,25 @@ describe('/mcp endpoint (fake verifier)', () => {
       }
     });
 
-    it('an unsupported MCP-Protocol-Version is a 400; the three supported ones pass (TR-09)', async () => {
-      for (const version of ['2024-11-05', '2026-07-28', 'banana']) {
+    it('an unsupported MCP-Protocol-Version is a 400 UnsupportedProtocolVersionError with the id; the three legacy ones pass (TR-09)', async () => {
+      for (const version of ['2024-11-05', 'banana']) {
         const res = await post('read', rpc('tools/list'), { 'MCP-Protocol-Version': version }).expect(400);
-        assert.match(res.body.error.message, /unsupported MCP-Protocol-Version/);
+        assert.deepEqual(res.body, {
+          jsonrpc: '2.0',
+          id: 1,
+          error: {
+            code: -32022,
+            message: 'Unsupported protocol version',
+            data: { supported: ['2026-07-28', '2025-11-25', '2025-06-18', '2025-03-26'], requested: version },
+          },
+        });
       }
+      // A modern header on a request without the modern _meta: the modern rules refuse it (-32602).
+      const modern = await post('read', rpc('tools/list'), { 'MCP-Protocol-Version': '2026-07-28' }).expect(
+        400,
+      );
+      assert.equal(modern.body.error.code, -32602);
+      assert.equal(modern.body.id, 1);
       for (const version of ['2025-11-25', '2025-06-18', '2025-03-26']) {
         await post('read', rpc('tools/list'), { 'MCP-Protocol-Version': version }).expect(200);
       }
@@ -335,13 +357,73 @@ describe('/mcp endpoint (fake verifier)', () => {
     const names = (res: { body: { result: { tools: { name: string }[] } } }) =>
       res.body.result.tools.map((t) => t.name).sort();
 
-    it('tools/list shows only the tools the token covers, honouring implications (RS-SC-06)', async () => {
-      assert.deepEqual(names(await post('read', rpc('tools/list')).expect(200)), [
-        'boom',
-        'flaky',
-        'oops',
-        'things_get',
+    it('MCP 2026-07-28 on the Express route: discover, header mismatch, step-up with the id', async () => {
+      const meta = {
+        'io.modelcontextprotocol/protocolVersion': '2026-07-28',
+        'io.modelcontextprotocol/clientCapabilities': {},
+      };
+      const modern = { 'MCP-Protocol-Version': '2026-07-28' };
+      const discover = await post('read', rpc('server/discover', { _meta: meta }), {
+        ...modern,
+        'Mcp-Method': 'server/discover',
+      }).expect(200);
+      assert.equal(discover.body.result.resultType, 'complete');
+      assert.equal(discover.body.result.supportedVersions[0], '2026-07-28');
+      const mismatch = await post('read', rpc('tools/list', { _meta: meta }), {
+        ...modern,
+        'Mcp-Method': 'tools/call',
+      }).expect(400);
+      assert.equal(mismatch.body.error.code, -32020);
+      assert.equal(mismatch.body.id, 1);
+      const stepUp = await post(
+        'read',
+        rpc('tools/call', { name: 'things_put', arguments: {}, _meta: meta }, 9),
+        {
+          ...modern,
+          'Mcp-Method': 'tools/call',
+          'Mcp-Name': 'things_put',
+        },
+      ).expect(403);
+      assert.equal(stepUp.body.id, 9);
+      assert.match(stepUp.headers['www-authenticate'], /error="insufficient_scope", scope="things:write"/);
+    });
+
+    it('progress goes on the request own SSE stream on the Express route too', async () => {
+      const res = await post('read', {
+        ...rpc('tools/call', { name: 'oops', arguments: {}, _meta: { progressToken: 7 } }),
+      })
+        .buffer(true)
+        .parse((r, done) => {
+          let text = '';
+          r.on('data', (c: Buffer) => (text += c.toString()));
+          r.on('end', () => done(null, text));
+        })
+        .expect(200);
+      assert.equal(res.headers['content-type'], 'text/event-stream');
+      assert.equal(res.headers['x-accel-buffering'], 'no');
+      const events = [...(res.body as string).matchAll(/^data: (.*)$/gm)].map(
+        (m) => JSON.parse(m[1]) as unknown,
+      );
+      assert.deepEqual(events, [
+        {
+          jsonrpc: '2.0',
+          method: 'notifications/progress',
+          params: { progressToken: 7, progress: 1, total: 2, message: 'looking' },
+        },
+        {
+          result: { content: [{ type: 'text', text: 'Nothing here' }], isError: true },
+          jsonrpc: '2.0',
+          id: 1,
+        },
       ]);
+    });
+
+    it('tools/list shows every tool the person could be granted, each naming its scopes', async () => {
+      const read = await post('read', rpc('tools/list')).expect(200);
+      assert.deepEqual(names(read), ['boom', 'flaky', 'oops', 'things_get', 'things_put']);
+      const put = read.body.result.tools.find((t: { name: string }) => t.name === 'things_put');
+      assert.deepEqual(put._meta, { 'dev.mcp-auth-server/requiredScopes': ['things:write'] });
+      assert.match(put.description, /^Store a thing\n\nRequires the OAuth scope things:write;/);
       assert.deepEqual(names(await post('write', rpc('tools/list')).expect(200)), [
         'boom',
         'flaky',
@@ -367,6 +449,12 @@ describe('/mcp endpoint (fake verifier)', () => {
         `Bearer error="insufficient_scope", scope="things:write", resource_metadata="${url}/.well-known/oauth-protected-resource/mcp"`,
       );
       assert.equal(res.headers['cache-control'], 'no-store');
+      // The JSON-RPC error carries the request's id (the body was read before the refusal).
+      assert.deepEqual(res.body, {
+        jsonrpc: '2.0',
+        error: { code: -32000, message: 'Forbidden: insufficient_scope' },
+        id: 1,
+      });
       const both = await post('write', rpc('tools/call', { name: 'things_both', arguments: {} })).expect(403);
       assert.equal(
         both.headers['www-authenticate'],

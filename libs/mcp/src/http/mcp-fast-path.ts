@@ -72,6 +72,7 @@ export class McpFastPath {
           accept: req.headers.accept,
           contentType: req.headers['content-type'],
           protocolVersion: req.headers['mcp-protocol-version'],
+          headers: req.headers,
           ip,
         },
         caller,
@@ -82,9 +83,10 @@ export class McpFastPath {
         res.end();
         return;
       }
+      for (const name in response.headers) headers.push(name, response.headers[name]);
       headers.push(
         'Content-Type',
-        'application/json',
+        response.contentType ?? 'application/json',
         'Cache-Control',
         'no-store',
         'Content-Length',

@@ -7,6 +7,7 @@ import {
   CallToolResultSchema,
   JSONRPCMessageSchema,
 } from '@modelcontextprotocol/sdk/types.js';
+import { audio, embeddedResource, image, resourceLink, text, ToolResult } from '../tools/tool-types';
 import { errorResult, isPlainCallParams, parseMessage, toResult } from './mcp-dispatcher';
 
 const outcome = (f: () => unknown) => {
@@ -75,10 +76,26 @@ describe('McpDispatcher shortcuts agree with the SDK schemas', () => {
   });
 
   it('every result the dispatcher builds is a valid CallToolResult, unchanged by the schema', () => {
+    const tool = { name: 't', output: undefined };
     const results = [
-      toResult('plain text'),
-      toResult({ user: { id: 'u', name: null }, list: [1, 2], nested: { deep: { x: true } } }),
-      toResult({}),
+      toResult('plain text', tool, false),
+      toResult({ user: { id: 'u', name: null }, list: [1, 2], nested: { deep: { x: true } } }, tool, false),
+      toResult({}, tool, false),
+      toResult(
+        new ToolResult({
+          content: [
+            text('t'),
+            image(Buffer.from([137, 80, 78, 71]), 'image/png'),
+            audio('UklGRg==', 'audio/wav'),
+            embeddedResource({ uri: 'test://a.txt', mimeType: 'text/plain', text: 'a' }),
+            embeddedResource({ uri: 'test://b.bin', blob: Buffer.from('b') }),
+            resourceLink({ uri: 'test://c', name: 'c', mimeType: 'text/plain' }),
+          ],
+          isError: true,
+        }),
+        tool,
+        false,
+      ),
       errorResult('The tool failed'),
     ];
     for (const result of results) {
@@ -86,6 +103,9 @@ describe('McpDispatcher shortcuts agree with the SDK schemas', () => {
       assert.ok(parsed.success);
       assert.deepEqual(parsed.data, result);
     }
-    assert.throws(() => toResult([] as unknown as string), /must return a string or a plain object/);
+    assert.throws(
+      () => toResult([] as unknown as string, tool, false),
+      /must return a string, a plain object/,
+    );
   });
 });

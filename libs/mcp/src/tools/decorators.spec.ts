@@ -61,6 +61,32 @@ describe('@McpTool', () => {
       return T;
     }, /input must be a zod object schema/);
   });
+
+  it('rejects an output that is not a zod schema and a listed schema that is not an object schema', () => {
+    assert.throws(() => {
+      class T {
+        @McpTool({ name: 'ok', description: 'd', input, output: { type: 'object' } as unknown as z.ZodType })
+        m() {
+          return '';
+        }
+      }
+      return T;
+    }, /@McpTool on T\.m: output, when given, must be a zod schema/);
+    assert.throws(() => {
+      class T {
+        @McpTool({
+          name: 'ok',
+          description: 'd',
+          input,
+          listedInputSchema: { type: 'string' } as unknown as { type: 'object' },
+        })
+        m() {
+          return '';
+        }
+      }
+      return T;
+    }, /listedInputSchema, when given, must be a JSON Schema with type "object"/);
+  });
 });
 
 describe('@RequireScopes', () => {

@@ -1,6 +1,6 @@
 import { SetMetadata } from '@nestjs/common';
 import { z } from 'zod';
-import type { McpCaller, ToolOutput } from './tool-types';
+import type { McpCaller, ToolContext, ToolOutput } from './tool-types';
 
 export const MCP_TOOL_METADATA = 'mcp:tool';
 export const MCP_REQUIRED_SCOPES_METADATA = 'mcp:required-scopes';
@@ -31,6 +31,16 @@ export interface McpToolOptions<S extends z.ZodObject> {
   readonly description: string;
   /** Zod object schema of the arguments; the tool receives the parsed value. */
   readonly input: S;
+  /**
+   * Zod schema of the tool's `structuredContent` (listed as `outputSchema`). A tool that declares it
+   * must return data matching it (MCP tools §Output Schema); the server checks before sending.
+   */
+  readonly output?: z.ZodType;
+  /**
+   * A hand-written JSON Schema to list instead of the one derived from `input`, for keywords zod
+   * cannot express (`$defs` with `$anchor`, `if`/`then`/`else` ...). `input` still validates the call.
+   */
+  readonly listedInputSchema?: Readonly<Record<string, unknown>> & { readonly type: 'object' };
   readonly annotations?: McpToolAnnotations;
 }
 
@@ -40,6 +50,8 @@ export interface ToolMetadata {
   readonly title?: string;
   readonly description: string;
   readonly input: z.ZodObject;
+  readonly output?: z.ZodType;
+  readonly listedInputSchema?: Readonly<Record<string, unknown>>;
   readonly annotations?: McpToolAnnotations;
 }
 
@@ -60,7 +72,7 @@ export class McpDeclarationError extends Error {
   }
 }
 
-type ToolMethod<I> = (input: I, caller: McpCaller) => ToolOutput | Promise<ToolOutput>;
+type ToolMethod<I> = (input: I, caller: McpCaller, context: ToolContext) => ToolOutput | Promise<ToolOutput>;
 
 const where = (target: object, key: string | symbol) =>
   `${(target as { constructor?: { name?: string } }).constructor?.name ?? 'anonymous'}.${String(key)}`;
@@ -69,7 +81,7 @@ const isNonEmptyString = (v: unknown): v is string => typeof v === 'string' && v
 
 /**
  * Marks a method of an ordinary Nest provider as an MCP tool. The method receives the validated
- * input and the caller. Misuse (bad name, no description, input that is not a zod object) throws
+ * input, the caller and the request's ToolContext (progress, logging, MRTR answers). Misuse (bad name, no description, input that is not a zod object) throws
  * when the class is declared, so the server never boots with a broken tool.
  *
  * @example
@@ -103,6 +115,17 @@ export function McpTool<S extends z.ZodObject>(options: McpToolOptions<S>) {
         `${at}: input must be a zod object schema, e.g. z.object({ id: z.uuid() }) (use z.object({}) for no arguments)`,
       );
     }
+    if (options.output !== undefined && !(options.output instanceof z.ZodType)) {
+      throw new McpDeclarationError(
+        `${at}: output, when given, must be a zod schema, e.g. z.object({ id: z.uuid() })`,
+      );
+    }
+    const listed = options.listedInputSchema;
+    if (listed !== undefined && (typeof listed !== 'object' || listed === null || listed.type !== 'object')) {
+      throw new McpDeclarationError(
+        `${at}: listedInputSchema, when given, must be a JSON Schema with type "object"`,
+      );
+    }
     if (typeof descriptor?.value !== 'function') {
       throw new McpDeclarationError(`${at}: @McpTool goes on a method`);
     }
@@ -111,6 +134,8 @@ export function McpTool<S extends z.ZodObject>(options: McpToolOptions<S>) {
       title: options.title,
       description: options.description.trim(),
       input: options.input,
+      output: options.output,
+      listedInputSchema: listed ? structuredClone(listed) : undefined,
       annotations: options.annotations ? { ...options.annotations } : undefined,
     };
     SetMetadata(MCP_TOOL_METADATA, metadata)(target, key, descriptor);
@@ -118,8 +143,8 @@ export function McpTool<S extends z.ZodObject>(options: McpToolOptions<S>) {
 }
 
 /**
- * The scopes a tool needs (all of them). A token whose scopes (with their implications) do not cover
- * them does not see the tool in tools/list and gets a 403 step-up challenge on tools/call (RS-SC-04).
+ * The scopes a tool needs (all of them). tools/list shows them with the tool; a token whose scopes
+ * (with their implications) do not cover them gets a 403 step-up challenge on tools/call (RS-SC-04).
  */
 export function RequireScopes(...scopes: string[]) {
   return (target: object, key: string | symbol, descriptor: PropertyDescriptor): void => {

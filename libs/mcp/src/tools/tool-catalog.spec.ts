@@ -7,8 +7,18 @@ import { MetadataScanner, Reflector } from '@nestjs/core';
 import { Test } from '@nestjs/testing';
 import { z } from 'zod';
 import { McpDeclarationError, McpScopes, McpTool, RequireScopes } from './decorators';
-import { buildCatalog, ToolCatalog, type ToolSource } from './tool-catalog';
+import { buildCatalog, headerParams, ToolCatalog, type ToolSource } from './tool-catalog';
 import { DiscoveryModule } from '@nestjs/core';
+import type { ToolContext } from './tool-types';
+
+const context: ToolContext = {
+  protocolVersion: undefined,
+  clientCapabilities: {},
+  inputResponses: {},
+  state: undefined,
+  progress: () => undefined,
+  log: () => undefined,
+};
 
 const input = z.object({ id: z.uuid(), limit: z.number().int().default(5) });
 
@@ -57,7 +67,8 @@ describe('buildCatalog', () => {
     assert.deepEqual(get.listEntry, {
       name: 'notes_get',
       title: 'Get',
-      description: 'Get a note',
+      description:
+        'Get a note\n\nRequires the OAuth scope notes:read; without it the call asks for consent first.',
       inputSchema: {
         type: 'object',
         properties: {
@@ -71,7 +82,10 @@ describe('buildCatalog', () => {
         required: ['id'],
       },
       annotations: { readOnlyHint: true },
+      _meta: { 'dev.mcp-auth-server/requiredScopes': ['notes:read'] },
     });
+    // MCP 2026-07-28 lists the same schema as JSON Schema 2020-12 with its dialect.
+    assert.equal(get.modernListEntry.inputSchema.$schema, 'https://json-schema.org/draft/2020-12/schema');
     assert.deepEqual(catalog.tools.get('notes_create')!.listEntry.inputSchema, {
       type: 'object',
       properties: {},
@@ -209,7 +223,9 @@ describe('ToolCatalog (Nest DiscoveryService)', () => {
     assert.deepEqual([...catalog.expand(['a:write', 'unknown'])].sort(), ['a:read', 'a:write', 'unknown']);
     // The tool runs on the module's singleton instance.
     assert.equal(
-      await catalog.tool('b_write')!.invoke({}, { userId: 'u', clientId: 'c', grantId: 'g', scopes: [] }),
+      await catalog
+        .tool('b_write')!
+        .invoke({}, { userId: 'u', clientId: 'c', grantId: 'g', scopes: [] }, context),
       'b',
     );
     await moduleRef.close();
@@ -235,5 +251,39 @@ describe('ToolCatalog (Nest DiscoveryService)', () => {
       /tool name "a_read" is used twice \(ATools\.read and Clash\.read\)/,
     );
     await moduleRef.close();
+  });
+});
+
+describe('x-mcp-header parameters (MCP 2026-07-28 tools §x-mcp-header)', () => {
+  const schema = (properties: Record<string, unknown>) => ({ type: 'object', properties });
+
+  it('finds annotated primitive properties through `properties` only, with their paths', () => {
+    assert.deepEqual(
+      headerParams(
+        schema({
+          region: { type: 'string', 'x-mcp-header': 'Region' },
+          target: schema({ shard: { type: 'integer', 'x-mcp-header': 'Shard' } }),
+          list: { type: 'array', items: { type: 'string' } },
+        }),
+        't',
+      ),
+      [
+        { path: ['region'], header: 'Region', type: 'string' },
+        { path: ['target', 'shard'], header: 'Shard', type: 'integer' },
+      ],
+    );
+  });
+
+  it('stops the boot on a bad name, a duplicate (ignoring case) or a non-primitive type', () => {
+    for (const [properties, message] of [
+      [{ a: { type: 'string', 'x-mcp-header': 'Bad Name' } }, /must be an HTTP token/],
+      [{ a: { type: 'number', 'x-mcp-header': 'A' } }, /string, integer or boolean/],
+      [
+        { a: { type: 'string', 'x-mcp-header': 'Dup' }, b: { type: 'string', 'x-mcp-header': 'dup' } },
+        /used twice/,
+      ],
+    ] as const) {
+      assert.throws(() => headerParams(schema(properties), 'tool "x"'), message);
+    }
   });
 });

@@ -11,7 +11,13 @@ import {
   type ScopeDeclaration,
   type ToolMetadata,
 } from './decorators';
-import type { McpCaller, ToolOutput } from './tool-types';
+import type { McpCaller, ToolContext, ToolOutput } from './tool-types';
+
+/**
+ * The `_meta` key under which each tools/list entry names the scopes the tool needs (MCP basic §_meta:
+ * a vendor prefix, not a reserved one), so a host can show them and expect the step-up challenge.
+ */
+export const REQUIRED_SCOPES_META_KEY = 'dev.mcp-auth-server/requiredScopes';
 
 /** The tools/list entry of one tool, built once at boot (never per request). */
 export interface ToolListEntry {
@@ -19,18 +25,37 @@ export interface ToolListEntry {
   readonly title?: string;
   readonly description: string;
   readonly inputSchema: { type: 'object'; [key: string]: unknown };
+  readonly outputSchema?: { [key: string]: unknown };
   readonly annotations?: McpToolAnnotations;
+  readonly _meta: { readonly [REQUIRED_SCOPES_META_KEY]: readonly string[] };
+}
+
+/**
+ * A tool parameter mirrored into an `Mcp-Param-{header}` request header (MCP 2026-07-28 tools
+ * §x-mcp-header), reached from the schema root through `properties` only.
+ */
+export interface HeaderParam {
+  readonly path: readonly string[];
+  readonly header: string;
+  readonly type: 'string' | 'integer' | 'boolean';
 }
 
 export interface RegisteredTool {
   readonly name: string;
+  /** Its `x-mcp-header` parameters (empty for most tools). */
+  readonly headerParams: readonly HeaderParam[];
   /** `Class.method`, for messages and logs. */
   readonly owner: string;
   readonly input: z.ZodObject;
+  /** The schema of its structuredContent, when it declares one. */
+  readonly output: z.ZodType | undefined;
   /** Every scope the tool needs (the 403 challenge names all of them; RS-SC-05). */
   readonly requiredScopes: readonly string[];
+  /** The 2025 revisions' entry: schemas without `$schema` (SDK 1.x validates with a draft-07 Ajv). */
   readonly listEntry: ToolListEntry;
-  invoke(input: unknown, caller: McpCaller): Promise<ToolOutput>;
+  /** The 2026-07-28 entry: JSON Schema 2020-12 with its `$schema` (basic §JSON Schema Usage). */
+  readonly modernListEntry: ToolListEntry;
+  invoke(input: unknown, caller: McpCaller, context: ToolContext): Promise<ToolOutput>;
 }
 
 /** A class that may carry tool or scope metadata, and how to reach its singleton instance. */
@@ -145,25 +170,33 @@ export function buildCatalog(
           );
         }
       }
+      const modernListEntry = Object.freeze(toListEntry(tool, required, true));
       tools.set(tool.name, {
         name: tool.name,
+        headerParams: Object.freeze(
+          headerParams(modernListEntry.inputSchema, `tool "${tool.name}" (${owner})`),
+        ),
         owner,
         input: tool.input,
+        output: tool.output,
         requiredScopes: Object.freeze([...required]),
-        listEntry: Object.freeze(toListEntry(tool)),
-        invoke: async (input, caller) => {
+        listEntry: Object.freeze(toListEntry(tool, required, false)),
+        modernListEntry,
+        invoke: async (input, caller, context) => {
           const instance = source.instance() as
-            Record<string, (i: unknown, c: McpCaller) => unknown> | undefined;
+            Record<string, (i: unknown, c: McpCaller, x: ToolContext) => unknown> | undefined;
           if (!instance || typeof instance[methodName] !== 'function') {
             throw new Error(`the provider of tool "${tool.name}" (${owner}) is not instantiated`);
           }
-          return (await instance[methodName](input, caller)) as ToolOutput;
+          return (await instance[methodName](input, caller, context)) as ToolOutput;
         },
       });
     }
   }
+  // MCP 2026-07-28 tools §Capabilities: a deterministic order (by name) for client and prompt caches.
+  const byName = [...tools].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
   return {
-    tools,
+    tools: new Map(byName),
     scopes,
     scopesByName: new Map(scopes.map((s) => [s.name, s])),
     closures,
@@ -171,17 +204,68 @@ export function buildCatalog(
   };
 }
 
-function toListEntry(tool: ToolMetadata): ToolListEntry {
-  const { $schema: _drop, ...schema } = z.toJSONSchema(tool.input, { io: 'input' }) as Record<
-    string,
-    unknown
-  >;
+/** RFC 9110 §5.1 token (tchar). */
+const TOKEN = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
+
+/**
+ * The `x-mcp-header` annotations of an input schema, checked as MCP 2026-07-28 tools §x-mcp-header
+ * requires (a client drops a tool that breaks them, so a misdeclared one stops the boot): a token,
+ * unique ignoring case, on a string, integer or boolean property reached through `properties` only.
+ */
+export function headerParams(schema: Record<string, unknown>, where: string): HeaderParam[] {
+  const out: HeaderParam[] = [];
+  const visit = (node: unknown, path: string[]) => {
+    if (typeof node !== 'object' || node === null) return;
+    const record = node as Record<string, unknown>;
+    const header = record['x-mcp-header'];
+    if (header !== undefined) {
+      const type = record.type;
+      if (typeof header !== 'string' || !TOKEN.test(header)) {
+        throw new McpDeclarationError(
+          `${where}: x-mcp-header ${JSON.stringify(header)} must be an HTTP token`,
+        );
+      }
+      if (path.length === 0 || (type !== 'string' && type !== 'integer' && type !== 'boolean')) {
+        throw new McpDeclarationError(
+          `${where}: x-mcp-header "${header}" must be on a string, integer or boolean property`,
+        );
+      }
+      if (out.some((p) => p.header.toLowerCase() === header.toLowerCase())) {
+        throw new McpDeclarationError(`${where}: x-mcp-header "${header}" is used twice`);
+      }
+      out.push({ path: [...path], header, type });
+    }
+    const properties = record.properties;
+    if (typeof properties === 'object' && properties !== null) {
+      for (const [key, child] of Object.entries(properties)) visit(child, [...path, key]);
+    }
+  };
+  visit(schema, []);
+  return out;
+}
+
+function toListEntry(tool: ToolMetadata, scopes: readonly string[], modern: boolean): ToolListEntry {
+  // zod writes JSON Schema 2020-12 (its default target), `$schema` included.
+  const jsonSchema = (schema: z.ZodType, io: 'input' | 'output') => {
+    const { $schema, ...rest } = z.toJSONSchema(schema, { io }) as Record<string, unknown>;
+    return modern ? { $schema, ...rest } : rest;
+  };
+  const scopeList = scopes.join(', ');
+  // The 2025 revisions only allow an object outputSchema (and object structuredContent).
+  const output = tool.output ? jsonSchema(tool.output, 'output') : undefined;
   return {
     name: tool.name,
     ...(tool.title ? { title: tool.title } : {}),
-    description: tool.description,
-    inputSchema: { ...schema, type: 'object' },
+    // The description is what every host shows the model: it names the scopes too (a host that
+    // offers only listed tools can thus tell why a call asks the person for more access).
+    description: `${tool.description}\n\nRequires the OAuth scope${scopes.length > 1 ? 's' : ''} ${scopeList}; without ${scopes.length > 1 ? 'them' : 'it'} the call asks for consent first.`,
+    // A hand-written schema is listed as its author wrote it (its own `$schema`, if any, in both eras).
+    inputSchema: tool.listedInputSchema
+      ? { ...tool.listedInputSchema, type: 'object' }
+      : { ...jsonSchema(tool.input, 'input'), type: 'object' },
+    ...(output && (modern || output.type === 'object') ? { outputSchema: output } : {}),
     ...(tool.annotations ? { annotations: tool.annotations } : {}),
+    _meta: { [REQUIRED_SCOPES_META_KEY]: Object.freeze([...scopes]) },
   };
 }
 
