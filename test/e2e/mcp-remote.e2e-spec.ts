@@ -120,7 +120,12 @@ describe('mcp-remote (stdio host bridge) reaches every tool', () => {
     assert.ok(init.result, JSON.stringify(init));
     child.stdin.write(`${JSON.stringify({ jsonrpc: '2.0', method: 'notifications/initialized' })}\n`);
     assert.equal(authorizeUrls.length, 1, stderr);
-    assert.equal(new URL(authorizeUrls[0]).searchParams.get('scope'), 'profile:read notes:read');
+    // The challenge's default scopes, plus offline_access that the host adds because the authorization
+    // server's metadata advertises it.
+    assert.equal(
+      new URL(authorizeUrls[0]).searchParams.get('scope'),
+      'profile:read notes:read offline_access',
+    );
 
     const list = await send(2, 'tools/list');
     const names = (list.result.tools as Json[]).map((x) => x.name as string);

@@ -64,7 +64,12 @@ describe('MCP SDK v2 client (modern era by server/discover, and legacy)', () => 
     assert.equal(client.getNegotiatedProtocolVersion(), '2026-07-28');
     assert.equal(provider.authorizations.length, 1);
     // Least privilege first: the 401 challenge's default scopes.
-    assert.equal(provider.authorizations[0].searchParams.get('scope'), 'profile:read notes:read');
+    // The client adds offline_access itself because the authorization server's metadata advertises it
+    // (the resource's challenge never names it).
+    assert.equal(
+      provider.authorizations[0].searchParams.get('scope'),
+      'profile:read notes:read offline_access',
+    );
     assert.equal(transport.sessionId, undefined, 'no session in 2026-07-28');
 
     const { tools } = await client.listTools();
@@ -79,11 +84,14 @@ describe('MCP SDK v2 client (modern era by server/discover, and legacy)', () => 
     assert.equal(result.isError, undefined, JSON.stringify(result));
     // The 403 step-up sent the person back to consent, this time asking for notes:write too.
     assert.equal(provider.authorizations.length, 2);
-    assert.deepEqual(provider.authorizations[1].searchParams.get('scope')!.split(' ').sort(), [
-      'notes:read',
-      'notes:write',
-      'profile:read',
-    ]);
+    assert.deepEqual(
+      provider.authorizations[1].searchParams
+        .get('scope')!
+        .split(' ')
+        .filter((s) => s !== 'offline_access')
+        .sort(),
+      ['notes:read', 'notes:write', 'profile:read'],
+    );
     const notes: { title: string }[] = await t.dataSource.query('SELECT title FROM notes');
     assert.deepEqual(
       notes.map((n) => n.title),
