@@ -1,6 +1,6 @@
 export { OAuthModule } from './oauth.module';
 export { OAUTH_ENTITIES, OAUTH_MIGRATIONS } from './schema';
-export { TokenFastPath } from './token/token-fast-path';
+export { TokenRoute } from './token/token-route';
 export {
   ACCESS_TOKEN_VERIFIER,
   type AccessTokenVerifier,

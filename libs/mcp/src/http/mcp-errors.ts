@@ -2,7 +2,7 @@
  * An HTTP-level answer of the /mcp endpoint that is not a JSON-RPC result: auth challenges (RFC 6750
  * §3), a rejected Origin (TR-02), an unsupported protocol version (TR-09), a wrong method (TR-05).
  * The body is a JSON-RPC error without id (what TR-02 allows); the OAuth error code, when there is
- * one, lives in WWW-Authenticate where RFC 6750 puts it. McpExceptionFilter writes it.
+ * one, lives in WWW-Authenticate where RFC 6750 puts it. McpRoute writes it.
  */
 export class McpHttpError extends Error {
   constructor(
