@@ -11,7 +11,8 @@ import { abandonBody, rawRequest, type RawAnswer } from '../support/raw-http';
 const ACCEPT = 'application/json, text/event-stream';
 const rpc = (method: string, params: unknown = {}) =>
   JSON.stringify({ jsonrpc: '2.0', id: 1, method, params });
-const rpcError = (a: RawAnswer) => JSON.parse(a.body) as { error: { code: number; message: string }; id: null };
+const rpcError = (a: RawAnswer) =>
+  JSON.parse(a.body) as { error: { code: number; message: string }; id: null };
 
 describe('/mcp: one handler for every method and content type', () => {
   let t: TestApp;
@@ -144,7 +145,12 @@ describe('/mcp: one handler for every method and content type', () => {
       `${t.url}/mcp`,
       'POST',
       { authorization: `Bearer ${token}`, 'content-type': 'application/json', accept: ACCEPT },
-      [Buffer.from('{"x":"'), Buffer.alloc(60 * 1024, 0x61), Buffer.alloc(60 * 1024, 0x61), Buffer.from('"}')],
+      [
+        Buffer.from('{"x":"'),
+        Buffer.alloc(60 * 1024, 0x61),
+        Buffer.alloc(60 * 1024, 0x61),
+        Buffer.from('"}'),
+      ],
     );
     assert.equal(streamed.status, 413);
     assert.deepEqual(JSON.parse(streamed.body), tooLarge);

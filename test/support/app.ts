@@ -1,5 +1,6 @@
 import { createServer } from 'node:net';
 import type { NestExpressApplication } from '@nestjs/platform-express';
+import type { Logger } from 'pino';
 import { DataSource } from 'typeorm';
 import { loadConfig, type AppConfig } from '@app/config';
 import { createApp } from '../../apps/server/src/bootstrap';
@@ -35,6 +36,8 @@ export interface StartTestAppOptions {
   env?: Record<string, string>;
   /** Share a database with another app instance (multi-replica tests); otherwise a fresh one. */
   database?: TestDatabase;
+  /** The root logger (default: LOG_LEVEL's, to stdout). */
+  logger?: Logger;
 }
 
 /** Boots the real application (same bootstrap as main.ts) on a free port against its own database. */
@@ -57,7 +60,7 @@ export async function startTestApp(options: StartTestAppOptions = {}): Promise<T
   const app = await createApp({
     config,
     databaseUrl: database.url,
-    logger: createRootLogger(config.logLevel),
+    logger: options.logger ?? createRootLogger(config.logLevel),
   });
   await app.listen(port, '127.0.0.1');
   const metrics =
