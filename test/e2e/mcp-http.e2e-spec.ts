@@ -160,7 +160,7 @@ describe('/mcp: one handler for every method and content type', () => {
     const brokenGzip = await post(rpc('tools/list'), { 'content-encoding': 'gzip' });
     assert.equal(brokenGzip.status, 400);
     assert.equal(rpcError(brokenGzip).error.code, -32700);
-    for (const headers of [
+    for (const headers of <Record<string, string>[]>[
       { 'content-type': 'application/json; charset=utf-16' },
       { 'content-encoding': 'compress' },
     ]) {
