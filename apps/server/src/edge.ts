@@ -66,7 +66,7 @@ function createEdge(
     const url = req.url ?? '/';
     const query = url.indexOf('?');
     const path = query < 0 ? url : url.slice(0, query);
-    const route = routes.get(path);
+    const route = routes.get(path) ?? routes.get(routeKey(path));
     const incoming = req.headers['x-request-id'];
     const id = typeof incoming === 'string' && REQUEST_ID.test(incoming) ? incoming : randomUUID();
     const ip = clientIp(req);
@@ -108,6 +108,12 @@ function createEdge(
     Object.defineProperty(req, 'ip', { value: ip, enumerable: true, configurable: true, writable: true });
     express(req, res);
   };
+}
+
+/** As Express routes: case-insensitive, one trailing slash ignored (`/MCP/` is `/mcp`). */
+function routeKey(path: string): string {
+  const lower = path.toLowerCase();
+  return lower.length > 1 && lower.endsWith('/') ? lower.slice(0, -1) : lower;
 }
 
 /** The route template Express matched, for the metrics (never the raw URL: no ids or tokens as labels). */
