@@ -11,6 +11,10 @@ const MEDIA_TYPES: Readonly<Record<BodyKind, string>> = {
   json: 'application/json',
   form: 'application/x-www-form-urlencoded',
 };
+const PLAIN: Readonly<Record<BodyKind, { essence: string; charset?: string }>> = {
+  json: { essence: MEDIA_TYPES.json },
+  form: { essence: MEDIA_TYPES.form },
+};
 /** RFC 8259 §8.1: JSON is UTF-8. Forms: UTF-8, or ISO-8859-1 (HTML's legacy form encoding). */
 const CHARSETS: Readonly<Record<BodyKind, readonly string[]>> = {
   json: ['utf-8'],
@@ -38,7 +42,9 @@ export function readBody(req: IncomingMessage, kind: BodyKind, limit: number): P
   if (headers['transfer-encoding'] === undefined && headers['content-length'] === undefined) {
     return Promise.resolve(NONE);
   }
-  const type = mediaType(headers['content-type']);
+  const header = headers['content-type'];
+  // The usual case (no parameters) without parsing.
+  const type = header === MEDIA_TYPES[kind] ? PLAIN[kind] : mediaType(header);
   if (type?.essence !== MEDIA_TYPES[kind]) return drained(req, NONE);
   const charset = type.charset ?? 'utf-8';
   if (!CHARSETS[kind].includes(charset)) return drained(req, UNSUPPORTED);
