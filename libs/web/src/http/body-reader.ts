@@ -115,7 +115,7 @@ function collect(
         inflater.destroy();
       }
       // What is left of a refused body is read and dropped, so the answer can still be sent.
-      if (result !== null) req.resume();
+      if (result !== null && !Buffer.isBuffer(result)) req.resume();
       resolve(result);
     };
     if (inflater) {
