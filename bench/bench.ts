@@ -24,7 +24,6 @@ import {
 } from '../test/support/oauth-flow';
 import { waitForStatus } from '../test/support/process';
 import { createScratchDatabase } from './scratch-database';
-import { SERVER_NODE_FLAGS } from '../apps/server/src/node-flags';
 
 const quick = process.argv.includes('--quick');
 /** `--only=<substring>`: run only the scenarios whose name contains it (the reference always runs). */
@@ -109,6 +108,22 @@ async function measure(
   };
 }
 
+/**
+ * The server command exactly as `npm run start:prod` runs it (node, its flags from node-flags.ts, the
+ * compiled main.js), so peak RSS is measured as production starts it; `extra` node options go first.
+ */
+function startProdCommand(extra: string[]): string[] {
+  const scripts = (
+    JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as {
+      scripts: Record<string, string>;
+    }
+  ).scripts;
+  const [node, ...args] = scripts['start:prod'].split(' ');
+  if (node !== 'node') throw new Error(`start:prod does not run node: ${scripts['start:prod']}`);
+  const main = args.pop()!;
+  return [process.execPath, ...args, ...extra, join(root, main)];
+}
+
 function pinned(args: string[], core: number): [string, string[]] {
   return multiCore ? ['taskset', ['-c', String(core), ...args]] : [args[0], args.slice(1)];
 }
@@ -149,10 +164,7 @@ async function main(): Promise<void> {
     const port = await freePort();
     const url = `http://127.0.0.1:${port}`;
     const nodeArgs = cpuProfDir ? ['--cpu-prof', `--cpu-prof-dir=${resolve(cpuProfDir)}`] : [];
-    const [cmd, args] = pinned(
-      [process.execPath, ...SERVER_NODE_FLAGS, ...nodeArgs, join(root, 'dist/apps/server/src/main.js')],
-      0,
-    );
+    const [cmd, args] = pinned(startProdCommand(nodeArgs), 0);
     const started = Date.now();
     const server = spawn(cmd, args, {
       stdio: ['ignore', 'ignore', 'inherit'],

@@ -1,5 +1,5 @@
-// Checks issue #7: the server runs with the same V8 flags wherever it is started (npm start, the
-// Dockerfile's CMD; the benchmark and the process tests import SERVER_NODE_FLAGS).
+// Checks issue #7: the server runs with the same V8 flags wherever it is started (npm start, npm run
+// start:prod, the Dockerfile's CMD; the benchmark runs start:prod, the process tests import SERVER_NODE_FLAGS).
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
@@ -10,15 +10,17 @@ import { SERVER_NODE_FLAGS } from '../../apps/server/src/node-flags';
 const root = join(__dirname, '../../..');
 
 describe('server V8 flags (SERVER_NODE_FLAGS)', () => {
-  it('npm start runs node with exactly these flags', () => {
+  it('npm start and npm run start:prod run node with exactly these flags', () => {
     const scripts = (
       JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as {
         scripts: Record<string, string>;
       }
     ).scripts;
-    assert.match(scripts.start, / node (.*) dist\/apps\/server\/src\/main\.js$/);
-    const flags = / node (.*) dist\/apps\/server\/src\/main\.js$/.exec(scripts.start)![1].split(' ');
-    assert.deepEqual(flags, SERVER_NODE_FLAGS);
+    for (const name of ['start', 'start:prod']) {
+      const run = /(?:^| )node (.*) dist\/apps\/server\/src\/main\.js$/.exec(scripts[name]);
+      assert.ok(run, `${name} runs the server with node: ${scripts[name]}`);
+      assert.deepEqual(run[1].split(' '), SERVER_NODE_FLAGS, name);
+    }
   });
 
   it("the Dockerfile's CMD runs node with exactly these flags", () => {

@@ -1,5 +1,6 @@
 import { createServer } from 'node:net';
 import type { NestExpressApplication } from '@nestjs/platform-express';
+import type { Logger } from 'pino';
 import { DataSource } from 'typeorm';
 import { loadConfig, type AppConfig } from '@app/config';
 import { createApp, type CreateAppOptions } from '../../apps/server/src/bootstrap';
@@ -37,6 +38,8 @@ export interface StartTestAppOptions {
   database?: TestDatabase;
   /** Tool modules only this test loads (e.g. the conformance suite's fixture tools). */
   extraModules?: CreateAppOptions['extraModules'];
+  /** The root logger (default: LOG_LEVEL's, to stdout). */
+  logger?: Logger;
 }
 
 /** Boots the real application (same bootstrap as main.ts) on a free port against its own database. */
@@ -59,7 +62,7 @@ export async function startTestApp(options: StartTestAppOptions = {}): Promise<T
   const app = await createApp({
     config,
     databaseUrl: database.url,
-    logger: createRootLogger(config.logLevel),
+    logger: options.logger ?? createRootLogger(config.logLevel),
     extraModules: options.extraModules,
   });
   await app.listen(port, '127.0.0.1');

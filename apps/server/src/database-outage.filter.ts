@@ -6,7 +6,7 @@ import { DATABASE_RETRY_AFTER_SECONDS, isBadInputForDatabase, isDatabaseUnavaila
 /**
  * App-wide last resort: a database outage becomes a fast 503 with Retry-After (the process recovers by
  * itself when PostgreSQL is back); everything else keeps Nest's handling. Controllers with their own
- * filters (OAuth endpoints, /mcp) map outages to their own wire format.
+ * filters (the OAuth endpoints) and the edge's routes (/mcp, token) map outages to their own wire format.
  */
 @Catch()
 export class DatabaseOutageFilter extends BaseExceptionFilter {

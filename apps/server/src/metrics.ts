@@ -1,5 +1,4 @@
 import { createServer, type Server } from 'node:http';
-import type { NextFunction, Request, Response } from 'express';
 import client from 'prom-client';
 import type { DataSource } from 'typeorm';
 
@@ -36,23 +35,11 @@ poolGauge('db_pool_idle_connections', 'Idle PostgreSQL connections in the pool',
 poolGauge('db_pool_waiting_requests', 'Queries waiting for a pool connection', (p) => p.waitingCount);
 
 /**
- * Records every request's latency under its route template (never the raw URL, so no ids or tokens
- * become label values and cardinality stays bounded).
+ * Records one request's latency under its route template (the edge calls it for every response;
+ * never the raw URL, so no ids or tokens become label values and cardinality stays bounded).
  */
-export function httpMetricsMiddleware() {
-  return (req: Request, res: Response, next: NextFunction): void => {
-    const end = requestDuration.startTimer();
-    res.once('finish', () => {
-      const route = (req.route as { path?: string } | undefined)?.path;
-      const label = route
-        ? `${req.baseUrl}${route}`
-        : req.path.startsWith('/.well-known/')
-          ? '/.well-known'
-          : 'unmatched';
-      end({ method: req.method, route: label, status: String(res.statusCode) });
-    });
-    next();
-  };
+export function observeRequest(method: string, route: string, status: number, seconds: number): void {
+  requestDuration.observe({ method, route, status: String(status) }, seconds);
 }
 
 /** Serves GET /metrics (Prometheus text) on its own port, apart from the public listener. */

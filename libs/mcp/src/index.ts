@@ -1,5 +1,5 @@
 export { McpModule } from './mcp.module';
-export { McpFastPath, MCP_BODY_LIMIT_BYTES } from './http/mcp-fast-path';
+export { McpRoute, MCP_BODY_LIMIT_BYTES } from './http/mcp-route';
 export {
   McpTool,
   RequireScopes,

@@ -1,25 +1,22 @@
-import { Global, Module, RequestMethod, type MiddlewareConsumer, type NestModule } from '@nestjs/common';
+import { Global, Module } from '@nestjs/common';
 import { DiscoveryModule as NestDiscoveryModule } from '@nestjs/core';
 import { SCOPE_REGISTRY } from '@app/oauth';
 import { McpAuthService } from './auth/mcp-auth.service';
 import { McpBearerGuard } from './auth/mcp-bearer.guard';
-import { McpBodyErrorHandler } from './http/mcp-body-error.handler';
-import { McpController } from './http/mcp.controller';
 import { McpEndpoint } from './http/mcp-endpoint.service';
-import { McpFastPath } from './http/mcp-fast-path';
-import { McpOriginMiddleware, McpOriginPolicy } from './http/mcp-origin.middleware';
+import { McpOriginPolicy } from './http/mcp-origin-policy';
+import { McpRoute } from './http/mcp-route';
 import { McpDispatcher } from './protocol/mcp-dispatcher';
 import { ToolCatalog } from './tools/tool-catalog';
 
 /**
- * MCP resource server: /mcp, the bearer guard and the tool catalog collected from every imported
- * module. Global so that its SCOPE_REGISTRY reaches OAuthModule and DiscoveryModule (which only know the
+ * MCP resource server: the /mcp route (McpRoute, which the app's edge serves), bearer auth and the
+ * tool catalog collected from every imported module. Global so that its SCOPE_REGISTRY reaches OAuthModule and DiscoveryModule (which only know the
  * port) without them importing libs/mcp.
  */
 @Global()
 @Module({
   imports: [NestDiscoveryModule],
-  controllers: [McpController],
   providers: [
     ToolCatalog,
     { provide: SCOPE_REGISTRY, useExisting: ToolCatalog },
@@ -27,14 +24,9 @@ import { ToolCatalog } from './tools/tool-catalog';
     McpBearerGuard,
     McpDispatcher,
     McpEndpoint,
-    McpBodyErrorHandler,
     McpOriginPolicy,
-    McpFastPath,
+    McpRoute,
   ],
-  exports: [SCOPE_REGISTRY, McpFastPath],
+  exports: [SCOPE_REGISTRY, McpRoute],
 })
-export class McpModule implements NestModule {
-  configure(consumer: MiddlewareConsumer): void {
-    consumer.apply(McpOriginMiddleware).forRoutes({ path: 'mcp', method: RequestMethod.ALL });
-  }
-}
+export class McpModule {}

@@ -1,7 +1,7 @@
 export { OAuthModule } from './oauth.module';
 export { OAUTH_ENTITIES, OAUTH_MIGRATIONS } from './schema';
 export { ADMIN_SCOPE } from './common/resource';
-export { TokenFastPath } from './token/token-fast-path';
+export { TokenRoute } from './token/token-route';
 export {
   ACCESS_TOKEN_VERIFIER,
   type AccessTokenVerifier,

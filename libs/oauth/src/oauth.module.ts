@@ -34,9 +34,8 @@ import { GRANT_HANDLERS, type GrantHandler } from './token/grants/grant-handler'
 import { RefreshTokenGrant } from './token/grants/refresh-token.grant';
 import { RevocationController } from './token/revocation.controller';
 import { RevocationService } from './token/revocation.service';
-import { TokenController } from './token/token.controller';
 import { TokenEndpoint } from './token/token-endpoint';
-import { TokenFastPath } from './token/token-fast-path';
+import { TokenRoute } from './token/token-route';
 import { TokenIssuer } from './token/token-issuer';
 import { AccessTokenVerifierService } from './verification/access-token-verifier.service';
 import { RevocationListener } from './verification/revocation-listener';
@@ -47,7 +46,7 @@ const GRANT_HANDLER_CLASSES = [AuthorizationCodeGrant, RefreshTokenGrant];
 /** The authorization server. Global so its exported ports reach resource servers and sign-in pages. */
 @Global()
 @Module({
-  controllers: [RegistrationController, AuthorizeController, TokenController, RevocationController],
+  controllers: [RegistrationController, AuthorizeController, RevocationController],
   providers: [
     ClientRepository,
     AuthorizationRequestRepository,
@@ -67,7 +66,7 @@ const GRANT_HANDLER_CLASSES = [AuthorizationCodeGrant, RefreshTokenGrant];
     AuthorizeService,
     TokenIssuer,
     TokenEndpoint,
-    TokenFastPath,
+    TokenRoute,
     RevocationService,
     ...GRANT_HANDLER_CLASSES,
     {
@@ -89,7 +88,7 @@ const GRANT_HANDLER_CLASSES = [AuthorizationCodeGrant, RefreshTokenGrant];
     ClientAdministration,
   ],
   exports: [
-    TokenFastPath,
+    TokenRoute,
     RateLimiter,
     ACCESS_TOKEN_VERIFIER,
     PENDING_AUTHORIZATION_DESCRIBER,
@@ -106,7 +105,6 @@ export class OAuthModule implements NestModule {
     consumer
       .apply(oauthCors)
       .forRoutes(
-        { path: 'api/oauth/token', method: RequestMethod.ALL },
         { path: 'api/oauth/revoke', method: RequestMethod.ALL },
         { path: 'api/oauth/register', method: RequestMethod.ALL },
         { path: 'api/oauth/register/*path', method: RequestMethod.ALL },

@@ -1,6 +1,5 @@
 import type { IncomingHttpHeaders } from 'node:http';
 import { Injectable, Logger } from '@nestjs/common';
-import type { Request, Response } from 'express';
 import { DATABASE_RETRY_AFTER_SECONDS, isDatabaseUnavailable } from '@app/persistence';
 import { McpAuthService } from '../auth/mcp-auth.service';
 import { McpDispatcher, type McpRpcResponse, type RequestContext } from '../protocol/mcp-dispatcher';
@@ -26,8 +25,8 @@ export interface McpPostRequest {
  * Streamable HTTP at /mcp, stateless (TR-11, LB-02): no Mcp-Session-Id, so any replica serves any
  * request. The HTTP-level rules run here, before the JSON-RPC dispatch: protocol version (TR-09)
  * and the per-tool scope check that must become a 403 step-up challenge (RS-SC-04), which a JSON-RPC
- * handler could no longer turn into an HTTP status. Framework-free: the Nest controller and the raw
- * node:http fast path (McpFastPath) both call `handle`.
+ * handler could no longer turn into an HTTP status. Framework-free: McpRoute, the one HTTP handler of
+ * /mcp, calls `handle`.
  */
 @Injectable()
 export class McpEndpoint {
@@ -55,27 +54,6 @@ export class McpEndpoint {
     this.checkProtocolVersion(request.protocolVersion, request.body);
     this.checkToolScopes(request.body, caller, context);
     return this.dispatcher.handle(request.body, transport, caller, context);
-  }
-
-  /** The Nest route: Express parsed the body (JSON only). */
-  async post(req: Request, res: Response, caller: McpCaller): Promise<void> {
-    const response = await this.handle(
-      {
-        body: req.body as unknown,
-        accept: req.headers.accept,
-        contentType: req.headers['content-type'],
-        protocolVersion: req.headers['mcp-protocol-version'],
-        headers: req.headers,
-        ip: req.ip ?? null,
-      },
-      caller,
-    );
-    res.status(response.status);
-    if (response.body !== undefined)
-      res.setHeader('Content-Type', response.contentType ?? 'application/json');
-    for (const name in response.headers) res.setHeader(name, response.headers[name]);
-    res.setHeader('Cache-Control', 'no-store');
-    res.end(response.body);
   }
 
   /**

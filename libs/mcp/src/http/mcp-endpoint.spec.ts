@@ -3,6 +3,7 @@
 // RS-SC-04/05/06 (403 step-up, implications), LB-02 (stateless), tool errors and audit events.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
+import { createServer as createHttpServer, type Server } from 'node:http';
 import { createServer } from 'node:net';
 import { Global, Injectable, Module, type INestApplication } from '@nestjs/common';
 import { Test } from '@nestjs/testing';
@@ -20,7 +21,9 @@ import {
   type AccessTokenVerifier,
   type ScopeGrantPolicy,
 } from '@app/oauth';
+import { serveRoute } from '@app/web';
 import { McpModule } from '../mcp.module';
+import { McpRoute } from './mcp-route';
 import { McpScopes, McpTool, RequireScopes } from '../tools/decorators';
 import { ToolError, type McpCaller, type ToolContext } from '../tools/tool-types';
 
@@ -95,6 +98,7 @@ async function freePort(): Promise<number> {
 
 describe('/mcp endpoint (fake verifier)', () => {
   let app: INestApplication;
+  let server: Server;
   let url: string;
   let resource: string;
   let challenge: string;
@@ -156,9 +160,17 @@ describe('/mcp endpoint (fake verifier)', () => {
       imports: [ConfigModule.forRoot(config), FakesModule, McpModule, ThingsModule],
     }).compile();
     app = moduleRef.createNestApplication({ logger: false });
-    await app.listen(port, '127.0.0.1');
+    await app.init();
+    // The route as the app's edge serves it (body reader, reply), without the every-response headers.
+    const route = app.get(McpRoute);
+    server = createHttpServer(
+      (req, res) => void serveRoute(route, req, res, [], req.socket.remoteAddress ?? null),
+    );
+    await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve));
   });
   after(async () => {
+    server.closeAllConnections();
+    await new Promise((resolve) => server.close(resolve));
     await app.close();
   });
 

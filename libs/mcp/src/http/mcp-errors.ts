@@ -13,7 +13,7 @@ export interface McpRpcErrorFields {
  * §3), a rejected Origin (TR-02), an unsupported protocol version (TR-09), a wrong method (TR-05).
  * The body is a JSON-RPC error response; its `id` is the request's whenever the body was read
  * (MCP 2026-07-28 basic §Error Responses), `null` otherwise. The OAuth error code, when there is one,
- * lives in WWW-Authenticate where RFC 6750 puts it. McpExceptionFilter writes it.
+ * lives in WWW-Authenticate where RFC 6750 puts it. McpRoute writes it.
  */
 export class McpHttpError extends Error {
   constructor(

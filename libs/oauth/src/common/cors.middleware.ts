@@ -6,7 +6,17 @@ export const OAUTH_CORS_HEADERS: Readonly<Record<string, string>> = {
   'Access-Control-Expose-Headers': 'WWW-Authenticate, Retry-After',
 };
 
-/** Whether oauthCors covers `path` (OAuthModule: token, revoke, register and register/<client_id>). */
+/** What oauthCors adds to a CORS preflight answer (204). */
+export const OAUTH_PREFLIGHT_HEADERS: Readonly<Record<string, string>> = {
+  'Access-Control-Allow-Methods': 'GET, POST, PUT, DELETE, OPTIONS',
+  'Access-Control-Allow-Headers': 'Authorization, Content-Type, MCP-Protocol-Version',
+  'Access-Control-Max-Age': '86400',
+};
+
+/**
+ * Whether `path` is one of the CORS-enabled endpoints: token (TokenRoute), revoke, register and
+ * register/<client_id> (oauthCors, OAuthModule).
+ */
 export function isOAuthCorsPath(path: string): boolean {
   return (
     path === '/api/oauth/token' ||
@@ -25,12 +35,7 @@ export function isOAuthCorsPath(path: string): boolean {
 export function oauthCors(req: Request, res: Response, next: NextFunction): void {
   res.set(OAUTH_CORS_HEADERS);
   if (req.method === 'OPTIONS') {
-    res
-      .status(204)
-      .set('Access-Control-Allow-Methods', 'GET, POST, PUT, DELETE, OPTIONS')
-      .set('Access-Control-Allow-Headers', 'Authorization, Content-Type, MCP-Protocol-Version')
-      .set('Access-Control-Max-Age', '86400')
-      .end();
+    res.status(204).set(OAUTH_PREFLIGHT_HEADERS).end();
     return;
   }
   next();

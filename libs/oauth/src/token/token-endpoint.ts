@@ -12,8 +12,8 @@ import type { TokenResponse } from './token-issuer';
 
 /**
  * RFC 6749 §3.2 token endpoint, after the rate limit and the form body check: read the parameters,
- * authenticate the client, dispatch to the grant's handler. Shared by TokenController (Express) and
- * TokenFastPath (node:http), so both answer alike. Throws OAuthErrors.
+ * authenticate the client, dispatch to the grant's handler. TokenRoute (the route's one HTTP handler)
+ * calls it. Throws OAuthErrors.
  */
 @Injectable()
 export class TokenEndpoint {

@@ -1,5 +1,4 @@
-import { Inject, Injectable, type NestMiddleware } from '@nestjs/common';
-import type { NextFunction, Request, Response } from 'express';
+import { Inject, Injectable } from '@nestjs/common';
 import { APP_CONFIG, type AppConfig } from '@app/config';
 import { McpHttpError } from './mcp-errors';
 
@@ -45,29 +44,5 @@ export class McpOriginPolicy {
         ['Access-Control-Expose-Headers', 'WWW-Authenticate'],
       ],
     };
-  }
-}
-
-/** McpOriginPolicy on the Nest route, plus the CORS preflight (answered before the bearer guard). */
-@Injectable()
-export class McpOriginMiddleware implements NestMiddleware {
-  constructor(private readonly policy: McpOriginPolicy) {}
-
-  use(req: Request, res: Response, next: NextFunction): void {
-    const decision = this.policy.decide(req.headers.origin);
-    for (const [name, value] of decision.headers) res.setHeader(name, value);
-    if (decision.refusal) {
-      res.status(decision.refusal.status).setHeader('Cache-Control', 'no-store');
-      res.json(decision.refusal.body());
-      return;
-    }
-    if (req.method === 'OPTIONS') {
-      // CORS preflight: carries no credentials by definition, so it is answered before the bearer guard.
-      res.status(204);
-      for (const [name, value] of PREFLIGHT_HEADERS) res.setHeader(name, value);
-      res.end();
-      return;
-    }
-    next();
   }
 }
