@@ -1,6 +1,6 @@
 /**
  * `npm run bench:scale [-- --quick]`: token validation cost does not grow with the number of stored
- * tokens (issue #7). On a fresh database it seeds oauth_access_tokens (bench/seed.ts) to 10 k rows and
+ * tokens. On a fresh database it seeds oauth_access_tokens (bench/seed.ts) to 10 k rows and
  * then to 1 M rows (≈ 20 s here; --quick: 100 k), and at each size times the verifier's
  * cache-miss lookup — TokenRepository.findAccessToken, the very statement AccessTokenVerifier runs when
  * a token is not in its cache — for random existing tokens and for unknown ones: wall time per lookup

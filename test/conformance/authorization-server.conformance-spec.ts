@@ -1,4 +1,4 @@
-// Checks issue #5: the official MCP conformance suite (@modelcontextprotocol/conformance, `authorization`
+// Checks: the official MCP conformance suite (@modelcontextprotocol/conformance, `authorization`
 // scenarios: authorization-server-metadata-endpoint, authorization-code-grant) passes against our AS
 // (AS-MD-12, AS-PK-07), driven headlessly: the suite prints the authorize URL, this test plays the user.
 // Run with `npm run test:conformance` (it installs Node 22 and the suite into .cache/conformance).
@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { freePort, startTestApp, type TestApp } from '../support/app';
 import { HttpSession, parseForms, type FollowResult } from '../support/http-session';
 
-// None: client_id_metadata_document_supported is advertised since issue #9 (AS-MD-11).
+// None: client_id_metadata_document_supported is advertised (AS-MD-11).
 const KNOWN_WARNINGS: string[] = [];
 const NODE = process.env.CONFORMANCE_NODE;
 const CLI = process.env.CONFORMANCE_CLI;
@@ -139,7 +139,7 @@ describe('MCP conformance suite: authorization server scenarios', { skip: !NODE 
       [],
       summary,
     );
-    // No warning is accepted: Client ID Metadata Documents (AS-MD-11) are supported since issue #9.
+    // No warning is accepted: Client ID Metadata Documents (AS-MD-11) are supported.
     assert.deepEqual(
       checks.filter((c) => c.status === 'WARNING').map((c) => c.id),
       KNOWN_WARNINGS,

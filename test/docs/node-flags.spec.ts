@@ -1,4 +1,4 @@
-// Checks issue #7: the server runs with the same V8 flags wherever it is started (npm start, npm run
+// Checks: the server runs with the same V8 flags wherever it is started (npm start, npm run
 // start:prod, the Dockerfile's CMD; the benchmark runs start:prod, the process tests import SERVER_NODE_FLAGS).
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';

@@ -126,29 +126,22 @@ describe('requirement ids (docs/requirements.md)', () => {
     assert.deepEqual(undefinedIds, [], 'define these in docs/requirements.md or cite the RFC instead');
   });
 
-  // Flip to a plain `it(` once the comment citations have been rewritten (the rewrite script).
-  it(
-    'no comment cites a group docs/requirements.md lacks, or a document outside the repository',
-    {
-      todo: 'comments still cite documents outside the repository until the citation rewrite runs',
-    },
-    () => {
-      const ownFile = relative(ROOT, __filename)
-        .replace(/^dist\//, '')
-        .replace(/\.js$/, '.ts');
-      const sources = SOURCES.filter((s) => s.file !== ownFile);
-      const groups = find(CITATION, sources).filter((c) => c.text.endsWith('*') && !GROUPS.has(c.text));
-      assert.deepEqual(
-        groups.map((c) => `${c.file}:${c.line} ${c.text}`),
-        [],
-        'a group of ids that docs/requirements.md does not define',
-      );
-      const outside = FORBIDDEN.flatMap(({ why, pattern }) =>
-        find(pattern, sources).map((c) => `${c.file}:${c.line} ${c.text} (${why})`),
-      );
-      assert.deepEqual(outside, []);
-    },
-  );
+  it('no comment cites a group docs/requirements.md lacks, or a document outside the repository', () => {
+    const ownFile = relative(ROOT, __filename)
+      .replace(/^dist\//, '')
+      .replace(/\.js$/, '.ts');
+    const sources = SOURCES.filter((s) => s.file !== ownFile);
+    const groups = find(CITATION, sources).filter((c) => c.text.endsWith('*') && !GROUPS.has(c.text));
+    assert.deepEqual(
+      groups.map((c) => `${c.file}:${c.line} ${c.text}`),
+      [],
+      'a group of ids that docs/requirements.md does not define',
+    );
+    const outside = FORBIDDEN.flatMap(({ why, pattern }) =>
+      find(pattern, sources).map((c) => `${c.file}:${c.line} ${c.text} (${why})`),
+    );
+    assert.deepEqual(outside, []);
+  });
 
   it('the forbidden-citation patterns catch what they should, and spare the in-repository docs', () => {
     const sample = [

@@ -1,4 +1,4 @@
-// Checks issue #8 (admin JSON API /api/admin/clients): RFC 6750 bearer token with the `admin` scope,
+// Checks admin JSON API /api/admin/clients: RFC 6750 bearer token with the `admin` scope,
 // which OAuth grants only to administrators (narrowed away for anyone else, RFC 6749 §3.3) and only
 // for the admin API's own resource (RFC 8707; /mcp refuses those tokens, the API refuses /mcp's);
 // every non-admin gets 401/403; the API mirrors the page (list, disable, enable, delete).

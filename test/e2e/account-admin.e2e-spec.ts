@@ -1,4 +1,4 @@
-// Checks issue #8 (admin view of clients): only a signed-in user whose VERIFIED email is in ADMIN_EMAILS
+// Checks admin view of clients: only a signed-in user whose VERIFIED email is in ADMIN_EMAILS
 // may list/disable/delete clients (everyone else 403); disabling stops the client's tokens at once
 // (RS-TOK-03/05) and refuses new authorizations with a clear page; only never-used self-registered
 // clients can be deleted; DCR_CLIENT_TTL_DAYS cleanup removes unused self-registered clients.

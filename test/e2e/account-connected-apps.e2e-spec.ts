@@ -1,4 +1,4 @@
-// Checks issue #8 (account pages: "Connected apps", revoke, activity) and RS-TOK-03/05 (a revoked
+// Checks (account pages: "Connected apps", revoke, activity) and RS-TOK-03/05 (a revoked
 // grant's token is refused at /mcp on every replica within 1 s): two users never see each other's grants.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';

@@ -1,4 +1,4 @@
-// Checks issue #8 acceptance in a real browser (Debian chromium driven by playwright-core, JavaScript
+// Checks the acceptance in a real browser (Debian chromium driven by playwright-core, JavaScript
 // off): sign in, authorize a client, open /account, see the client with its scopes, revoke it, and the
 // client's next /mcp call gets 401 (RS-TOK-03). Screenshots of /account (one app, empty, phone width)
 // and /admin/clients are saved under test-output/.

@@ -1,4 +1,4 @@
-// Checks issue #4 in a real browser (Debian chromium driven by playwright-core): a pending
+// Checks sign-in in a real browser (Debian chromium driven by playwright-core): a pending
 // authorization (PKCE, registered client) sends the browser to the sign-in page, which names the
 // client; "Continue with GitHub" goes through the fake GitHub and lands on the consent page. Screenshots
 // of both pages are saved under test-output/. Pages work without JavaScript (none is served).

@@ -1,4 +1,4 @@
-// Checks issue #9 (Client ID Metadata Documents): AS-REG-02..06, AS-MD-11, SEC-04 — a URL client_id
+// Checks Client ID Metadata Documents: AS-REG-02..06, AS-MD-11, SEC-04 — a URL client_id
 // through authorize → dev sign-in → consent → code → token → refresh, every refusal with its exact error, the shared cache.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
@@ -385,7 +385,7 @@ describe('URL client ids (Client ID Metadata Documents)', () => {
     await expectErrorPage(down.clientId, 'invalid_client', FETCH_FAILED);
   });
 
-  it('a URL client disabled by an administrator (issue #8) is refused at authorize and token', async () => {
+  it('a URL client disabled by an administrator is refused at authorize and token', async () => {
     const { clientId } = publish();
     await expectErrorPage(
       clientId,

@@ -1,4 +1,4 @@
-// Checks issue #9 acceptance with the official MCP SDK client configured with `clientMetadataUrl`:
+// Checks the acceptance with the official MCP SDK client configured with `clientMetadataUrl`:
 // AS-REG-03 (CIMD chosen over DCR because AS-MD-11 is advertised), AS-REG-04/05 — no registration, tools work.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';

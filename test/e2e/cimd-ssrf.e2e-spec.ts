@@ -1,4 +1,4 @@
-// Checks issue #9 / SEC-04, AS-REG-06: with the development setting off (the production posture), a URL
+// Checks SEC-04, AS-REG-06: with the development setting off (the production posture), a URL
 // client_id that names or resolves to this machine is refused with invalid_client and no connection is made.
 // The answer is one generic message whatever the reason (no network oracle); the reason is in the audit event.
 import { after, before, describe, it } from 'node:test';

@@ -1,7 +1,7 @@
-// Checks issue #10 (customization: brand the pages): PRODUCT_NAME, PRODUCT_LOGO_URL, PRIMARY_COLOR and
+// Checks customization: brand the pages: PRODUCT_NAME, PRODUCT_LOGO_URL, PRIMARY_COLOR and
 // SUPPORT_URL in the shared layout; a VIEWS_DIR template replaces the built-in login page (with the
 // documented variables) while the consent page, absent from VIEWS_DIR, falls back to the built-in one.
-// Checklist: UP-05 (the overridden page still carries the CSRF token), AS-REG-06 (consent unchanged).
+// Requirements: UP-05 (the overridden page still carries the CSRF token), AS-REG-06 (consent unchanged).
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -35,7 +35,7 @@ const LOGIN_OVERRIDE = `<h1 data-testid="acme-login">Welcome to {{productName}}<
 {{/if}}
 <p id="acme-title">{{title}}</p>`;
 
-describe('Branded pages with a VIEWS_DIR override (issue #10)', () => {
+describe('Branded pages with a VIEWS_DIR override', () => {
   let app: TestApp;
   let viewsDir: string;
 
@@ -108,7 +108,7 @@ describe('Branded pages with a VIEWS_DIR override (issue #10)', () => {
   });
 });
 
-describe('Without branding settings (issue #10)', () => {
+describe('Without branding settings', () => {
   it('keeps the default layout: no logo, no colour override, no support link', async () => {
     const app = await startTestApp();
     try {
@@ -122,7 +122,7 @@ describe('Without branding settings (issue #10)', () => {
   });
 });
 
-describe('Branding validation (issue #10)', () => {
+describe('Branding validation', () => {
   const refused = (env: Record<string, string>): string[] => {
     try {
       loadConfig(env);

@@ -1,7 +1,7 @@
-// Checks issue #10 (rotating SESSION_SECRET without logging everyone out, docs/operations.md): during
+// Checks rotating SESSION_SECRET without logging everyone out, docs/operations.md: during
 // a rollover (SESSION_SECRET=new, SESSION_SECRET_PREVIOUS=old) a sign-in form rendered with the old
 // secret still submits; afterwards it is refused; login sessions survive the change because they are
-// random ids stored as digests, not signed values. Checklist: UP-05 (login CSRF).
+// random ids stored as digests, not signed values. Requirements: UP-05 (login CSRF).
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { startTestApp, type TestApp } from '../support/app';
@@ -12,7 +12,7 @@ import { authorizeUrl, pkcePair, registerClient } from '../support/oauth-flow';
 const OLD = 'the-old-session-secret-0123456789abcdef0123';
 const NEW = 'the-new-session-secret-0123456789abcdef0123';
 
-describe('SESSION_SECRET rollover (issue #10)', () => {
+describe('SESSION_SECRET rollover', () => {
   let database: TestDatabase;
   let before_: TestApp; // a replica still on the old secret
   let during: TestApp; // new secret, old one accepted

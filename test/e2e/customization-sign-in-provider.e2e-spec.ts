@@ -1,7 +1,7 @@
-// Checks issue #10 (customization: add a sign-in provider through the documented extension point,
+// Checks (customization: add a sign-in provider through the documented extension point,
 // docs/guide.md "Add a sign-in provider") without changing any file under libs/: a fake OAuth2
 // provider class defined here (passport-oauth2 + @SignInProvider) in its own Nest module, composed
-// with the real AppModule; full sign-in against a local fake server. Checklist: RS-TOK-06, UP-05.
+// with the real AppModule; full sign-in against a local fake server. Requirements: RS-TOK-06, UP-05.
 import { createHash, randomBytes } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -224,7 +224,7 @@ async function bootWithExtraModule(
   return { app, url, close: () => app.close() };
 }
 
-describe('Add a sign-in provider from outside libs/ (issue #10)', () => {
+describe('Add a sign-in provider from outside libs/', () => {
   let fake: FakeCorp;
   let database: TestDatabase;
   let booted: Booted;
@@ -289,7 +289,7 @@ describe('Add a sign-in provider from outside libs/ (issue #10)', () => {
   });
 });
 
-describe('An extension provider that is not configured (issue #10)', () => {
+describe('An extension provider that is not configured', () => {
   it('is left off the sign-in page and its route is unknown', async () => {
     const database = await createTestDatabase();
     const booted = await bootWithExtraModule(database, null);

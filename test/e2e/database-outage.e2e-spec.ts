@@ -1,4 +1,4 @@
-// Checks issue #6: PostgreSQL restarted under load — while it is down, requests fail fast with 503 (never hang,
+// Checks: PostgreSQL restarted under load — while it is down, requests fail fast with 503 (never hang,
 // never a 500 or a stack trace), /readyz says 503, and once it is back the same process serves 200 again
 // without a restart. Uses its own embedded PostgreSQL so the shared test server is never restarted.
 import { after, before, describe, it } from 'node:test';

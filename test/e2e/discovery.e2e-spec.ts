@@ -1,4 +1,4 @@
-// Checks issue #5 discovery: RFC 8414 AS metadata and RFC 9728 protected resource metadata at the root and
+// Checks the discovery: RFC 8414 AS metadata and RFC 9728 protected resource metadata at the root and
 // path-inserted URLs (RS-PRM-01..06, RS-PRM-09/10, AS-MD-06/08/09/10/12/13), CORS for browser clients (AS-MD-03).
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
@@ -34,7 +34,7 @@ describe('discovery documents', () => {
     assert.deepEqual(m.response_types_supported, ['code']);
     assert.deepEqual(m.code_challenge_methods_supported, ['S256']);
     assert.equal(m.authorization_response_iss_parameter_supported, true);
-    // AS-MD-11: URL client ids (Client ID Metadata Documents, issue #9) are advertised.
+    // AS-MD-11: URL client ids (Client ID Metadata Documents) are advertised.
     assert.equal(m.client_id_metadata_document_supported, true);
     assert.ok(Array.isArray(m.scopes_supported) && m.scopes_supported.length > 0);
   });

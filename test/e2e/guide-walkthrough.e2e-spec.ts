@@ -1,6 +1,6 @@
-// Checks issue #10 (docs/guide.md "Try the whole flow with curl" is executed, so the guide cannot rot):
+// Checks docs/guide.md "Try the whole flow with curl" is executed, so the guide cannot rot:
 // every ```sh block of that section runs, in order, in one bash shell against a started server
-// (BASE_URL), and each step's output is asserted. Checklist: AS-REG-*, AS-AZ-*, AS-TOK-*, RS-*.
+// (BASE_URL), and each step's output is asserted. Requirements: AS-REG-*, AS-PK-*, AS-RT-*, RS-*.
 import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -39,7 +39,7 @@ function runBash(
   });
 }
 
-describe('docs/guide.md curl walkthrough (issue #10)', () => {
+describe('docs/guide.md curl walkthrough', () => {
   let app: TestApp;
   let scratch: string;
   let steps: string[];

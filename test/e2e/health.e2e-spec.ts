@@ -1,4 +1,4 @@
-// Checks: liveness and readiness (issue #2) — /healthz 200, /readyz 200 with the database up and 503
+// Checks: liveness and readiness — /healthz 200, /readyz 200 with the database up and 503
 // while it refuses connections, then 200 again once it is back; security headers and request ids.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';

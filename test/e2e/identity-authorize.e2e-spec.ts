@@ -1,4 +1,4 @@
-// Checks issue #4 with issue #3's authorization server: an unauthenticated /oauth/authorize goes to
+// Checks sign-in with the authorization server: an unauthenticated /oauth/authorize goes to
 // the sign-in page, which names the pending client (PENDING_AUTHORIZATION_DESCRIBER); signing in with
 // the fake GitHub returns to the stored authorization request and lands on its consent page. The
 // upstream provider only proves identity; our tokens are ours (RS-TOK-06).

@@ -1,4 +1,4 @@
-// Checks issue #4 (IdentityModule, step 1): dev login through the real pages, login sessions stored as
+// Checks IdentityModule, step 1: dev login through the real pages, login sessions stored as
 // digests and shared by replicas, rotation at sign-in, logout, CSRF on the forms, no open redirect,
 // cookie attributes (RS-TOK-09: no secret in the database or logs).
 import { createHash } from 'node:crypto';

@@ -1,4 +1,4 @@
-// Checks issue #4's disabled users with issue #3's authorization server: disabling a person ends
+// Checks the disabled users with the authorization server: disabling a person ends
 // every browser session, revokes every grant through USER_GRANT_REVOKER (access and refresh tokens
 // stop working: RS-TOK-02/03) and refuses new sign-ins; enabling lets them sign in again.
 import { after, before, describe, it } from 'node:test';

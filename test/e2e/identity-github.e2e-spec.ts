@@ -1,7 +1,7 @@
-// Checks issue #4 (sign-in with GitHub incl. Enterprise Server URLs) against a local fake GitHub:
+// Checks (sign-in with GitHub incl. Enterprise Server URLs) against a local fake GitHub:
 // full sign-in with a cookie jar, server-side single-use state + PKCE (replay and mismatch refused),
 // numeric id as the identity, verified primary email, GITHUB_ALLOWED_ORGS / ALLOWED_EMAIL_DOMAINS,
-// upstream failures, callback and session on another replica. Checklist: RS-TOK-06, RS-TOK-09.
+// upstream failures, callback and session on another replica. Requirements: RS-TOK-06, RS-TOK-09.
 import { createHash } from 'node:crypto';
 import { after, before, beforeEach, describe, it } from 'node:test';
 import assert from 'node:assert/strict';

@@ -1,7 +1,7 @@
-// Checks issue #4 (sign-in with Google and company OpenID Connect SSO) against a local fake OpenID
+// Checks (sign-in with Google and company OpenID Connect SSO) against a local fake OpenID
 // provider (discovery, JWKS, signed ID tokens): full sign-in per provider, our own state + nonce +
 // PKCE checked at the callback, ID token audience/nonce validation, email_verified, the account
-// linking rule across providers, provider outages. Checklist: RS-TOK-06, RS-TOK-09.
+// linking rule across providers, provider outages. Requirements: RS-TOK-06, RS-TOK-09.
 import { createHash } from 'node:crypto';
 import { after, before, beforeEach, describe, it } from 'node:test';
 import assert from 'node:assert/strict';

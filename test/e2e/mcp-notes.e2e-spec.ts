@@ -1,4 +1,4 @@
-// Checks issue #5 (example tool modules, STYLE §6) end to end with the official SDK client over the real
+// Checks (example tool modules, docs/architecture.md C6) end to end with the official SDK client over the real
 // OAuth flow: the notes tools act for the token's user only — another user never sees, reads or deletes
 // someone else's note; notes:write implies notes:read (RS-SC-06); no argument value reaches the audit log.
 import { after, before, describe, it } from 'node:test';

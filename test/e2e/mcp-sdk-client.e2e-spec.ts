@@ -1,4 +1,4 @@
-// Checks issue #5 acceptance with the official MCP SDK client (Client + StreamableHTTPClientTransport +
+// Checks the acceptance with the official MCP SDK client (Client + StreamableHTTPClientTransport +
 // OAuthClientProvider): RS-TOK-01/02 + RS-PRM-05 (401 → resource metadata → AS metadata), AS-REG (DCR),
 // authorize with PKCE/state/iss/resource → token → tools/list → tools/call whoami; refresh after expiry
 // (RS-TOK-02, AS-RT-06); revocation → 401 (RS-TOK-03); RS-SC-04/05 step-up 403; TR-02; audit events.

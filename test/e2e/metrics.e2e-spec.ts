@@ -1,4 +1,4 @@
-// Checks issue #6 metrics: Prometheus text on the separate METRICS_PORT listener only — HTTP latency by route
+// Checks the metrics: Prometheus text on the separate METRICS_PORT listener only — HTTP latency by route
 // template and status, DB pool usage, process metrics, counters derived from audit events; no user data.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';

@@ -1,4 +1,4 @@
-// Checks: issue #3 authorization endpoint — each error path with its exact code; errors about the
+// Checks: the authorization endpoint — each error path with its exact code; errors about the
 // client or redirect_uri are shown, never redirected (AS-PK-04/05); later errors carry state and iss
 // (AS-PK-06/08, RFC 9207) — as a page with a link back for self-registered clients before anyone
 // interacted (AS-PK-05: no open redirector), as a redirect otherwise; consent page (UP-05, AS-REG-06),
@@ -17,7 +17,7 @@ import {
   type RegisteredClient,
 } from '../support/oauth-flow';
 
-describe('OAuth authorization endpoint (issue #3)', () => {
+describe('OAuth authorization endpoint', () => {
   let t: TestApp;
   let client: RegisteredClient;
   const challenge = pkcePair().challenge;

@@ -1,4 +1,4 @@
-// Checks LB-06 (registered clients are shared state across replicas) for issue #7's per-replica client
+// Checks LB-06 (registered clients are shared state across replicas) for the per-replica client
 // cache: a client changed through replica A (RFC 7592 update and delete, admin disable and delete,
 // housekeeping) is judged by replica B's token endpoint on its new state at once (NOTIFY), within
 // 2 s, never after the 30 s a cached row may otherwise live.
@@ -93,7 +93,7 @@ async function manage(
   });
 }
 
-describe('client cache across replicas: changes through A reach B at once (issue #7, LB-06)', () => {
+describe('client cache across replicas: changes through A reach B at once (LB-06)', () => {
   let db: TestDatabase;
   let a: TestApp;
   let b: TestApp;

@@ -1,4 +1,4 @@
-// Checks: issue #3 single use and rotation on real PostgreSQL (STYLE §4, AS-PK-09, AS-RT-03/07):
+// Checks: the single use and rotation on real PostgreSQL (docs/architecture.md C4, AS-PK-09, AS-RT-03/07):
 // 20 parallel redemptions of one code, 20 parallel refreshes with the reuse grace window at 0, at its
 // default (30 s), and a retry after the window.
 import { after, before, describe, it } from 'node:test';
@@ -51,7 +51,7 @@ const grantOf = async (t: TestApp, accessToken: string) =>
     )
   )[0] as { id: string; revoked_at: Date | null; revoked_reason: string | null };
 
-describe('OAuth single use under concurrency, default grace window (issue #3)', () => {
+describe('OAuth single use under concurrency, default grace window', () => {
   let t: TestApp;
   let verifier: AccessTokenVerifier;
   before(async () => {

@@ -1,6 +1,6 @@
-// Checks: issue #3 full authorization-code flow over HTTP — register, authorize, dev sign-in, consent
+// Checks: the full authorization-code flow over HTTP — register, authorize, dev sign-in, consent
 // form, code (with state and iss, AS-PK-07/08), token, refresh twice (rotation, AS-RT-03), revoke
-// (RFC 7009); then a pg_dump of the database holds none of the secrets the test received (STYLE §5).
+// (RFC 7009); then a pg_dump of the database holds none of the secrets the test received (docs/architecture.md C5).
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
@@ -9,7 +9,7 @@ import { ACCESS_TOKEN_VERIFIER, type AccessTokenVerifier } from '@app/oauth';
 import { startTestApp, type TestApp } from '../support/app';
 import { authorizeInBrowser, readJson, registerClient, tokenRequest, type Json } from '../support/oauth-flow';
 
-describe('OAuth full flow (issue #3)', () => {
+describe('OAuth full flow', () => {
   let t: TestApp;
   let verifier: AccessTokenVerifier;
   /** Every secret value the server handed out during the flow. */

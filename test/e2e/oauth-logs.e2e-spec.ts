@@ -1,4 +1,4 @@
-// Checks: issue #3 / RS-TOK-09 — the real server process, at LOG_LEVEL=trace, logs none of the secrets
+// Checks: RS-TOK-09 — the real server process, at LOG_LEVEL=trace, logs none of the secrets
 // of a full OAuth flow and its error paths (client secret, registration token, code, verifier, tokens,
 // consent CSRF token). The authorization-request handle travels in the sign-in URL and is not a
 // credential (it only lets a signed-in person answer a request); its redaction is the access log's job.
@@ -16,7 +16,7 @@ import {
 } from '../support/oauth-flow';
 import { spawnServer, waitForStatus, type ServerProcess } from '../support/process';
 
-describe('OAuth secrets never reach the logs (issue #3, RS-TOK-09)', () => {
+describe('OAuth secrets never reach the logs (RS-TOK-09)', () => {
   let db: TestDatabase;
   let server: ServerProcess;
   let url: string;

@@ -1,4 +1,4 @@
-// Checks: issue #3 cross-check with a strict, independent client (oauth4webapi): RFC 8414 discovery with
+// Checks: the cross-check with a strict, independent client (oauth4webapi): RFC 8414 discovery with
 // issuer match (AS-MD-08), PKCE S256 (AS-PK-01/02), RFC 9207 `iss` validation of the authorization
 // response (AS-PK-08), code exchange, refresh rotation (AS-RT-03), revocation and introspection.
 import { after, before, describe, it } from 'node:test';
@@ -9,7 +9,7 @@ import { HttpSession, parseForms } from '../support/http-session';
 import { registerClient, type RegisteredClient } from '../support/oauth-flow';
 import { submitDevLoginForm } from '../support/sign-in';
 
-describe('OAuth server as seen by oauth4webapi (issue #3)', () => {
+describe('OAuth server as seen by oauth4webapi', () => {
   let t: TestApp;
   let as: oauth.AuthorizationServer;
   let registered: RegisteredClient;

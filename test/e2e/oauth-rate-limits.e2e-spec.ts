@@ -1,4 +1,4 @@
-// Checks: issue #3 rate limits per client IP on register, authorize and token (AS-REG-11), stored in
+// Checks: the rate limits per client IP on register, authorize and token (AS-REG-11), stored in
 // PostgreSQL so that every replica shares them (LB-06): 429 + Retry-After (+ OAuth body on JSON endpoints).
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
@@ -6,7 +6,7 @@ import { startTestApp, type TestApp } from '../support/app';
 import { createTestDatabase, type TestDatabase } from '../support/database';
 import { authorizeUrl, pkcePair, readJson, registerClient, tokenRequest } from '../support/oauth-flow';
 
-describe('OAuth rate limits (issue #3)', () => {
+describe('OAuth rate limits', () => {
   let db: TestDatabase;
   let a: TestApp;
   let b: TestApp;

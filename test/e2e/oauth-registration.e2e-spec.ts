@@ -1,4 +1,4 @@
-// Checks: issue #3 dynamic client registration — RFC 7591 validation with exact error codes
+// Checks: the dynamic client registration — RFC 7591 validation with exact error codes
 // (AS-REG-01/10, AS-PK-03), real-client quirks, RFC 7592 management, nothing partial after a rejection.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
@@ -11,7 +11,7 @@ import {
   type RegisteredClient,
 } from '../support/oauth-flow';
 
-describe('OAuth dynamic client registration (issue #3, RFC 7591/7592)', () => {
+describe('OAuth dynamic client registration (RFC 7591/7592)', () => {
   let t: TestApp;
   before(async () => {
     t = await startTestApp({ env: { RATE_LIMIT_REGISTER_PER_HOUR: '1000' } });

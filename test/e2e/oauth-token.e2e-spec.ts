@@ -1,4 +1,4 @@
-// Checks: issue #3 token, revocation and introspection endpoints — client authentication
+// Checks: the token, revocation and introspection endpoints — client authentication
 // (RFC 6749 §2.3), authorization_code + PKCE (AS-PK-01/09), resource binding (AS-RI-03), refresh
 // rotation and reuse (AS-RT-03/07), RFC 7009, RFC 7662; every error path with its exact status and code.
 import { after, before, describe, it } from 'node:test';
@@ -20,7 +20,7 @@ import {
   type TokenResponseBody,
 } from '../support/oauth-flow';
 
-describe('OAuth token, revocation and introspection endpoints (issue #3)', () => {
+describe('OAuth token, revocation and introspection endpoints', () => {
   let t: TestApp;
   let verifier: AccessTokenVerifier;
   let pub: RegisteredClient;

@@ -1,4 +1,4 @@
-// Checks issue #6 (LB-01..LB-09, UP-10, RS-TOK-02/03): three replicas behind nginx round robin, no sticky sessions.
+// Checks LB-01..LB-09, UP-10, RS-TOK-02/03: three replicas behind nginx round robin, no sticky sessions.
 // The official MCP SDK client goes through registration, sign-in with the (fake) GitHub, consent, token,
 // tools/call and refresh while its requests land on every replica; a revocation on one replica is enforced by
 // all within 1 s; a replica SIGKILLed in the middle of 200 concurrent tools/call loses nothing but the requests

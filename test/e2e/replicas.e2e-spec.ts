@@ -1,4 +1,4 @@
-// Checks issue #6: three replicas behind nginx (round robin, no sticky sessions) share everything through
+// Checks: three replicas behind nginx (round robin, no sticky sessions) share everything through
 // PostgreSQL (LB-01..LB-09): requests spread over replicas, identical discovery documents on every replica
 // with the public URL (LB-07, RS-PRM-11), and a graceful SIGTERM under load loses no request.
 import { after, before, describe, it } from 'node:test';

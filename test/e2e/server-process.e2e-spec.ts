@@ -1,4 +1,4 @@
-// Checks: the newcomer and operator paths of issue #2 on the real process — `npm start` on the embedded
+// Checks: the newcomer and operator paths on the real process — `npm start` on the embedded
 // database (cold start, then restart keeping data; as root from a private 0700 folder), DATABASE_URL, refusal of bad production config, and
 // graceful shutdown (SIGTERM lets an in-flight request finish, exit code 0).
 import { after, describe, it } from 'node:test';

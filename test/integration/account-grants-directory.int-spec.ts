@@ -1,4 +1,4 @@
-// Checks issue #8 repositories on real PostgreSQL (STYLE §6): a user's active grants are owner-scoped
+// Checks the repositories on real PostgreSQL (docs/architecture.md C6): a user's active grants are owner-scoped
 // (another user's grant is not found, cannot be locked for revocation), revoked/expired grants and
 // disabled clients are not listed, last_used_at is written at most once a minute, the scope grant
 // policy narrows what is stored, and only never-used / stale self-registered clients are deleted.
@@ -13,7 +13,7 @@ import { TokenRepository } from '../../libs/oauth/src/repositories/token.reposit
 import { GrantsDirectoryRepository } from '../../libs/oauth/src/grants-directory/grants-directory.repository';
 import { digest, newSecret } from '../../libs/oauth/src/common/secrets';
 
-describe('grants directory on PostgreSQL (issue #8)', () => {
+describe('grants directory on PostgreSQL', () => {
   let db: TestDatabase;
   let ds: DataSource;
   let tokens: TokenRepository;

@@ -1,4 +1,4 @@
-// Checks issue #9 (AS-REG-04, LB-06): the Client ID Metadata Document cache on real PostgreSQL — one
+// Checks AS-REG-04, LB-06: the Client ID Metadata Document cache on real PostgreSQL — one
 // row per URL mirrored into oauth_clients, redirect_uris_changed_at moving only when the set changes,
 // never overwriting a registered (DCR) client, consent time owner-scoped, cascade on client deletion.
 import { after, before, describe, it } from 'node:test';
@@ -22,7 +22,7 @@ const doc = (redirectUris: string[], name = 'App') => ({
 const metadata = (d: ReturnType<typeof doc>) => validateClientDocument(URL_ID, d, fakeScopeRegistry());
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-describe('CIMD cache repository on PostgreSQL (issue #9)', () => {
+describe('CIMD cache repository on PostgreSQL', () => {
   let db: TestDatabase;
   let ds: DataSource;
   let repo: CimdDocumentRepository;

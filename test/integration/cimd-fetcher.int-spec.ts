@@ -1,4 +1,4 @@
-// Checks issue #9 / SEC-04 (DNS rebinding between check and use): the fetcher resolves a name once and
+// Checks SEC-04 (DNS rebinding between check and use): the fetcher resolves a name once and
 // connects to that checked address, with Host and TLS SNI set to the URL's host — against a real TLS server.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';

@@ -1,4 +1,4 @@
-// Checks issue #4's account rules on real PostgreSQL: identity = (provider, issuer, subject), never a
+// Checks the account rules on real PostgreSQL: identity = (provider, issuer, subject), never a
 // username; the cross-provider linking rule (verified email on both sides, one candidate, never two
 // identities of the same provider); disabled users; concurrent first sign-ins of one identity.
 import { after, before, describe, it } from 'node:test';

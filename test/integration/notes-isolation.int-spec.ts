@@ -1,4 +1,4 @@
-// Checks (issue #5, example tool modules; STYLE §6): the notes tool module on real PostgreSQL keeps
+// Checks (example tool modules; docs/architecture.md C6): the notes tool module on real PostgreSQL keeps
 // every user's notes to that user — another user's note is "not found" for list, get, delete and
 // the list cursor — and the tools take the owner from the caller, never from the arguments.
 import { after, before, describe, it } from 'node:test';

@@ -1,4 +1,4 @@
-// Checks: issue #7 expired rows are cleaned up by a periodic job that deletes in bounded batches
+// Checks: the expired rows are cleaned up by a periodic job that deletes in bounded batches
 // without long locks, and only one replica runs it at a time (advisory lock); live rows stay.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
@@ -16,7 +16,7 @@ import { GrantsDirectoryRepository } from '../../libs/oauth/src/grants-directory
 import type { AppConfig } from '@app/config';
 import { AuditRetention } from '@app/audit';
 
-describe('OAuth housekeeping: batched deletion of expired rows, one replica at a time (issue #7)', () => {
+describe('OAuth housekeeping: batched deletion of expired rows, one replica at a time', () => {
   let db: TestDatabase;
   let ds: DataSource;
   let tokens: TokenRepository;

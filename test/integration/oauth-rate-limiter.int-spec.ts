@@ -23,7 +23,7 @@ const config = {
   rateLimits: { registerPerHour: 2, authorizePerMinute: 60, tokenPerMinute: 600 },
 } as unknown as AppConfig;
 
-describe('RateLimiter on PostgreSQL: two replicas, one counter (issue #7)', () => {
+describe('RateLimiter on PostgreSQL: two replicas, one counter', () => {
   let db: TestDatabase;
   const pools: DataSource[] = [];
   const repos: CountingRepository[] = [];

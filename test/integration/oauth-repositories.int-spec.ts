@@ -1,4 +1,4 @@
-// Checks: issue #3 repositories on real PostgreSQL (STYLE §4/§6): owner-scoped consent lookups (another
+// Checks: the repositories on real PostgreSQL (docs/architecture.md C4/C6): owner-scoped consent lookups (another
 // user's consent is simply not found), the one-statement code redemption with every binding in its
 // WHERE clause (AS-PK-09) and the one-statement refresh rotation (AS-RT-03) — single use under
 // concurrency, nothing written by a loser —, idempotent grant revocation, shared rate-limit windows.
@@ -15,7 +15,7 @@ import { RateLimitRepository } from '../../libs/oauth/src/repositories/rate-limi
 import { digest, newSecret } from '../../libs/oauth/src/common/secrets';
 import { s256 } from '../../libs/oauth/src/common/pkce';
 
-describe('OAuth repositories on PostgreSQL (issue #3)', () => {
+describe('OAuth repositories on PostgreSQL', () => {
   let db: TestDatabase;
   let ds: DataSource;
   let consents: ConsentRepository;
@@ -315,6 +315,6 @@ describe('OAuth repositories on PostgreSQL (issue #3)', () => {
     assert.equal((await limits.take('token:203.0.113.9', 60, 30)).hits, 45, 'a lease of 30 counts 30');
     assert.equal((await limits.take('token:198.51.100.1', 60)).hits, 1, 'another IP has its own window');
     const [table] = await ds.query(`SELECT relpersistence FROM pg_class WHERE relname = 'oauth_rate_limits'`);
-    assert.equal(table.relpersistence, 'u', 'UNLOGGED: counters skip the WAL (issue #7)');
+    assert.equal(table.relpersistence, 'u', 'UNLOGGED: counters skip the WAL');
   });
 });

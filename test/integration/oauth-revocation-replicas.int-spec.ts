@@ -1,4 +1,4 @@
-// Checks: issue #3 multi-replica token revocation (LB-06/LB-09, RS-TOK-02/03): two app instances share
+// Checks: the multi-replica token revocation (LB-06/LB-09, RS-TOK-02/03): two app instances share
 // one database; a revocation on instance A makes instance B's cached verifier reject within 1 s
 // (PostgreSQL LISTEN/NOTIFY), also after B's listener connection was killed and re-established.
 import { after, before, describe, it } from 'node:test';
@@ -26,7 +26,7 @@ async function rejectedWithin(
   assert.fail(`instance B still accepted the token ${ms} ms after the revocation`);
 }
 
-describe('OAuth revocation across replicas (issue #3)', () => {
+describe('OAuth revocation across replicas', () => {
   let db: TestDatabase;
   let a: TestApp;
   let b: TestApp;

@@ -1,4 +1,4 @@
-// Checks: migrations are the schema (STYLE §10) — all run up and down on an empty database, and the
+// Checks: migrations are the schema (docs/architecture.md C10) — all run up and down on an empty database, and the
 // entities agree with them (a generated migration would be empty).
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';

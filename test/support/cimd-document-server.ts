@@ -1,5 +1,5 @@
 /**
- * A local publisher of Client ID Metadata Documents for the issue #9 tests: an http (or https, with a
+ * A local publisher of Client ID Metadata Documents for the tests: an http (or https, with a
  * throw-away self-signed certificate for localhost) server whose routes the test sets and whose
  * requests and connections it counts.
  */

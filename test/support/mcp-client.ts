@@ -1,5 +1,5 @@
 /**
- * The official MCP TypeScript SDK client, driven headlessly against the running server (issue #5).
+ * The official MCP TypeScript SDK client, driven headlessly against the running server.
  * `TestOAuthProvider` is the SDK's OAuthClientProvider: it keeps registration and tokens in memory and,
  * when the SDK sends the user to the authorization URL, plays the browser with an HttpSession: dev
  * sign-in, consent "allow", and it catches the code at the redirect to the client (checking `state`

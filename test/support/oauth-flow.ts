@@ -1,5 +1,5 @@
 /**
- * Helpers that run the real OAuth flow over HTTP (issue #3), for any test that needs tokens:
+ * Helpers that run the real OAuth flow over HTTP, for any test that needs tokens:
  * register (RFC 7591) → /oauth/authorize → dev sign-in → consent form → code → token.
  */
 import assert from 'node:assert/strict';

@@ -7,7 +7,7 @@ import { AdminApiController } from './web/admin-api.controller';
 import { AdminClientsController } from './web/admin-clients.controller';
 
 /**
- * Issue #8: account pages — profile, "Connected apps" (revoke), recent activity — the
+ * Account pages — profile, "Connected apps" (revoke), recent activity — the
  * administrators' client list and its JSON API. Reads through OAuthModule's GrantsDirectory /
  * ClientAdministration and IdentityModule's session; owns no tables. Global so OAuthModule receives
  * SCOPE_GRANT_POLICY (who may hold the `admin` scope).

@@ -47,7 +47,7 @@ export const AUDIT_BUFFER_MAX = 10_000;
 /**
  * The columns an event is written to, in this order: type, user_id, client_id, grant_id, ip, detail.
  * For a statement of another module that writes its own event (`INSERT INTO audit_events (...) SELECT
- * ...` in a CTE, so the event commits with the change in one round trip; issue #7); it then calls
+ * ...` in a CTE, so the event commits with the change in one round trip); it then calls
  * AuditLog.written() so the event is counted like any other.
  */
 export const AUDIT_EVENT_COLUMNS = '"type", "user_id", "client_id", "grant_id", "ip", "detail"';
@@ -63,7 +63,7 @@ const droppedTotal = new client.Counter({
 /**
  * Append-only security log in PostgreSQL (table audit_events), shared by all modules.
  *
- * Two ways to write (issue #7): `record` inserts at once, inside the caller's transaction when given
+ * Two ways to write: `record` inserts at once, inside the caller's transaction when given
  * one (the event commits or rolls back with the change it describes); `recordInBackground`, for hot
  * paths (every tool call), buffers the event and writes buffered events together with one multi-row
  * INSERT every AUDIT_FLUSH_INTERVAL_MS or AUDIT_BATCH_ROWS events, so a tool call costs no database
@@ -86,7 +86,7 @@ export class AuditLog implements OnModuleDestroy {
    * commits or rolls back with the change it describes).
    */
   async record(event: AuditRecord, manager?: EntityManager): Promise<void> {
-    // Plain parameterised INSERT: TypeORM's insert builder cost more CPU than the statement (issue #7).
+    // Plain parameterised INSERT: TypeORM's insert builder cost more CPU than the statement.
     await (manager ?? this.dataSource.manager).query(INSERT_ONE, [
       event.type,
       event.userId ?? null,

@@ -126,7 +126,7 @@ export interface AppConfig {
   readonly metricsPort: number | undefined;
   /** When set, every response carries `X-Served-By: <id>` (e.g. the pod name), for tracing through a balancer. */
   readonly instanceId: string | undefined;
-  /** Client ID Metadata Documents (issue #9). */
+  /** Client ID Metadata Documents. */
   readonly cimd: {
     /** CIMD_ALLOWED_HOSTS: host suffixes of known client publishers (others are shown as unverified). */
     readonly allowedHosts: readonly string[];
@@ -189,7 +189,7 @@ export function loadConfig(source: Record<string, string | undefined> = process.
   const publicUrl = (env.PUBLIC_URL ?? `http://localhost:${port}`).replace(/\/+$/, '');
   const devLogin = env.DEV_LOGIN === undefined ? !isProduction : env.DEV_LOGIN === 'true';
 
-  // Dangerous combinations stop the boot in production (STYLE §9).
+  // Dangerous combinations stop the boot in production (docs/architecture.md C9).
   if (isProduction) {
     if (!env.SESSION_SECRET) {
       problems.push(

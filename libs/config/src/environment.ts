@@ -14,7 +14,7 @@ import {
 
 /**
  * Every environment variable the product reads, with its validation rule.
- * The table in README.md ("Configuration") documents the same list; the unit test
+ * The configuration reference in docs/operations.md documents the same list; the unit test
  * `environment.spec.ts` keeps them in step.
  */
 const toInt = ({ value }: { value: unknown }) =>

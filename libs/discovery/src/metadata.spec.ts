@@ -37,7 +37,7 @@ describe('discovery metadata', () => {
     assert.deepEqual(m.code_challenge_methods_supported, ['S256']);
     assert.deepEqual(m.grant_types_supported, ['authorization_code', 'refresh_token']);
     assert.equal(m.authorization_response_iss_parameter_supported, true);
-    // AS-MD-11: URL client ids (Client ID Metadata Documents, issue #9) are advertised.
+    // AS-MD-11: URL client ids (Client ID Metadata Documents) are advertised.
     assert.equal(m.client_id_metadata_document_supported, true);
     assert.deepEqual(m.scopes_supported, ['profile:read', 'notes:write', 'offline_access']);
   });

@@ -29,7 +29,7 @@ export interface HousekeepingRun {
 /**
  * Deletes rows that can no longer matter: authorization requests, codes and tokens expired for a
  * day, finished rate-limit windows, self-registered clients unused for DCR_CLIENT_TTL_DAYS
- * (issue #8), and audit events older than AUDIT_RETENTION_DAYS (batched the same way). Issue #7: one replica at a time (a session advisory lock on a dedicated connection;
+ *, and audit events older than AUDIT_RETENTION_DAYS (batched the same way). One replica at a time (a session advisory lock on a dedicated connection;
  * the others skip that round), and expired tokens go in bounded batches with short pauses in between
  * (TokenRepository.deleteExpired), so no statement locks many rows or runs for long.
  */
@@ -73,7 +73,7 @@ export class OAuthHousekeeping implements OnApplicationBootstrap, OnApplicationS
         const tokens = await this.tokens.deleteExpired({ shouldStop: () => this.stopping, ...purge });
         if (tokens.deleted > 0) this.logger.log(`deleted ${tokens.deleted} expired code/token row(s)`);
         await this.rateLimits.deleteExpired();
-        // Issue #8: self-registered clients unused for DCR_CLIENT_TTL_DAYS go, with all rows on them.
+        // Self-registered clients unused for DCR_CLIENT_TTL_DAYS go, with all rows on them.
         const removed = await this.clients.deleteStaleSelfRegistered(this.config.dcrClientTtlDays);
         if (removed.length > 0) this.logger.log(`removed ${removed.length} unused self-registered client(s)`);
         const auditEvents = await this.audit.deleteOlderThan(this.config.auditRetentionDays, {

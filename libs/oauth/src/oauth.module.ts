@@ -40,7 +40,7 @@ import { TokenIssuer } from './token/token-issuer';
 import { AccessTokenVerifierService } from './verification/access-token-verifier.service';
 import { RevocationListener } from './verification/revocation-listener';
 
-/** The grant registry (STYLE §3): adding a grant is one class here plus its file. */
+/** The grant registry (docs/architecture.md C3): adding a grant is one class here plus its file. */
 const GRANT_HANDLER_CLASSES = [AuthorizationCodeGrant, RefreshTokenGrant];
 
 /** The authorization server. Global so its exported ports reach resource servers and sign-in pages. */

@@ -18,7 +18,7 @@ export function buildDataSourceOptions(options: PersistenceOptions): DataSourceO
     entities: options.entities,
     migrations: options.migrations,
     migrationsTableName: 'schema_migrations',
-    // Migrations are the schema (STYLE §10).
+    // Migrations are the schema (docs/architecture.md C10).
     synchronize: false,
     migrationsRun: false,
     logging: false,

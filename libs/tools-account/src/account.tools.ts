@@ -6,7 +6,7 @@ import { McpScopes, McpTool, RequireScopes, ToolError, type McpCaller } from '@a
 
 const whoamiInput = z.object({});
 
-/** How long a replica answers whoami from memory before reading the user again (issue #7). */
+/** How long a replica answers whoami from memory before reading the user again. */
 export const PROFILE_CACHE_TTL_MS = 5_000;
 const PROFILE_CACHE_MAX_ENTRIES = 5_000;
 

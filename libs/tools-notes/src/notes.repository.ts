@@ -5,7 +5,7 @@ import { NoteEntity } from './note.entity';
 
 /**
  * The only code that touches the notes table. Every method takes the owner first, so another user's
- * note is simply "not found" (STYLE §6).
+ * note is simply "not found" (docs/architecture.md C6).
  */
 @Injectable()
 export class NotesRepository {

@@ -13,7 +13,7 @@ const EVENT_ID = /^[1-9][0-9]{0,18}$/;
 const ACTIVITY_PAGE_SIZE = 25;
 const MAX_BIGINT = 2n ** 63n - 1n;
 
-/** Issue #8: the signed-in person's profile, "Connected apps" (revocable) and recent activity. */
+/** The signed-in person's profile, "Connected apps" (revocable) and recent activity. */
 @Controller('account')
 export class AccountController {
   constructor(
@@ -70,7 +70,7 @@ export class AccountController {
         'The form expired or did not come from this site. Open your account page and try again.',
       );
     }
-    // Another user's grant is simply "not found" (the query is owner-scoped; STYLE §6).
+    // Another user's grant is simply "not found" (the query is owner-scoped; docs/architecture.md C6).
     if (!UUID.test(grantId) || !(await this.grants.revoke(user.id, grantId, req.ip ?? null))) {
       return this.message(res, 404, 'Not found', 'This connection does not exist or was already revoked.');
     }

@@ -10,7 +10,7 @@ const CLIENT_ID = /^[\x21-\x7e]{1,64}$/;
 const ACTIONS = ['disable', 'enable', 'delete', 'remember-consent', 'ask-every-time'] as const;
 type Action = (typeof ACTIONS)[number];
 
-/** Issue #8: administrators (ADMIN_EMAILS, verified email) list, disable and delete clients. */
+/** Administrators (ADMIN_EMAILS, verified email) list, disable and delete clients. */
 @Controller('admin/clients')
 export class AdminClientsController {
   constructor(

@@ -94,7 +94,7 @@ export class LoginSessionService {
     const digest = sha256(token);
     const found = await this.sessions.findLive(digest);
     // The index lookup already matched the digest; the constant-time compare is the house rule for
-    // every presented secret (ARCHITECTURE: stored only as a digest, compared in constant time).
+    // every presented secret (docs/architecture.md: stored only as a digest, compared in constant time).
     if (!found || !sameBytes(found.tokenHash, digest)) return null;
     return { sessionId: found.sessionId, user: found.user, signedInAt: found.createdAt };
   }

@@ -17,7 +17,7 @@ export interface AccountResolution {
 /**
  * Maps a proven upstream identity to our user.
  *
- * Account-linking rule (documented in README "Sign-in"):
+ * Account-linking rule (documented in docs/sign-in.md):
  *  1. An identity is (provider, issuer, subject) — the provider's stable id, never a username or an
  *     email local part. A known identity always signs in its own user.
  *  2. A new identity is attached to an existing user ONLY when the provider reports the email as

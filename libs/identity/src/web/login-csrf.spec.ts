@@ -52,7 +52,7 @@ describe('LoginCsrf (signed double-submit)', () => {
   });
 });
 
-describe('LoginCsrf during a SESSION_SECRET rollover (issue #10)', () => {
+describe('LoginCsrf during a SESSION_SECRET rollover', () => {
   const oldSecret = 'the-old-session-secret-0123456789abcdef0123';
   const newSecret = 'the-new-session-secret-0123456789abcdef0123';
   const before = new LoginCsrf(loadConfig({ NODE_ENV: 'test', SESSION_SECRET: oldSecret }), cookies);

@@ -108,7 +108,7 @@ describe('McpAuthService', () => {
     assert.deepEqual(seen, []);
   });
 
-  it('an mcp_at_ token of the wrong shape cannot exist: the same 401, no verifier call (issue #7)', async () => {
+  it('an mcp_at_ token of the wrong shape cannot exist: the same 401, no verifier call', async () => {
     const seen: (string | undefined)[] = [];
     const auth = service(seen);
     const expected = (await rejection(auth.authenticate('Bearer some-other-token'))).headers;
@@ -130,7 +130,7 @@ describe('McpAuthService', () => {
     assert.deepEqual(seen, [`mcp_at_${'A-_9'.repeat(10)}abc`]);
   });
 
-  it('a refused token is remembered: asking again costs no verifier call; a valid one is always asked (issue #7)', async () => {
+  it('a refused token is remembered: asking again costs no verifier call; a valid one is always asked', async () => {
     const seen: (string | undefined)[] = [];
     const auth = service(seen);
     const token = `mcp_at_${'x'.repeat(43)}`;

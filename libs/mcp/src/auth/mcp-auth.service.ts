@@ -17,7 +17,7 @@ const BEARER = /^Bearer +([A-Za-z0-9\-._~+/]+=*) *$/i;
 /**
  * OAuthModule's access tokens are `mcp_at_` + 256 random bits in base64url (libs/oauth secrets.ts). A
  * token with that prefix but another shape cannot exist: refused without asking the verifier, so
- * without a database round trip (issue #7: the 401 path is what an attacker hammers).
+ * without a database round trip (the 401 path is what an attacker hammers).
  */
 const ACCESS_TOKEN_PREFIX = 'mcp_at_';
 const ACCESS_TOKEN_SHAPE = /^mcp_at_[A-Za-z0-9_-]{43}$/;
@@ -32,7 +32,7 @@ const REFUSED_TTL_MS = 60_000;
 const REFUSED_MAX_ENTRIES = 10_000;
 
 /**
- * The resource server's token rules (RS-TOK-*), kept out of the guard (STYLE §7). It never reads
+ * The resource server's token rules (RS-TOK-*), kept out of the guard (docs/architecture.md C7). It never reads
  * OAuth tables: OAuthModule's AccessTokenVerifier checks digest, expiry, revocation and audience.
  */
 @Injectable()
@@ -161,7 +161,7 @@ export class McpAuthService {
    */
   unauthorized(tokenPresented: boolean): McpHttpError {
     // Built once per kind (the challenge never changes while the process runs): the 401 path is what an
-    // attacker hammers, so it allocates no Error and no strings per request (issue #7).
+    // attacker hammers, so it allocates no Error and no strings per request.
     const index = tokenPresented ? 1 : 0;
     return (this.challenges[index] ??= this.buildUnauthorized(tokenPresented));
   }

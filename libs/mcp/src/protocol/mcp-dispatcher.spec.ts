@@ -1,4 +1,4 @@
-// Issue #7: the dispatcher decides the common JSON-RPC shapes without zod and skips the SDK's result
+// The dispatcher decides the common JSON-RPC shapes without zod and skips the SDK's result
 // validation; these check that both shortcuts agree with the SDK's own schemas exactly.
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';

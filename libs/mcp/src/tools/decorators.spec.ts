@@ -1,4 +1,4 @@
-// Decorator misuse fails when the class is declared, with a message naming the method (STYLE §7).
+// Decorator misuse fails when the class is declared, with a message naming the method (docs/architecture.md C7).
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { z } from 'zod';

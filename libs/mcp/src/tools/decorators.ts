@@ -64,7 +64,7 @@ export interface ScopeDeclaration {
   readonly default?: boolean;
 }
 
-/** Thrown when a tool or scope declaration is wrong; it stops the boot with this message (STYLE §7). */
+/** Thrown when a tool or scope declaration is wrong; it stops the boot with this message (docs/architecture.md C7). */
 export class McpDeclarationError extends Error {
   constructor(message: string) {
     super(message);

@@ -271,7 +271,7 @@ function toListEntry(tool: ToolMetadata, scopes: readonly string[], modern: bool
 
 /**
  * The tools and scopes of the running server, collected once from every provider of every imported
- * module (Nest DiscoveryService; STYLE §8). It is the ScopeRegistry that OAuthModule narrows requests
+ * module (Nest DiscoveryService; docs/architecture.md C8). It is the ScopeRegistry that OAuthModule narrows requests
  * to, the consent page describes and discovery advertises.
  *
  * Collection reads only class metadata, so it is safe whenever another module asks first (even from a

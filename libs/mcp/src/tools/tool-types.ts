@@ -1,6 +1,6 @@
 /**
  * Who is calling a tool, as proven by the bearer token of this very request (RS-TOK-03/07). A tool
- * uses `userId` to scope every read and write to the caller's own data (STYLE §6).
+ * uses `userId` to scope every read and write to the caller's own data (docs/architecture.md C6).
  */
 export interface McpCaller {
   /** The user's stable id (token `sub`). */

@@ -30,7 +30,7 @@ export interface AuthorizeContext {
   maxAge?: number | null;
 }
 
-/** One small named check of the authorization endpoint (STYLE §2); throws a typed OAuth error. */
+/** One small named check of the authorization endpoint (docs/architecture.md C2); throws a typed OAuth error. */
 export interface AuthorizeCheck {
   readonly name: string;
   run(context: AuthorizeContext, deps: AuthorizeDependencies): Promise<void> | void;

@@ -1,4 +1,4 @@
-// SEC-04 / AS-REG-06: the address classification behind the metadata document fetcher (issue #9).
+// SEC-04 / AS-REG-06: the address classification behind the metadata document fetcher.
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { classifyAddress, mayConnectTo, type AddressClass } from './address-policy';

@@ -125,7 +125,7 @@ export class CimdClientResolver {
     if (!client || client.createdVia !== 'cimd') {
       throw new CimdClientError('The client is not available on this server', 'client_unavailable');
     }
-    // Issue #8: an administrator may disable a URL client like any other.
+    // An administrator may disable a URL client like any other.
     if (client.disabledAt) {
       throw new CimdClientError(
         'This application has been disabled by the administrator of this server',

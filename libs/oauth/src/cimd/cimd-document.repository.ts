@@ -74,7 +74,7 @@ export class CimdDocumentRepository {
     });
   }
 
-  /** When this user last gave consent to this client for this resource (owner first; STYLE §6). */
+  /** When this user last gave consent to this client for this resource (owner first; docs/architecture.md C6). */
   async consentGivenAt(userId: string, clientId: string, resource: string): Promise<Date | null> {
     const rows = await this.dataSource.query<{ updated_at: Date }[]>(
       `SELECT updated_at FROM oauth_consents WHERE user_id = $1 AND client_id = $2 AND resource = $3`,

@@ -1,4 +1,4 @@
-// AS-REG-04 / AS-REG-05: what a Client ID Metadata Document must contain (issue #9).
+// AS-REG-04 / AS-REG-05: what a Client ID Metadata Document must contain.
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { fakeScopeRegistry } from '../common/testing';

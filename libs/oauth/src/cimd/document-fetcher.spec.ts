@@ -1,4 +1,4 @@
-// SEC-04 / AS-REG-06: the metadata document fetcher against local servers (issue #9).
+// SEC-04 / AS-REG-06: the metadata document fetcher against local servers.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { createServer, type IncomingHttpHeaders, type Server, type ServerResponse } from 'node:http';

@@ -88,7 +88,7 @@ function gate(): { promise: Promise<void>; open: () => void } {
   return { promise, open };
 }
 
-describe('ClientCache: client rows per replica, dropped by client notices (issue #7, LB-06)', () => {
+describe('ClientCache: client rows per replica, dropped by client notices (LB-06)', () => {
   beforeEach(() => {
     clock = 1_000_000;
     mock.method(performance, 'now', () => clock);

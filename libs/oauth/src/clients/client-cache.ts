@@ -13,7 +13,7 @@ interface Entry {
 }
 
 /**
- * Issue #7: the client rows client authentication reads (with their secret digests), kept per replica
+ * The client rows client authentication reads (with their secret digests), kept per replica
  * so that a token request does not pay a round trip for the client it names every time.
  *
  * Every change to a client that authentication depends on (RFC 7592 update or delete, disable by an

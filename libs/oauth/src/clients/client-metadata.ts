@@ -159,7 +159,7 @@ export function validateClientMetadata(body: unknown, scopes: ScopeRegistry): Va
   }
   const grantTypes = new Set(grantTypesIn as ClientGrantType[]);
   // RFC 7591's default grant_types lacks refresh_token and real clients omit it; a public client
-  // registered for authorization_code only is treated as allowing refresh too (see README, AS-RT-05).
+  // registered for authorization_code only is treated as allowing refresh too (see docs/endpoints.md, AS-RT-05).
   if (tokenEndpointAuthMethod === 'none') grantTypes.add('refresh_token');
 
   // Narrowed to what the server supports; informational (a later authorization may ask for more).

@@ -155,7 +155,7 @@ export class RegistrationService {
         },
         manager,
       );
-      // Every replica's client cache forgets the old metadata and secret at commit (issue #7).
+      // Every replica's client cache forgets the old metadata and secret at commit.
       await notifyRevocation(manager, { kind: 'client', id: client.clientId });
       return (await this.clients.find(client.clientId, manager))!;
     });

@@ -17,7 +17,7 @@ import {
   toWireError,
 } from './oauth-errors';
 
-describe('OAuth errors and their wire form (STYLE §1)', () => {
+describe('OAuth errors and their wire form (docs/architecture.md C1)', () => {
   const cases: [unknown, number, string][] = [
     [new InvalidRequestError('d'), 400, 'invalid_request'],
     [new InvalidClientError('d'), 401, 'invalid_client'],

@@ -1,7 +1,7 @@
 import { DATABASE_RETRY_AFTER_SECONDS, isBadInputForDatabase, isDatabaseUnavailable } from '@app/persistence';
 
 /**
- * OAuth errors are values with an RFC code (STYLE §1). Each carries its HTTP status, a public
+ * OAuth errors are values with an RFC code (docs/architecture.md C1). Each carries its HTTP status, a public
  * description, a private detail for the logs, and whether it may be sent to a redirect_uri.
  * `toWireError()` is the one function that turns any thrown value into the wire body.
  */

@@ -12,7 +12,7 @@ import {
   secretMatches,
 } from './secrets';
 
-describe('secrets (STYLE §5)', () => {
+describe('secrets (docs/architecture.md C5)', () => {
   it('are 256-bit random values with a recognisable prefix', () => {
     const a = newSecret('accessToken');
     assert.match(a, /^mcp_at_[A-Za-z0-9_-]{43}$/);

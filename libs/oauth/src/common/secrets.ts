@@ -25,7 +25,7 @@ export const SECRET_PREFIX = {
 export type SecretKind = keyof typeof SECRET_PREFIX;
 
 /**
- * Random bytes from the CSPRNG, drawn from a 4 KiB block filled by one randomFillSync call (issue #7:
+ * Random bytes from the CSPRNG, drawn from a 4 KiB block filled by one randomFillSync call (for performance:
  * the token endpoint needs three values per request, and each small randomBytes call costs a full
  * call into OpenSSL; node's randomUUID keeps a cache the same way). Bytes handed out are zeroed in the
  * block, so no secret stays in it.
@@ -51,9 +51,9 @@ export function newSecret(kind: SecretKind): string {
   return SECRET_PREFIX[kind] + randomFromPool(32).toString('base64url');
 }
 
-/** SHA-256 digest: the only form in which a presented secret is stored (STYLE §5). */
+/** SHA-256 digest: the only form in which a presented secret is stored (docs/architecture.md C5). */
 export function digest(secret: string): Buffer {
-  // One-shot crypto.hash: about half the CPU of createHash().update().digest() (issue #7).
+  // One-shot crypto.hash: about half the CPU of createHash().update().digest().
   return hash('sha256', secret, 'buffer');
 }
 
@@ -80,7 +80,7 @@ export function hmac(key: string, message: string): string {
  * HKDF-SHA256 (RFC 5869) of a presented secret, salt `mcp-refresh-grace`, info `context`, 32 bytes:
  * extract (PRK = HMAC(salt, secret)) and the single expand block (HMAC(PRK, info || 0x01)) written
  * out with createHmac, which costs a fraction of crypto.hkdfSync's per-call setup on the token hot
- * path (issue #7). The bytes are hkdfSync's (unit test), so responses sealed before still open.
+ * path. The bytes are hkdfSync's (unit test), so responses sealed before still open.
  */
 export function graceKey(secret: string, context: string): Buffer {
   const prk = createHmac('sha256', 'mcp-refresh-grace').update(secret, 'utf8').digest();

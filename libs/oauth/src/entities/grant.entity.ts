@@ -38,7 +38,7 @@ export class GrantEntity {
   @Column({ name: 'revoked_reason', type: 'varchar', length: 64, nullable: true })
   revokedReason: string | null;
 
-  /** Last successful use of one of its access tokens; written at most once a minute (issue #8). */
+  /** Last successful use of one of its access tokens; written at most once a minute. */
   @Column({ name: 'last_used_at', type: 'timestamptz', nullable: true })
   lastUsedAt: Date | null;
 }

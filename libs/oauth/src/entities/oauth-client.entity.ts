@@ -3,7 +3,7 @@ import { Column, CreateDateColumn, Entity, PrimaryColumn, UpdateDateColumn } fro
 export type TokenEndpointAuthMethod = 'none' | 'client_secret_basic' | 'client_secret_post';
 export type ClientGrantType = 'authorization_code' | 'refresh_token';
 
-/** A registered client (RFC 7591). Secrets are stored only as SHA-256 digests (STYLE §5). */
+/** A registered client (RFC 7591). Secrets are stored only as SHA-256 digests (docs/architecture.md C5). */
 @Entity({ name: 'oauth_clients' })
 export class OAuthClientEntity {
   @PrimaryColumn({
@@ -87,7 +87,7 @@ export class OAuthClientEntity {
   @Column({ name: 'remember_consent', type: 'boolean', default: false })
   rememberConsent: boolean;
 
-  /** Set by an administrator (issue #8): the client is then unknown to authorize and token. */
+  /** Set by an administrator: the client is then unknown to authorize and token. */
   @Column({ name: 'disabled_at', type: 'timestamptz', nullable: true })
   disabledAt: Date | null;
 }

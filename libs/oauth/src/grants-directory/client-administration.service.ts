@@ -24,7 +24,7 @@ export interface ClientSummary {
 
 export type DeleteOutcome = 'deleted' | 'not_deletable';
 
-/** Issue #8: what administrators may do with clients. Callers check that the actor is an admin. */
+/** What administrators may do with clients. Callers check that the actor is an admin. */
 @Injectable()
 export class ClientAdministration {
   constructor(

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { GrantUsageRecorder } from './grant-usage';
 import type { GrantsDirectoryRepository } from './grants-directory.repository';
 
-describe('GrantUsageRecorder (issue #8 "last used")', () => {
+describe('GrantUsageRecorder ("last used")', () => {
   it('writes a grant at most once a minute per replica, never waiting, never throwing', async (t) => {
     t.mock.timers.enable({ apis: ['Date'], now: 1_000_000 });
     const writes: string[] = [];

@@ -5,7 +5,7 @@ const THROTTLE_MS = 60_000;
 const MAX_TRACKED = 10_000;
 
 /**
- * Issue #8 "last used": after a successful token check, a grant's last_used_at is written at most
+ * "last used": after a successful token check, a grant's last_used_at is written at most
  * once a minute per grant and replica (in memory here, and the UPDATE's WHERE makes writes from other
  * replicas within the minute no-ops). Fire-and-forget: a failure never affects the request.
  */

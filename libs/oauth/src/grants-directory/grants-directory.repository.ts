@@ -40,7 +40,7 @@ const GRANT_IS_LIVE = `g.revoked_at IS NULL AND (
   OR EXISTS (SELECT 1 FROM oauth_refresh_tokens r WHERE r.grant_id = g.id AND r.consumed_at IS NULL AND r.expires_at > now())
   OR EXISTS (SELECT 1 FROM oauth_authorization_codes c WHERE c.grant_id = g.id AND c.consumed_at IS NULL AND c.expires_at > now()))`;
 
-/** Issue #8 queries over grants and clients (STYLE §6: every user read takes the owner first). */
+/** Queries over grants and clients (docs/architecture.md C6: every user read takes the owner first). */
 @Injectable()
 export class GrantsDirectoryRepository {
   constructor(private readonly dataSource: DataSource) {}
@@ -197,7 +197,7 @@ export class GrantsDirectoryRepository {
    * request or token use) for `days` days, and no live grant, are deleted with everything on them.
    */
   async deleteStaleSelfRegistered(days: number, manager?: EntityManager): Promise<string[]> {
-    // One statement: the deletion and the `client` notice for every replica's client cache (issue #7)
+    // One statement: the deletion and the `client` notice for every replica's client cache
     // commit together.
     const rows = rowsOf<{ client_id: string }>(
       await managerOf(this.dataSource, manager).query(

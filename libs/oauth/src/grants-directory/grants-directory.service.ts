@@ -45,7 +45,7 @@ function hostOf(uri: string): string | null {
   }
 }
 
-/** Issue #8: a person's own grants — list them and take one back. */
+/** A person's own grants — list them and take one back. */
 @Injectable()
 export class GrantsDirectory {
   constructor(

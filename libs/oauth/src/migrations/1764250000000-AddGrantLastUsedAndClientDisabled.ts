@@ -1,7 +1,7 @@
 import type { MigrationInterface, QueryRunner } from 'typeorm';
 
 /**
- * Issue #8: when a grant was last used (shown on /account, written at most once a minute per grant)
+ * When a grant was last used (shown on /account, written at most once a minute per grant)
  * and when an administrator disabled a client (a disabled client is unknown to authorize and token).
  */
 export class AddGrantLastUsedAndClientDisabled1764250000000 implements MigrationInterface {

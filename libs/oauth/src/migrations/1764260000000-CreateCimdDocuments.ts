@@ -1,6 +1,6 @@
 import type { MigrationInterface, QueryRunner } from 'typeorm';
 
-/** Issue #9: the shared cache of Client ID Metadata Documents (AS-REG-04, LB-06). */
+/** The shared cache of Client ID Metadata Documents (AS-REG-04, LB-06). */
 export class CreateCimdDocuments1764260000000 implements MigrationInterface {
   name = 'CreateCimdDocuments1764260000000';
 

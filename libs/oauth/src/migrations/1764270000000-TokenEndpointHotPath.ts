@@ -1,7 +1,7 @@
 import type { MigrationInterface, QueryRunner } from 'typeorm';
 
 /**
- * Issue #7, the token endpoint's hot writes:
+ * The token endpoint's hot writes:
  * - oauth_rate_limits becomes UNLOGGED. Its counters are worth nothing after a crash (a window lasts
  *   a minute or an hour), so they skip the write-ahead log and the fsync at every commit, which on a
  *   single hot row per client IP cost more than the whole refresh. PostgreSQL empties an unlogged

@@ -72,7 +72,7 @@ export function leaseSize(limit: number): number {
  * Fixed-window limits per endpoint and client IP (AS-REG-11), counted in PostgreSQL so that every
  * replica shares them (LB-06).
  *
- * Issue #7: a replica does not send a statement per request. It takes hits from the shared counter in
+ * A replica does not send a statement per request. It takes hits from the shared counter in
  * leases of limit/20 (at least 1) and admits requests from its lease until the lease is used up or the
  * window ends. A lease counts in full the moment it is taken, so all replicas together never admit
  * more than the limit; what a replica holds unused when the window ends is refused to the others (at

@@ -43,8 +43,8 @@ export class ClientRepository {
   }
 
   /**
-   * The client with its secret digests (only for authentication and RFC 7592 management). Issue #7:
-   * on every token request, so one named prepared statement whose select list comes from the entity's
+   * The client with its secret digests (only for authentication and RFC 7592 management).
+   * On every token request, so one named prepared statement whose select list comes from the entity's
    * metadata (every column, under its property name), hydrated without TypeORM's query builder.
    */
   async findWithSecrets(clientId: string): Promise<OAuthClientEntity | null> {
@@ -52,7 +52,7 @@ export class ClientRepository {
       .getMetadata(OAuthClientEntity)
       .columns.map((c) => `"${c.databaseName}" AS "${c.propertyName}"`)
       .join(', ')} FROM oauth_clients WHERE client_id = $1 AND disabled_at IS NULL`;
-    // Issue #8: a client disabled by an administrator is unknown to client authentication.
+    // A client disabled by an administrator is unknown to client authentication.
     const rows = await preparedQuery<Record<string, unknown>>(
       this.dataSource,
       'oauth_client_with_secrets',

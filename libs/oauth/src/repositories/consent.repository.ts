@@ -29,7 +29,7 @@ export function redirectUrisDigest(redirectUris: readonly string[]): Buffer {
 export class ConsentRepository {
   constructor(private readonly dataSource: DataSource) {}
 
-  /** This user's consent for this client and resource (owner first; STYLE §6). */
+  /** This user's consent for this client and resource (owner first; docs/architecture.md C6). */
   async find(
     userId: string,
     clientId: string,
@@ -45,7 +45,7 @@ export class ConsentRepository {
     return rows[0] ?? null;
   }
 
-  /** The scopes this user approved for this client and resource (owner first; STYLE §6). */
+  /** The scopes this user approved for this client and resource (owner first; docs/architecture.md C6). */
   async findScopes(userId: string, clientId: string, resource: string): Promise<string[] | null> {
     const rows = await this.dataSource.query<{ scopes: string[] }[]>(
       `SELECT scopes FROM oauth_consents WHERE user_id = $1 AND client_id = $2 AND resource = $3`,

@@ -3,7 +3,7 @@ import type { DataSource, EntityManager } from 'typeorm';
 import { rowsOf } from './sql';
 
 /**
- * Issue #7: the hot statements of the token endpoint and the verifier run as named prepared statements
+ * The hot statements of the token endpoint and the verifier run as named prepared statements
  * straight on the pg pool TypeORM holds: PostgreSQL parses and plans each once per connection, and the
  * query skips TypeORM's per-query work. Errors are pg's own (isDatabaseUnavailable reads their codes).
  * With `manager` (a transaction's), the statement runs on that transaction's connection. Falls back to

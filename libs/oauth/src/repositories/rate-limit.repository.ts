@@ -15,7 +15,7 @@ export class RateLimitRepository {
 
   /**
    * Adds `count` hits to the current fixed window of `windowSeconds`; one atomic upsert on the
-   * UNLOGGED oauth_rate_limits (prepared, issue #7). `count` > 1 is a replica leasing hits in advance
+   * UNLOGGED oauth_rate_limits (prepared). `count` > 1 is a replica leasing hits in advance
    * (RateLimiter).
    */
   async take(bucketKey: string, windowSeconds: number, count = 1): Promise<WindowHit> {

@@ -170,7 +170,7 @@ const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve,
 /** GRANT_MAX_LIFETIME's default (90 days), for a repository built without the configuration. */
 const DEFAULT_GRANT_MAX_LIFETIME = 7_776_000;
 
-/** Grants, codes, access and refresh tokens: the only code that touches these tables (STYLE §6). */
+/** Grants, codes, access and refresh tokens: the only code that touches these tables (docs/architecture.md C6). */
 @Injectable()
 export class TokenRepository {
   /**
@@ -187,7 +187,7 @@ export class TokenRepository {
     this.grantMaxLifetime = config?.tokens.grantMaxLifetime ?? DEFAULT_GRANT_MAX_LIFETIME;
   }
 
-  /** Issue #8: scopes the user may not hold (e.g. `admin` for a non-administrator) are never stored. */
+  /** Scopes the user may not hold (e.g. `admin` for a non-administrator) are never stored. */
   private grantable(userId: string, scopes: readonly string[]): Promise<readonly string[]> {
     return this.scopePolicy ? this.scopePolicy.grantable(userId, scopes) : Promise.resolve(scopes);
   }
@@ -275,7 +275,7 @@ export class TokenRepository {
   }
 
   /**
-   * Issue #7: a refresh in ONE statement (AS-RT-03, STYLE §4), so one round trip and one commit. The
+   * A refresh in ONE statement (AS-RT-03, docs/architecture.md C4), so one round trip and one commit. The
    * presented token is consumed by the conditional UPDATE (single use: of N concurrent uses exactly one
    * gets the row, the others wait on its row lock and then match nothing), which links it to its
    * successor and stores the sealed response for its retries within the grace window. The new access
@@ -357,7 +357,7 @@ export class TokenRepository {
   }
 
   /**
-   * Issue #7: code redemption and token issuance in ONE statement (AS-PK-09, STYLE §4): the conditional
+   * Code redemption and token issuance in ONE statement (AS-PK-09, docs/architecture.md C4): the conditional
    * UPDATE of redeemCode, and the access (and, when `refresh` is given, refresh) token and the
    * `token.issued` audit event inserted from its RETURNING row. Nothing is written when the UPDATE
    * matches nothing. A single statement is atomic, so no explicit transaction is needed.
@@ -456,7 +456,7 @@ export class TokenRepository {
     return true;
   }
 
-  /** The user's unrevoked grants, locked until the caller's transaction ends (owner first; STYLE §6). */
+  /** The user's unrevoked grants, locked until the caller's transaction ends (owner first; docs/architecture.md C6). */
   async liveGrantIds(manager: EntityManager, userId: string): Promise<string[]> {
     const rows = await manager.query<{ id: string }[]>(
       `SELECT id FROM oauth_grants WHERE user_id = $1 AND revoked_at IS NULL FOR UPDATE`,
@@ -483,7 +483,7 @@ export class TokenRepository {
               (at.revoked_at IS NOT NULL OR g.revoked_at IS NOT NULL) AS revoked
          FROM oauth_access_tokens at JOIN oauth_grants g ON g.id = at.grant_id
         WHERE at.token_hash = $1`;
-    // Issue #7: the verifier's cache-miss lookup (one index probe on UQ_oauth_access_tokens_hash).
+    // The verifier's cache-miss lookup (one index probe on UQ_oauth_access_tokens_hash).
     const rows = manager
       ? await manager.query<AccessTokenRecord[]>(sql, [tokenHash])
       : await preparedQuery<AccessTokenRecord>(this.dataSource, 'oauth_find_access_token', sql, [tokenHash]);
@@ -521,7 +521,7 @@ export class TokenRepository {
   }
 
   /**
-   * Issue #7: one bounded batch — at most `limit` rows expired for a day, found by ctid and deleted in
+   * One bounded batch — at most `limit` rows expired for a day, found by ctid and deleted in
    * their own short statement, so no delete holds row locks on more than one batch or runs for long.
    */
   async deleteExpiredBatch(table: ExpiringTable, limit: number): Promise<number> {

@@ -18,7 +18,7 @@ import type { TokenResponse } from './token-issuer';
 @Injectable()
 export class TokenEndpoint {
   private readonly handlers: ReadonlyMap<string, GrantHandler>;
-  /** When this replica last sent a client's last_used_at (issue #7: the UPDATE is per minute anyway). */
+  /** When this replica last sent a client's last_used_at (the UPDATE is per minute anyway). */
   private readonly touched = new Map<string, number>();
 
   constructor(

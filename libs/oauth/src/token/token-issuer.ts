@@ -14,7 +14,7 @@ export interface TokenResponse {
   refresh_token?: string;
 }
 
-/** Tokens minted in memory before the one statement that stores them (issue #7). */
+/** Tokens minted in memory before the one statement that stores them. */
 export interface MintedTokens {
   accessToken: string;
   access: PreparedToken;
@@ -27,7 +27,7 @@ export interface MintedTokens {
 export class TokenIssuer {
   constructor(@Inject(APP_CONFIG) private readonly config: AppConfig) {}
 
-  /** Issue #7: mints the secrets, ids and digests up front; the caller stores them in one statement. */
+  /** Mints the secrets, ids and digests up front; the caller stores them in one statement. */
   mint(withRefreshToken: boolean): MintedTokens {
     const accessToken = newSecret('accessToken');
     const minted: MintedTokens = {

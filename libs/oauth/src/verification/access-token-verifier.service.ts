@@ -46,7 +46,7 @@ export class AccessTokenVerifierService implements AccessTokenVerifier {
   async verify(token: string | undefined, expectedAudience: string): Promise<AccessTokenCheck> {
     if (!token) return { ok: false, reason: 'missing' };
     // newSecret('accessToken') = prefix + 32 random bytes in base64url: any other shape cannot exist,
-    // so it is refused without a database round trip (issue #7).
+    // so it is refused without a database round trip.
     if (!ACCESS_TOKEN_SHAPE.test(token)) return { ok: false, reason: 'invalid' };
     const key = digest(token);
     const cacheKey = key.toString('base64');
@@ -74,7 +74,7 @@ export class AccessTokenVerifierService implements AccessTokenVerifier {
       audience: record.audience,
       expiresAt: record.expiresAt,
     };
-    // Issue #8: "last used" on the account page, written at most once a minute per grant.
+    // "last used" on the account page, written at most once a minute per grant.
     this.usage?.used(record.grantId);
     return { ok: true, token: verified };
   }

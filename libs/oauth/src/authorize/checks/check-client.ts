@@ -23,7 +23,7 @@ export const checkClient: AuthorizeCheck = {
         'The client is not registered with this server',
         `client_id ${clientId.slice(0, 64)}`,
       );
-    // Issue #8: an administrator disabled it; say so instead of "not registered".
+    // An administrator disabled it; say so instead of "not registered".
     if (client.disabledAt)
       throw new UnknownClientError(
         'This application has been disabled by the administrator of this server',

@@ -1,4 +1,4 @@
-// One describe per authorize check (STYLE §2): each check alone, with fakes.
+// One describe per authorize check (docs/architecture.md C2): each check alone, with fakes.
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { loadConfig } from '@app/config';

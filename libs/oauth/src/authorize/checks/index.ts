@@ -8,7 +8,7 @@ import { checkResponseType } from './check-response-type';
 import { checkScope } from './check-scope';
 
 /**
- * The authorization endpoint, in RFC order (STYLE §2): who is asking and where the answer goes come
+ * The authorization endpoint, in RFC order (docs/architecture.md C2): who is asking and where the answer goes come
  * first (errors before this point are shown, never redirected), then what is asked.
  */
 export const AUTHORIZE_CHECKS: readonly AuthorizeCheck[] = [

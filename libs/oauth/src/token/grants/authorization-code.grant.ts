@@ -47,7 +47,7 @@ export class AuthorizationCodeGrant implements GrantHandler {
     const redirectUri = param('redirect_uri');
     const codeHash = digest(code);
 
-    // Issue #7: redemption and issuance are one statement; the event commits with it.
+    // Redemption and issuance are one statement; the event commits with it.
     const minted = this.issuer.mint(clientMayRefresh(client));
     const redeemed = await this.tokens.redeemCodeAndIssue(
       { codeHash, clientId: client.clientId, codeChallenge: s256(verifier), redirectUri, resource },

@@ -10,7 +10,7 @@ export interface GrantContext {
 }
 
 /**
- * One grant type (STYLE §3). The token controller authenticates the client and looks the handler up
+ * One grant type (docs/architecture.md C3). The token controller authenticates the client and looks the handler up
  * by `grant_type`; adding a grant is one file plus one line in GRANT_HANDLER_CLASSES.
  */
 export interface GrantHandler {

@@ -69,7 +69,7 @@ export class RefreshTokenGrant implements GrantHandler {
         throw new InvalidScopeError('scope exceeds what was originally granted');
       }
     }
-    // Issue #7: consumption, the new tokens and the sealed grace response in ONE statement.
+    // Consumption, the new tokens and the sealed grace response in ONE statement.
     const minted = this.issuer.mint(true);
     const successor = minted.refresh!;
     const sealed =
