@@ -18,10 +18,6 @@ const scripts = (
  * Documents written on other branches at the same time as the README links to them. Once they are
  * merged this list must be empty: a link to a missing file then fails like any other.
  */
-const AWAITED_DOCS = ['docs/mcp.md', 'docs/security.md', 'docs/architecture-request-path.md'].filter(
-  (path) => !existsSync(join(ROOT, path)),
-);
-
 /** Variables read outside the app (by the test runner), which the README may name. */
 const TOOLING_VARIABLES = ['TEST_DATABASE_URL'];
 
@@ -123,10 +119,7 @@ describe('settings and symbols named by the README and the reference pages', () 
 describe('links of the README and docs/', () => {
   for (const file of documentationFiles()) {
     it(`${file}: every relative link lands on an existing file and heading`, () => {
-      const broken = brokenLinks(file).filter(
-        (b) => !AWAITED_DOCS.some((path) => b.why === `no file ${path}`),
-      );
-      assert.deepEqual(broken, []);
+      assert.deepEqual(brokenLinks(file), []);
     });
   }
 
