@@ -198,7 +198,8 @@ describe('/mcp endpoint (fake verifier)', () => {
       assert.deepEqual(res.body, {
         jsonrpc: '2.0',
         error: { code: -32000, message: 'Unauthorized: a bearer token is required' },
-        id: null,
+        // The request's id: the body was read before the refusal (MCP 2026-07-28 basic §Error Responses).
+        id: 1,
       });
     });
 
@@ -230,7 +231,8 @@ describe('/mcp endpoint (fake verifier)', () => {
       assert.deepEqual(res.body, {
         jsonrpc: '2.0',
         error: { code: -32000, message: 'Service temporarily unavailable' },
-        id: null,
+        // The request's id: the body was read before the refusal (MCP 2026-07-28 basic §Error Responses).
+        id: 1,
       });
     });
 
@@ -257,7 +259,8 @@ describe('/mcp endpoint (fake verifier)', () => {
       assert.deepEqual(res.body, {
         jsonrpc: '2.0',
         error: { code: -32000, message: 'Forbidden: Origin not allowed' },
-        id: null,
+        // The request's id: the body was read before the refusal (MCP 2026-07-28 basic §Error Responses).
+        id: 1,
       });
       assert.equal(res.headers['access-control-allow-origin'], undefined);
       await post('all', rpc('tools/list'), { Origin: 'null' }).expect(403);
