@@ -19,6 +19,7 @@ cd "$root"
 export STORAGE_DRIVER=vfs BUILDAH_ISOLATION=chroot
 NODE_VERSION=22.23.3 # the Dockerfile's major; scripts/conformance.mjs pins the same release
 cache="$root/.cache/image-base"
+mkdir -p "$cache"
 image=localhost/mcp-auth-server:ci
 started=$(date +%s)
 say() { printf '  [image %3ss] %s\n' "$(($(date +%s) - started))" "$*"; }
