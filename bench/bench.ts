@@ -228,6 +228,29 @@ async function main(): Promise<void> {
       add(await measure('tools/call whoami', 10, { ...mcp, body: call }, server.pid!, pg));
       add(await measure('tools/call whoami', 50, { ...mcp, body: call }, server.pid!, pg));
     }
+    // The same call in MCP 2026-07-28: per-request _meta and the Mcp-Method / Mcp-Name headers.
+    if (wanted('tools/call whoami (2026-07-28)')) {
+      const modern = {
+        ...mcp,
+        headers: {
+          ...mcp.headers,
+          'mcp-protocol-version': '2026-07-28',
+          'mcp-method': 'tools/call',
+          'mcp-name': 'whoami',
+        },
+        body: rpc('tools/call', {
+          name: 'whoami',
+          arguments: {},
+          _meta: {
+            'io.modelcontextprotocol/protocolVersion': '2026-07-28',
+            'io.modelcontextprotocol/clientCapabilities': {},
+            'io.modelcontextprotocol/clientInfo': { name: 'bench', version: '1.0.0' },
+          },
+        }),
+      };
+      add(await measure('tools/call whoami (2026-07-28)', 10, modern, server.pid!, pg));
+      add(await measure('tools/call whoami (2026-07-28)', 50, modern, server.pid!, pg));
+    }
     if (wanted('tools/list'))
       add(await measure('tools/list', 10, { ...mcp, body: rpc('tools/list', {}) }, server.pid!, pg));
     if (wanted('/mcp with an invalid token (401)'))
