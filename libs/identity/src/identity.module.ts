@@ -1,6 +1,7 @@
 import { Global, Module } from '@nestjs/common';
 import { DiscoveryModule } from '@nestjs/core';
 import { APP_CONFIG, type AppConfig } from '@app/config';
+import { CALLER_PROFILE_READER } from '@app/mcp';
 import { SIGNED_IN_USER_RESOLVER } from '@app/oauth';
 import { IDENTITY_PROVIDERS, type IdentityProvider } from './providers/identity-provider';
 import { IdentityProviderRegistry } from './providers/identity-provider-registry';
@@ -16,6 +17,7 @@ import { UpstreamSignInService } from './upstream-sign-in.service';
 import { AccessPolicy } from './users/access-policy';
 import { AccountService } from './users/account.service';
 import { UserRepository } from './users/user.repository';
+import { UserProfileReader } from './users/caller-profile.reader';
 import { IdentityCookies } from './web/identity-cookies';
 import { IdentityErrorFilter } from './web/identity-error.filter';
 import { LoginController } from './web/login.controller';
@@ -28,7 +30,8 @@ import { SignInPages } from './web/sign-in-pages';
 
 /**
  * Who is the person in this browser: users, linked upstream identities, login sessions, the sign-in
- * page and the Passport-based providers. Global so SIGNED_IN_USER_RESOLVER reaches OAuthModule.
+ * page and the Passport-based providers. Global so SIGNED_IN_USER_RESOLVER reaches OAuthModule and
+ * CALLER_PROFILE_READER (a port of libs/mcp) reaches the tool modules.
  * Extra providers come from `@SignInProvider()` classes in any imported module (docs/guide.md).
  */
 @Global()
@@ -63,7 +66,16 @@ import { SignInPages } from './web/sign-in-pages';
     SignInMailer,
     EmailSignInService,
     { provide: SIGNED_IN_USER_RESOLVER, useExisting: SessionUserResolver },
+    UserProfileReader,
+    { provide: CALLER_PROFILE_READER, useExisting: UserProfileReader },
   ],
-  exports: [SIGNED_IN_USER_RESOLVER, LoginSessionService, UserRepository, LoginCsrf, UserAdministration],
+  exports: [
+    SIGNED_IN_USER_RESOLVER,
+    CALLER_PROFILE_READER,
+    LoginSessionService,
+    UserRepository,
+    LoginCsrf,
+    UserAdministration,
+  ],
 })
 export class IdentityModule {}

@@ -11,3 +11,4 @@ export {
 } from './tools/decorators';
 export { ToolError, type McpCaller, type ToolOutput } from './tools/tool-types';
 export { SUPPORTED_PROTOCOL_VERSIONS } from './protocol/protocol-versions';
+export { CALLER_PROFILE_READER, type CallerProfile, type CallerProfileReader } from './ports/caller-profile';
