@@ -208,7 +208,8 @@ export class TokenRepository {
 
   constructor(
     private readonly dataSource: DataSource,
-    @Optional() @Inject(SCOPE_GRANT_POLICY) private readonly scopePolicy?: ScopeGrantPolicy,
+    // Required (fails closed): a missing provider stops the boot instead of granting every scope.
+    @Inject(SCOPE_GRANT_POLICY) private readonly scopePolicy: ScopeGrantPolicy,
     @Optional() @Inject(APP_CONFIG) config?: AppConfig,
   ) {
     this.grantMaxLifetime = config?.tokens.grantMaxLifetime ?? DEFAULT_GRANT_MAX_LIFETIME;
@@ -216,7 +217,7 @@ export class TokenRepository {
 
   /** Issue #8: scopes the user may not hold (e.g. `admin` for a non-administrator) are never stored. */
   private grantable(userId: string, scopes: readonly string[]): Promise<readonly string[]> {
-    return this.scopePolicy ? this.scopePolicy.grantable(userId, scopes) : Promise.resolve(scopes);
+    return this.scopePolicy.grantable(userId, scopes);
   }
 
   async createGrant(manager: EntityManager, grant: NewGrant): Promise<string> {
