@@ -2,7 +2,8 @@ import { Global, Module } from '@nestjs/common';
 import { DiscoveryModule } from '@nestjs/core';
 import { APP_CONFIG, type AppConfig } from '@app/config';
 import { CALLER_PROFILE_READER } from '@app/mcp';
-import { SIGNED_IN_USER_RESOLVER } from '@app/oauth';
+import { OAuthModule, SIGNED_IN_USER_RESOLVER } from '@app/oauth';
+import { WebModule } from '@app/web';
 import { IDENTITY_PROVIDERS, type IdentityProvider } from './providers/identity-provider';
 import { IdentityProviderRegistry } from './providers/identity-provider-registry';
 import { IDENTITY_PROVIDER_DEFINITIONS } from './providers';
@@ -36,7 +37,7 @@ import { SignInPages } from './web/sign-in-pages';
  */
 @Global()
 @Module({
-  imports: [DiscoveryModule],
+  imports: [DiscoveryModule, WebModule, OAuthModule],
   controllers: [LoginController, EmailSignInController, AuthController],
   providers: [
     {
