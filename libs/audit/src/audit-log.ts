@@ -59,7 +59,7 @@ export interface AuditEventExpressions {
 
 /**
  * The `INSERT INTO audit_events ... SELECT ... FROM <from>` for a statement of another module that
- * writes its own event (in a CTE, so the event commits with the change in one round trip; issue #7).
+ * writes its own event (in a CTE, so the event commits with the change in one round trip).
  * The table and its columns stay this module's: the caller names only an expression per field and the
  * row source. The caller then calls AuditLog.written() so the event is counted like any other.
  */
