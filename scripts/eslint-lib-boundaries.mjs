@@ -6,6 +6,9 @@
 //   - the per-library rules below (RULES): which other libraries a library may not import.
 import { dirname, relative, resolve, sep } from 'node:path';
 
+/** The repository root (this file is in scripts/), whatever folder ESLint runs from. */
+const ROOT = resolve(import.meta.dirname, '..');
+
 const DOMAIN = ['oauth', 'identity', 'mcp', 'account', 'discovery', 'tools-*'];
 
 /**
@@ -73,7 +76,7 @@ const rule = {
     schema: [],
   },
   create(context) {
-    const root = context.cwd;
+    const root = ROOT;
     const file = context.filename;
     const lib = libOf(root, file);
     if (!lib) return {};
