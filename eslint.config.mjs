@@ -1,6 +1,7 @@
 // Type-aware lint rules that catch the async mistakes a server cannot afford.
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
+import boundaries from './scripts/eslint-lib-boundaries.mjs';
 
 export default tseslint.config(
   {
@@ -33,6 +34,12 @@ export default tseslint.config(
         },
       ],
     },
+  },
+  {
+    // The arrows between libraries (docs/architecture.md, "Dependency rules").
+    files: ['libs/**/*.ts'],
+    plugins: { arch: boundaries },
+    rules: { 'arch/lib-boundaries': 'error' },
   },
   {
     files: ['libs/config/**/*.ts', 'test/**/*.ts', 'scripts/**/*.ts', 'bench/**/*.ts', 'ormconfig.ts'],

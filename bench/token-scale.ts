@@ -72,7 +72,8 @@ async function main(): Promise<void> {
   try {
     await ds.initialize();
     await seeder.connect();
-    const tokens = new TokenRepository(ds);
+    // A permissive SCOPE_GRANT_POLICY: this bench only reads tokens, it stores no grant.
+    const tokens = new TokenRepository(ds, { grantable: (_userId, scopes) => Promise.resolve([...scopes]) });
     let seeded = 0;
     for (const size of SIZES) {
       const started = Date.now();

@@ -9,6 +9,7 @@ import type { DataSource } from 'typeorm';
 import { createDataSource, inTransaction } from '@app/persistence';
 import { ENTITIES, MIGRATIONS } from '../../apps/server/src/schema';
 import { createTestDatabase, type TestDatabase } from '../support/database';
+import { grantEveryScope } from '../support/permissive-ports';
 import { TokenRepository } from '../../libs/oauth/src/repositories/token.repository';
 import { GrantsDirectoryRepository } from '../../libs/oauth/src/grants-directory/grants-directory.repository';
 import { digest, newSecret } from '../../libs/oauth/src/common/secrets';
@@ -54,7 +55,7 @@ describe('grants directory on PostgreSQL', () => {
       await ds.query(`INSERT INTO users (id, display_name) VALUES ($1, $2)`, [id, name]);
     await addClient('c_one', 'One');
     await addClient('c_two', 'Two', 'admin');
-    tokens = new TokenRepository(ds);
+    tokens = new TokenRepository(ds, grantEveryScope);
     repo = new GrantsDirectoryRepository(ds);
   });
   after(async () => {

@@ -8,6 +8,7 @@ import type { DataSource } from 'typeorm';
 import { createDataSource } from '@app/persistence';
 import { ENTITIES, MIGRATIONS } from '../../apps/server/src/schema';
 import { createTestDatabase, type TestDatabase } from '../support/database';
+import { grantEveryScope } from '../support/permissive-ports';
 import { TokenRepository } from '../../libs/oauth/src/repositories/token.repository';
 import { HOUSEKEEPING_LOCK_KEY, OAuthHousekeeping } from '../../libs/oauth/src/housekeeping';
 import { AuthorizationRequestRepository } from '../../libs/oauth/src/repositories/authorization-request.repository';
@@ -58,7 +59,7 @@ describe('OAuth housekeeping: batched deletion of expired rows, one replica at a
       `INSERT INTO oauth_grants (id, user_id, client_id, scopes, resource) VALUES ($1, $2, $3, '{notes:read}', 'https://mcp.example/mcp')`,
       [grantId, userId, clientId],
     );
-    tokens = new TokenRepository(ds);
+    tokens = new TokenRepository(ds, grantEveryScope);
     housekeeping = new OAuthHousekeeping(
       new AuthorizationRequestRepository(ds),
       tokens,

@@ -9,6 +9,7 @@ import type { DataSource } from 'typeorm';
 import { createDataSource, inTransaction } from '@app/persistence';
 import { ENTITIES, MIGRATIONS } from '../../apps/server/src/schema';
 import { createTestDatabase, type TestDatabase } from '../support/database';
+import { grantEveryScope } from '../support/permissive-ports';
 import { ConsentRepository, redirectUrisDigest } from '../../libs/oauth/src/repositories/consent.repository';
 import { TokenRepository } from '../../libs/oauth/src/repositories/token.repository';
 import { RateLimitRepository } from '../../libs/oauth/src/repositories/rate-limit.repository';
@@ -43,7 +44,7 @@ describe('OAuth repositories on PostgreSQL', () => {
         [id],
       );
     consents = new ConsentRepository(ds);
-    tokens = new TokenRepository(ds);
+    tokens = new TokenRepository(ds, grantEveryScope);
     limits = new RateLimitRepository(ds);
   });
   after(async () => {

@@ -1,5 +1,7 @@
 import { Global, Module } from '@nestjs/common';
-import { SCOPE_GRANT_POLICY } from '@app/oauth';
+import { IdentityModule } from '@app/identity';
+import { OAuthModule, SCOPE_GRANT_POLICY } from '@app/oauth';
+import { WebModule } from '@app/web';
 import { AccountAccess } from './account-access';
 import { AdminScopePolicy } from './admin-scope.policy';
 import { AccountController } from './web/account.controller';
@@ -14,6 +16,7 @@ import { AdminClientsController } from './web/admin-clients.controller';
  */
 @Global()
 @Module({
+  imports: [WebModule, OAuthModule, IdentityModule],
   controllers: [AccountController, AdminClientsController, AdminApiController],
   providers: [
     AccountAccess,

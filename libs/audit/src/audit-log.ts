@@ -44,13 +44,31 @@ export const AUDIT_BATCH_ROWS = 200;
 /** Bound on waiting events: beyond it new background events are dropped (and counted), never queued. */
 export const AUDIT_BUFFER_MAX = 10_000;
 
+/** The columns an event is written to, in this order: type, user_id, client_id, grant_id, ip, detail. */
+const AUDIT_EVENT_COLUMNS = '"type", "user_id", "client_id", "grant_id", "ip", "detail"';
+
+/** One SQL expression per column of an event, evaluated in the caller's statement (see auditInsertSql). */
+export interface AuditEventExpressions {
+  readonly type: string;
+  readonly userId: string;
+  readonly clientId: string;
+  readonly grantId: string;
+  readonly ip: string;
+  readonly detail: string;
+}
+
 /**
- * The columns an event is written to, in this order: type, user_id, client_id, grant_id, ip, detail.
- * For a statement of another module that writes its own event (`INSERT INTO audit_events (...) SELECT
- * ...` in a CTE, so the event commits with the change in one round trip); it then calls
- * AuditLog.written() so the event is counted like any other.
+ * The `INSERT INTO audit_events ... SELECT ... FROM <from>` for a statement of another module that
+ * writes its own event (in a CTE, so the event commits with the change in one round trip).
+ * The table and its columns stay this module's: the caller names only an expression per field and the
+ * row source. The caller then calls AuditLog.written() so the event is counted like any other.
  */
-export const AUDIT_EVENT_COLUMNS = '"type", "user_id", "client_id", "grant_id", "ip", "detail"';
+export function auditInsertSql(values: AuditEventExpressions, from: string): string {
+  const { type, userId, clientId, grantId, ip, detail } = values;
+  return `INSERT INTO "audit_events" (${AUDIT_EVENT_COLUMNS})
+           SELECT ${type}, ${userId}, ${clientId}, ${grantId}, ${ip}, ${detail}
+             FROM ${from}`;
+}
 
 const INSERT_ONE = `INSERT INTO "audit_events" (${AUDIT_EVENT_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6)`;
 const INSERT_BATCH = `INSERT INTO "audit_events" (${AUDIT_EVENT_COLUMNS})
@@ -99,7 +117,7 @@ export class AuditLog implements OnModuleDestroy {
   }
 
   /**
-   * An event the caller's own statement wrote (see AUDIT_EVENT_COLUMNS): counted in the metrics and
+   * An event the caller's own statement wrote (see auditInsertSql): counted in the metrics and
    * logged at debug level exactly as `record` does, without writing anything.
    */
   written(event: AuditRecord): void {

@@ -1,7 +1,9 @@
 import { Global, Module } from '@nestjs/common';
 import { DiscoveryModule } from '@nestjs/core';
 import { APP_CONFIG, type AppConfig } from '@app/config';
-import { SIGNED_IN_USER_RESOLVER } from '@app/oauth';
+import { CALLER_PROFILE_READER } from '@app/mcp';
+import { OAuthModule, SIGNED_IN_USER_RESOLVER } from '@app/oauth';
+import { WebModule } from '@app/web';
 import { IDENTITY_PROVIDERS, type IdentityProvider } from './providers/identity-provider';
 import { IdentityProviderRegistry } from './providers/identity-provider-registry';
 import { IDENTITY_PROVIDER_DEFINITIONS } from './providers';
@@ -16,6 +18,7 @@ import { UpstreamSignInService } from './upstream-sign-in.service';
 import { AccessPolicy } from './users/access-policy';
 import { AccountService } from './users/account.service';
 import { UserRepository } from './users/user.repository';
+import { UserProfileReader } from './users/caller-profile.reader';
 import { IdentityCookies } from './web/identity-cookies';
 import { IdentityErrorFilter } from './web/identity-error.filter';
 import { LoginController } from './web/login.controller';
@@ -28,12 +31,13 @@ import { SignInPages } from './web/sign-in-pages';
 
 /**
  * Who is the person in this browser: users, linked upstream identities, login sessions, the sign-in
- * page and the Passport-based providers. Global so SIGNED_IN_USER_RESOLVER reaches OAuthModule.
+ * page and the Passport-based providers. Global so SIGNED_IN_USER_RESOLVER reaches OAuthModule and
+ * CALLER_PROFILE_READER (a port of libs/mcp) reaches the tool modules.
  * Extra providers come from `@SignInProvider()` classes in any imported module (docs/guide.md).
  */
 @Global()
 @Module({
-  imports: [DiscoveryModule],
+  imports: [DiscoveryModule, WebModule, OAuthModule],
   controllers: [LoginController, EmailSignInController, AuthController],
   providers: [
     {
@@ -63,7 +67,16 @@ import { SignInPages } from './web/sign-in-pages';
     SignInMailer,
     EmailSignInService,
     { provide: SIGNED_IN_USER_RESOLVER, useExisting: SessionUserResolver },
+    UserProfileReader,
+    { provide: CALLER_PROFILE_READER, useExisting: UserProfileReader },
   ],
-  exports: [SIGNED_IN_USER_RESOLVER, LoginSessionService, UserRepository, LoginCsrf, UserAdministration],
+  exports: [
+    SIGNED_IN_USER_RESOLVER,
+    CALLER_PROFILE_READER,
+    LoginSessionService,
+    UserRepository,
+    LoginCsrf,
+    UserAdministration,
+  ],
 })
 export class IdentityModule {}

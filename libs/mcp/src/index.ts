@@ -34,3 +34,4 @@ export {
   MODERN_PROTOCOL_VERSIONS,
   LEGACY_PROTOCOL_VERSIONS,
 } from './protocol/protocol-versions';
+export { CALLER_PROFILE_READER, type CallerProfile, type CallerProfileReader } from './ports/caller-profile';

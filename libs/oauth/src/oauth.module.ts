@@ -1,4 +1,5 @@
 import { Global, Module, RequestMethod, type MiddlewareConsumer, type NestModule } from '@nestjs/common';
+import { WebModule } from '@app/web';
 import { AuthorizeController } from './authorize/authorize.controller';
 import { AuthorizeService } from './authorize/authorize.service';
 import { ClientAuthenticator } from './clients/client-authenticator';
@@ -43,9 +44,13 @@ import { RevocationListener } from './verification/revocation-listener';
 /** The grant registry (docs/architecture.md C3): adding a grant is one class here plus its file. */
 const GRANT_HANDLER_CLASSES = [AuthorizationCodeGrant, RefreshTokenGrant];
 
-/** The authorization server. Global so its exported ports reach resource servers and sign-in pages. */
+/**
+ * The authorization server. Global because McpModule takes ACCESS_TOKEN_VERIFIER and RateLimiter from
+ * the global scope (its unit spec stands in fakes there); identity and account import it explicitly.
+ */
 @Global()
 @Module({
+  imports: [WebModule],
   controllers: [RegistrationController, AuthorizeController, RevocationController],
   providers: [
     ClientRepository,

@@ -1,20 +1,22 @@
-import { Injectable } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { z } from 'zod';
-import { UserRepository } from '@app/identity';
-import { McpScopes, McpTool, RequireScopes, ToolError, type McpCaller } from '@app/mcp';
+import {
+  CALLER_PROFILE_READER,
+  McpScopes,
+  McpTool,
+  RequireScopes,
+  ToolError,
+  type CallerProfile,
+  type CallerProfileReader,
+  type McpCaller,
+} from '@app/mcp';
 
 const whoamiInput = z.object({});
 
 /** How long a replica answers whoami from memory before reading the user again. */
 export const PROFILE_CACHE_TTL_MS = 5_000;
 const PROFILE_CACHE_MAX_ENTRIES = 5_000;
-
-interface Profile {
-  readonly id: string;
-  readonly name: string;
-  readonly email: string | null;
-}
 
 /** The smallest useful tool: who the token belongs to and which client is calling. */
 @McpScopes({
@@ -28,7 +30,7 @@ export class AccountTools {
    * within that time; a disabled or deleted user never gets here (their grants are revoked, so the
    * token is refused before any tool runs). A missing user is never cached.
    */
-  private readonly profiles = new Map<string, { profile: Profile; until: number }>();
+  private readonly profiles = new Map<string, { profile: CallerProfile; until: number }>();
 
   /**
    * A URL client's client_id (its metadata document URL) by the internal row id that tokens carry. The
@@ -37,7 +39,7 @@ export class AccountTools {
   private readonly documentUrls = new Map<string, string>();
 
   constructor(
-    private readonly users: UserRepository,
+    @Inject(CALLER_PROFILE_READER) private readonly reader: CallerProfileReader,
     private readonly dataSource: DataSource,
   ) {}
 
@@ -77,16 +79,15 @@ export class AccountTools {
     return url;
   }
 
-  private async profile(userId: string): Promise<Profile | null> {
+  private async profile(userId: string): Promise<CallerProfile | null> {
     const now = Date.now();
     const hit = this.profiles.get(userId);
     if (hit && hit.until > now) return hit.profile;
-    const user = await this.users.findUser(userId);
-    if (!user) {
+    const profile = await this.reader.profile(userId);
+    if (!profile) {
       this.profiles.delete(userId);
       return null;
     }
-    const profile: Profile = { id: user.id, name: user.displayName, email: user.email };
     this.profiles.delete(userId);
     if (this.profiles.size >= PROFILE_CACHE_MAX_ENTRIES) {
       const oldest = this.profiles.keys().next();

@@ -1,4 +1,4 @@
-import { Inject, Injectable, Optional } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { AuditLog } from '@app/audit';
 import { USER_GRANT_REVOKER, type UserGrantRevoker } from '@app/oauth';
@@ -27,7 +27,8 @@ export class UserAdministration {
     private readonly users: UserRepository,
     private readonly sessions: LoginSessionRepository,
     private readonly audit: AuditLog,
-    @Optional() @Inject(USER_GRANT_REVOKER) private readonly grants?: UserGrantRevoker,
+    // Required (fails closed): without it disabling would revoke nothing, so a missing provider stops the boot.
+    @Inject(USER_GRANT_REVOKER) private readonly grants: UserGrantRevoker,
   ) {}
 
   async disable(userId: string, reason = 'user_disabled'): Promise<DisableResult> {
@@ -41,7 +42,7 @@ export class UserAdministration {
       return { sessionsEnded };
     });
     if (!local) return { found: false, sessionsEnded: 0, grantsRevoked: 0 };
-    const grantsRevoked = this.grants ? await this.grants.revokeAllForUser(userId, reason) : 0;
+    const grantsRevoked = await this.grants.revokeAllForUser(userId, reason);
     return { found: true, sessionsEnded: local.sessionsEnded, grantsRevoked };
   }
 

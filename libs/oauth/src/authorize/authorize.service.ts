@@ -91,8 +91,9 @@ export class AuthorizeService {
     @Inject(SCOPE_REGISTRY) private readonly scopes: ScopeRegistry,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     private readonly urlClients: CimdClientResolver,
+    // Required: without a policy every scope would be grantable, so a missing provider stops the boot.
+    @Inject(SCOPE_GRANT_POLICY) private readonly scopePolicy: ScopeGrantPolicy,
     @Optional() @Inject(SIGNED_IN_USER_RESOLVER) private readonly users?: SignedInUserResolver,
-    @Optional() @Inject(SCOPE_GRANT_POLICY) private readonly scopePolicy?: ScopeGrantPolicy,
   ) {
     this.deps = {
       findClient: (id) => this.clients.find(id),
@@ -512,7 +513,7 @@ export class AuthorizeService {
   }
 
   private async grantableScopes(user: SignedInUser, scopes: readonly string[]): Promise<readonly string[]> {
-    return this.scopePolicy ? this.scopePolicy.grantable(user.id, scopes) : scopes;
+    return this.scopePolicy.grantable(user.id, scopes);
   }
 
   private resolver(): SignedInUserResolver {

@@ -2,10 +2,37 @@ import { randomUUID } from 'node:crypto';
 import { Inject, Injectable, Optional } from '@nestjs/common';
 import { DataSource, type EntityManager } from 'typeorm';
 import { SCOPE_GRANT_POLICY, type ScopeGrantPolicy } from '../grants-directory/scope-grant-policy';
-import { AUDIT_EVENT_COLUMNS } from '@app/audit';
+import { auditInsertSql } from '@app/audit';
 import { APP_CONFIG, type AppConfig } from '@app/config';
 import { preparedQuery } from './prepared';
 import { notifyRevocation, rowsOf } from './sql';
+
+/** The audit event of a rotation, written from the `consumed` row of rotateRefreshToken's statement. */
+const ROTATED_EVENT = auditInsertSql(
+  {
+    type: "'refresh.rotated'",
+    userId: 'user_id',
+    clientId: '$2',
+    grantId: 'grant_id',
+    ip: '$12',
+    detail: "jsonb_build_object('scopes', COALESCE($8::text[], scopes))",
+  },
+  'consumed',
+);
+
+/** The audit event of a code redemption, written from the `redeemed` row of redeemCodeAndIssue. */
+const ISSUED_EVENT = auditInsertSql(
+  {
+    type: "'token.issued'",
+    userId: 'user_id',
+    clientId: '$2',
+    grantId: 'grant_id',
+    ip: '$12',
+    detail:
+      "jsonb_build_object('grantType', 'authorization_code', 'scopes', scopes, 'refreshToken', $9::uuid IS NOT NULL)",
+  },
+  'redeemed',
+);
 
 export interface NewGrant {
   userId: string;
@@ -181,7 +208,8 @@ export class TokenRepository {
 
   constructor(
     private readonly dataSource: DataSource,
-    @Optional() @Inject(SCOPE_GRANT_POLICY) private readonly scopePolicy?: ScopeGrantPolicy,
+    // Required (fails closed): a missing provider stops the boot instead of granting every scope.
+    @Inject(SCOPE_GRANT_POLICY) private readonly scopePolicy: ScopeGrantPolicy,
     @Optional() @Inject(APP_CONFIG) config?: AppConfig,
   ) {
     this.grantMaxLifetime = config?.tokens.grantMaxLifetime ?? DEFAULT_GRANT_MAX_LIFETIME;
@@ -189,7 +217,7 @@ export class TokenRepository {
 
   /** Scopes the user may not hold (e.g. `admin` for a non-administrator) are never stored. */
   private grantable(userId: string, scopes: readonly string[]): Promise<readonly string[]> {
-    return this.scopePolicy ? this.scopePolicy.grantable(userId, scopes) : Promise.resolve(scopes);
+    return this.scopePolicy.grantable(userId, scopes);
   }
 
   async createGrant(manager: EntityManager, grant: NewGrant): Promise<string> {
@@ -312,10 +340,7 @@ export class TokenRepository {
                   LEAST(now() + make_interval(secs => $11), approved_at + make_interval(secs => $13))
              FROM consumed
          ), event AS (
-           INSERT INTO audit_events (${AUDIT_EVENT_COLUMNS})
-           SELECT 'refresh.rotated', user_id, $2, grant_id, $12,
-                  jsonb_build_object('scopes', COALESCE($8::text[], scopes))
-             FROM consumed
+           ${ROTATED_EVENT}
          )
          SELECT id, grant_id AS "grantId", user_id AS "userId", scopes AS "grantScopes", resource FROM consumed`,
       [
@@ -391,11 +416,7 @@ export class TokenRepository {
                   LEAST(now() + make_interval(secs => $11::int), approved_at + make_interval(secs => $13::int))
              FROM redeemed WHERE $9::uuid IS NOT NULL
          ), event AS (
-           INSERT INTO audit_events (${AUDIT_EVENT_COLUMNS})
-           SELECT 'token.issued', user_id, $2, grant_id, $12,
-                  jsonb_build_object('grantType', 'authorization_code', 'scopes', scopes,
-                                     'refreshToken', $9::uuid IS NOT NULL)
-             FROM redeemed
+           ${ISSUED_EVENT}
          )
          SELECT id, grant_id AS "grantId", user_id AS "userId", scopes, resource FROM redeemed`,
       [
