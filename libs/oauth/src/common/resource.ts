@@ -1,3 +1,5 @@
+import { InvalidTargetError } from './oauth-errors';
+
 /**
  * RFC 8707 resource indicators. This server issues tokens for two resources: the MCP endpoint (the
  * default, AS-RI-01..05) and the admin API (`<PUBLIC_URL>/api/admin`, the only resource the `admin`
@@ -44,4 +46,20 @@ export function scopesForResource(
   return resource === adminResource
     ? scopes.filter((s) => s === ADMIN_SCOPE)
     : scopes.filter((s) => s !== ADMIN_SCOPE);
+}
+
+/**
+ * The `resource` parameter of a token request. RFC 8707 §2.2: without it the tokens stay on the
+ * resource the code or grant was issued for (null here); one this server issues tokens for is that
+ * resource; anything else is invalid_target.
+ */
+export function tokenRequestResource(
+  requested: string | undefined,
+  mcpResource: string,
+  otherResources: readonly string[],
+): string | null {
+  if (requested === undefined) return null;
+  const resource = resolveResource(requested, mcpResource, otherResources);
+  if (!resource) throw new InvalidTargetError('resource is not a resource this server issues tokens for');
+  return resource;
 }

@@ -5,7 +5,7 @@ import { AuditLog } from '@app/audit';
 import { clientMayRefresh } from '../../clients/client-authenticator';
 import { InvalidGrantError, InvalidRequestError, InvalidTargetError } from '../../common/oauth-errors';
 import { isValidCodeVerifier, s256 } from '../../common/pkce';
-import { resolveResource } from '../../common/resource';
+import { tokenRequestResource } from '../../common/resource';
 import { digest } from '../../common/secrets';
 import { TokenRepository } from '../../repositories/token.repository';
 import { RevocationListener } from '../../verification/revocation-listener';
@@ -36,14 +36,9 @@ export class AuthorizationCodeGrant implements GrantHandler {
     if (!verifier) throw new InvalidRequestError('code_verifier is required');
     if (!isValidCodeVerifier(verifier))
       throw new InvalidRequestError('code_verifier is malformed (RFC 7636 §4.1)');
-    // RFC 8707 §2.2: without `resource` the tokens are for the resource the code was issued for.
-    const requested = param('resource');
-    const resource =
-      requested === undefined
-        ? null
-        : resolveResource(requested, this.config.mcpResource, [this.config.adminResource]);
-    if (requested !== undefined && !resource)
-      throw new InvalidTargetError('resource is not a resource this server issues tokens for');
+    const resource = tokenRequestResource(param('resource'), this.config.mcpResource, [
+      this.config.adminResource,
+    ]);
     const redirectUri = param('redirect_uri');
     const codeHash = digest(code);
 

@@ -10,7 +10,7 @@ import {
   InvalidTargetError,
   UnauthorizedClientError,
 } from '../../common/oauth-errors';
-import { resolveResource } from '../../common/resource';
+import { tokenRequestResource } from '../../common/resource';
 import { formatScope, parseScope, scopesCovered } from '../../common/scopes';
 import { digest, openWithSecret, sealWithSecret } from '../../common/secrets';
 import { SCOPE_REGISTRY, type ScopeRegistry } from '../../ports/scope-registry';
@@ -49,14 +49,9 @@ export class RefreshTokenGrant implements GrantHandler {
     if (!refreshToken) throw new InvalidRequestError('refresh_token is required');
     const requestedScopes = parseScope(param('scope'));
     if (requestedScopes === 'malformed') throw new InvalidScopeError('scope is malformed');
-    // RFC 8707 §2.2: without `resource` the new access token is for the grant's resource.
-    const requested = param('resource');
-    const resource =
-      requested === undefined
-        ? null
-        : resolveResource(requested, this.config.mcpResource, [this.config.adminResource]);
-    if (requested !== undefined && !resource)
-      throw new InvalidTargetError('resource is not a resource this server issues tokens for');
+    const resource = tokenRequestResource(param('resource'), this.config.mcpResource, [
+      this.config.adminResource,
+    ]);
     const tokenHash = digest(refreshToken);
     const grace = this.config.tokens.refreshReuseGrace;
 
