@@ -33,7 +33,8 @@ export class McpHttpError extends Error {
     return new McpHttpError(this.status, this.message, this.headers, { ...this.rpc, id });
   }
 
-  body(): {
+  /** The JSON-RPC error body; `requestId` (the id read from the request) wins over a missing one. */
+  body(requestId?: RpcId | null): {
     jsonrpc: '2.0';
     error: { code: number; message: string; data?: unknown };
     id: RpcId | null;
@@ -43,6 +44,6 @@ export class McpHttpError extends Error {
       message: this.message,
     };
     if (this.rpc.data !== undefined) error.data = this.rpc.data;
-    return { jsonrpc: '2.0', error, id: this.rpc.id ?? null };
+    return { jsonrpc: '2.0', error, id: this.rpc.id ?? requestId ?? null };
   }
 }

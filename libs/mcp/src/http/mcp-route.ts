@@ -80,10 +80,10 @@ export class McpRoute implements EdgeRoute {
       // The request's id whenever the body could be read (MCP 2026-07-28 basic §Error Responses),
       // also on the Origin and bearer refusals that come before the dispatch.
       const id = request.body.kind === 'parsed' ? readId(request.body.value) : null;
-      const error: McpHttpError = this.endpoint.toHttpError(exception).forRequest(id);
+      const error: McpHttpError = this.endpoint.toHttpError(exception);
       for (const name in error.headers) headers.push(name, error.headers[name]);
       headers.push(...NO_STORE);
-      return jsonReply(error.status, error.body(), headers);
+      return jsonReply(error.status, error.body(id), headers);
     }
   }
 }
