@@ -3,9 +3,7 @@
 // PostgreSQL get the exact 4xx (or tool error) and no error-level log line, on the real server process.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { freePort } from '../support/app';
 import { startDocumentServer, type DocumentServer } from '../support/cimd-document-server';
-import { createTestDatabase, type TestDatabase } from '../support/database';
 import { HttpSession, parseForms } from '../support/http-session';
 import { postMcp } from '../support/mcp-client';
 import {
@@ -18,7 +16,8 @@ import {
   type RegisteredClient,
 } from '../support/oauth-flow';
 import { signInWithDevLogin } from '../support/sign-in';
-import { spawnServer, waitForStatus, type ServerProcess } from '../support/process';
+import type { ServerProcess } from '../support/process';
+import { startProcessApp, type ProcessApp } from '../support/process-app';
 
 /** The hostile values every probe is tried with. */
 const HOSTILE: Record<string, string> = {
@@ -49,7 +48,7 @@ interface Probe {
 }
 
 describe('Hostile bytes get a 4xx, never a 500 (input rules)', () => {
-  let db: TestDatabase;
+  let app: ProcessApp;
   let server: ServerProcess;
   let docs: DocumentServer;
   let url: string;
@@ -59,24 +58,15 @@ describe('Hostile bytes get a 4xx, never a 500 (input rules)', () => {
   let browser: HttpSession;
 
   before(async () => {
-    db = await createTestDatabase();
     docs = await startDocumentServer();
-    const port = await freePort();
-    url = `http://127.0.0.1:${port}`;
-    server = spawnServer({
-      NODE_ENV: 'test',
-      PORT: String(port),
-      PUBLIC_URL: url,
-      DATABASE_URL: db.url,
-      MIGRATE_ON_START: 'false',
+    app = await startProcessApp({
       DEV_LOGIN: 'true',
       CIMD_ALLOW_INSECURE_LOCALHOST: 'true',
-      SESSION_SECRET: 'hostile-input-session-secret-0123456789abcdef',
       LOG_LEVEL: 'info',
       RATE_LIMIT_REGISTER_PER_HOUR: '10000',
       RATE_LIMIT_AUTHORIZE_PER_MINUTE: '10000',
     });
-    await waitForStatus(`${url}/readyz`, 200, 20000, server);
+    ({ server, url } = app);
     client = await registerClient(url);
     confidential = await registerClient(url, { token_endpoint_auth_method: 'client_secret_post' });
     const obtained = await obtainTokens(url, { email: 'hostile@example.com', scope: 'notes:write' });
@@ -85,10 +75,8 @@ describe('Hostile bytes get a 4xx, never a 500 (input rules)', () => {
     await signInWithDevLogin(browser, { email: 'hostile-browser@example.com' });
   });
   after(async () => {
-    server.child.kill('SIGTERM');
-    await server.exited;
+    await app.close();
     await docs.close();
-    await db.drop();
   });
 
   const register = (metadata: Record<string, unknown>) =>

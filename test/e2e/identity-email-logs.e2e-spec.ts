@@ -4,43 +4,27 @@
 // later, the output holds neither a link token nor the SMTP password.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { freePort } from '../support/app';
-import { createTestDatabase, type TestDatabase } from '../support/database';
 import { signInLinkOf, startFakeSmtp, type FakeSmtp } from '../support/fake-smtp';
 import { HttpSession, parseForms } from '../support/http-session';
-import { spawnServer, waitForStatus, type ServerProcess } from '../support/process';
+import type { ServerProcess } from '../support/process';
+import { startProcessApp, type ProcessApp } from '../support/process-app';
 import { requestEmailLink } from '../support/sign-in';
 
 const SMTP_PASSWORD = 'smtp-password-that-must-never-be-logged-0123';
 
 describe('email sign-in: no link token or SMTP password in the logs', () => {
-  let db: TestDatabase;
+  let app: ProcessApp;
   let smtp: FakeSmtp;
   let server: ServerProcess;
   let url: string;
   before(async () => {
-    db = await createTestDatabase();
     smtp = await startFakeSmtp({ user: 'mailer', password: SMTP_PASSWORD });
-    const port = await freePort();
-    url = `http://127.0.0.1:${port}`;
-    server = spawnServer({
-      NODE_ENV: 'test',
-      PORT: String(port),
-      PUBLIC_URL: url,
-      DATABASE_URL: db.url,
-      MIGRATE_ON_START: 'false',
-      DEV_LOGIN: 'false',
-      SESSION_SECRET: 'log-test-session-secret-0123456789abcdef',
-      LOG_LEVEL: 'trace',
-      ...smtp.env(),
-    });
-    await waitForStatus(`${url}/readyz`, 200, 20000, server);
+    app = await startProcessApp({ DEV_LOGIN: 'false', LOG_LEVEL: 'trace', ...smtp.env() });
+    ({ server, url } = app);
   });
   after(async () => {
-    server.child.kill('SIGTERM');
-    await server.exited;
+    await app.close();
     await smtp.stop();
-    await db.drop();
   });
 
   it('same browser, other device, reuse: the output holds no token and no SMTP password', async () => {

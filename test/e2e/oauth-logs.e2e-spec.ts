@@ -4,8 +4,6 @@
 // credential (it only lets a signed-in person answer a request); its redaction is the access log's job.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { freePort } from '../support/app';
-import { createTestDatabase, type TestDatabase } from '../support/database';
 import { parseForms } from '../support/http-session';
 import {
   authorizeInBrowser,
@@ -14,32 +12,19 @@ import {
   registerClient,
   tokenRequest,
 } from '../support/oauth-flow';
-import { spawnServer, waitForStatus, type ServerProcess } from '../support/process';
+import type { ServerProcess } from '../support/process';
+import { startProcessApp, type ProcessApp } from '../support/process-app';
 
 describe('OAuth secrets never reach the logs (RS-TOK-09)', () => {
-  let db: TestDatabase;
+  let app: ProcessApp;
   let server: ServerProcess;
   let url: string;
   before(async () => {
-    db = await createTestDatabase();
-    const port = await freePort();
-    url = `http://127.0.0.1:${port}`;
-    server = spawnServer({
-      NODE_ENV: 'test',
-      PORT: String(port),
-      PUBLIC_URL: url,
-      DATABASE_URL: db.url,
-      MIGRATE_ON_START: 'false',
-      DEV_LOGIN: 'true',
-      SESSION_SECRET: 'log-test-session-secret-0123456789abcdef',
-      LOG_LEVEL: 'trace',
-    });
-    await waitForStatus(`${url}/readyz`, 200, 20000, server);
+    app = await startProcessApp({ DEV_LOGIN: 'true', LOG_LEVEL: 'trace' });
+    ({ server, url } = app);
   });
   after(async () => {
-    server.child.kill('SIGTERM');
-    await server.exited;
-    await db.drop();
+    await app.close();
   });
 
   it('a full flow plus replay, reuse and bad-credential errors leave no secret in the output', async () => {
