@@ -2,7 +2,6 @@ import { Global, Module } from '@nestjs/common';
 import { DiscoveryModule as NestDiscoveryModule } from '@nestjs/core';
 import { SCOPE_REGISTRY } from '@app/oauth';
 import { McpAuthService } from './auth/mcp-auth.service';
-import { McpBearerGuard } from './auth/mcp-bearer.guard';
 import { McpEndpoint } from './http/mcp-endpoint.service';
 import { McpOriginPolicy } from './http/mcp-origin-policy';
 import { McpRoute } from './http/mcp-route';
@@ -11,8 +10,8 @@ import { ToolCatalog } from './tools/tool-catalog';
 
 /**
  * MCP resource server: the /mcp route (McpRoute, which the app's edge serves), bearer auth and the
- * tool catalog collected from every imported module. Global so that its SCOPE_REGISTRY reaches OAuthModule and DiscoveryModule (which only know the
- * port) without them importing libs/mcp.
+ * tool catalog collected from every imported module. Global so that its SCOPE_REGISTRY reaches
+ * OAuthModule and DiscoveryModule (which only know the port) without them importing libs/mcp.
  */
 @Global()
 @Module({
@@ -21,7 +20,6 @@ import { ToolCatalog } from './tools/tool-catalog';
     ToolCatalog,
     { provide: SCOPE_REGISTRY, useExisting: ToolCatalog },
     McpAuthService,
-    McpBearerGuard,
     McpDispatcher,
     McpEndpoint,
     McpOriginPolicy,
