@@ -7,6 +7,7 @@ import { DiscoveryModule } from '@app/discovery';
 import { McpModule } from '@app/mcp';
 import { ToolsAccountModule } from '@app/tools-account';
 import { ToolsNotesModule } from '@app/tools-notes';
+import { ToolsGithubModule } from '@app/tools-github';
 import { WebModule } from '@app/web';
 import { AuditModule } from '@app/audit';
 import { AccountModule } from '@app/account';
@@ -45,6 +46,8 @@ export class AppModule {
         McpModule,
         ToolsAccountModule,
         ToolsNotesModule,
+        // Opt-in: its tool makes GitHub sign-in ask for more access and keep the token (UP-11).
+        ...(config.githubTools ? [ToolsGithubModule] : []),
         AccountModule,
         ...extraModules,
       ],

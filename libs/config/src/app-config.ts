@@ -93,6 +93,12 @@ export interface AppConfig {
    * values, never used to sign new ones. Empty otherwise.
    */
   readonly previousSessionSecrets: readonly string[];
+  /**
+   * UPSTREAM_TOKEN_KEY and UPSTREAM_TOKEN_KEY_PREVIOUS as 64 hex digits each: the AES-256-GCM keys
+   * that seal the people's upstream tokens (libs/identity). `current` is undefined when unset; identity
+   * then derives a development key or, in production, refuses to boot if a tool needs the tokens.
+   */
+  readonly upstreamTokenKeys: { readonly current: string | undefined; readonly previous: readonly string[] };
   readonly trustProxy: boolean | number | string | undefined;
   readonly tokens: {
     readonly accessTokenTtl: number;
@@ -105,6 +111,11 @@ export interface AppConfig {
   };
   readonly loginSessionTtl: number;
   readonly devLogin: boolean;
+  /**
+   * GITHUB_TOOLS: the app loads libs/tools-github (github_repos), whose tools act on the person's own
+   * GitHub account; GitHub sign-in then asks for their scopes too and keeps the token, sealed.
+   */
+  readonly githubTools: boolean;
   /** Undefined unless EMAIL_LOGIN=true and SMTP is configured. */
   readonly emailLogin: EmailLoginConfig | undefined;
   readonly providers: {
@@ -258,6 +269,10 @@ export function loadConfig(source: Record<string, string | undefined> = process.
     problems.push('SESSION_SECRET_PREVIOUS needs SESSION_SECRET (the new secret) to be set as well');
   }
 
+  if (env.UPSTREAM_TOKEN_KEY_PREVIOUS && !env.UPSTREAM_TOKEN_KEY) {
+    problems.push('UPSTREAM_TOKEN_KEY_PREVIOUS needs UPSTREAM_TOKEN_KEY (the new key) to be set as well');
+  }
+
   if (problems.length > 0) throw new ConfigValidationError(problems);
 
   const githubApi = (env.GITHUB_API_URL ?? 'https://api.github.com').replace(/\/+$/, '');
@@ -289,6 +304,7 @@ export function loadConfig(source: Record<string, string | undefined> = process.
       env.SESSION_SECRET_PREVIOUS && env.SESSION_SECRET_PREVIOUS !== env.SESSION_SECRET
         ? [env.SESSION_SECRET_PREVIOUS]
         : [],
+    upstreamTokenKeys: upstreamTokenKeys(env.UPSTREAM_TOKEN_KEY, env.UPSTREAM_TOKEN_KEY_PREVIOUS),
     trustProxy: parseTrustProxy(env.TRUST_PROXY),
     tokens: {
       accessTokenTtl: env.ACCESS_TOKEN_TTL ?? 3600,
@@ -300,6 +316,7 @@ export function loadConfig(source: Record<string, string | undefined> = process.
     },
     loginSessionTtl: env.LOGIN_SESSION_TTL ?? 7 * 24 * 3600,
     devLogin,
+    githubTools: env.GITHUB_TOOLS === 'true',
     emailLogin:
       env.EMAIL_LOGIN === 'true' && env.SMTP_URL && env.EMAIL_FROM
         ? {
@@ -361,6 +378,15 @@ export function loadConfig(source: Record<string, string | undefined> = process.
     auditRetentionDays: env.AUDIT_RETENTION_DAYS ?? 365,
   };
   return deepFreeze(config);
+}
+
+/** Both keys as hex (the shape was validated); the previous one only when it differs. */
+function upstreamTokenKeys(current: string | undefined, previous: string | undefined) {
+  const hex = (key: string) =>
+    /^[0-9a-fA-F]{64}$/.test(key) ? key.toLowerCase() : Buffer.from(key, 'base64').toString('hex');
+  const now = current ? hex(current) : undefined;
+  const before = previous ? hex(previous) : undefined;
+  return { current: now, previous: before && before !== now ? [before] : [] };
 }
 
 function isDirectory(path: string): boolean {

@@ -20,6 +20,10 @@ import {
 const toInt = ({ value }: { value: unknown }) =>
   typeof value === 'string' && /^-?\d+$/.test(value) ? Number(value) : value === '' ? undefined : value;
 const blankToUndefined = ({ value }: { value: unknown }) => (value === '' ? undefined : value);
+/** 32 bytes as 64 hex digits or as base64 / base64url (43 or 44 characters). */
+export const UPSTREAM_KEY_SHAPE = /^(?:[0-9a-fA-F]{64}|[A-Za-z0-9+/_-]{43}=?)$/;
+const UPSTREAM_KEY_MESSAGE = (name: string) =>
+  `${name} must be 32 random bytes as 64 hex digits or base64; generate one with \`openssl rand -base64 32\``;
 const httpUrl = { require_tld: false, require_protocol: true, protocols: ['http', 'https'] };
 
 export class EnvironmentVariables {
@@ -81,6 +85,16 @@ export class EnvironmentVariables {
       'SESSION_SECRET_PREVIOUS must be the former SESSION_SECRET (32+ characters), kept only during a rollover',
   })
   SESSION_SECRET_PREVIOUS?: string;
+
+  @IsOptional()
+  @Transform(blankToUndefined)
+  @Matches(UPSTREAM_KEY_SHAPE, { message: UPSTREAM_KEY_MESSAGE('UPSTREAM_TOKEN_KEY') })
+  UPSTREAM_TOKEN_KEY?: string;
+
+  @IsOptional()
+  @Transform(blankToUndefined)
+  @Matches(UPSTREAM_KEY_SHAPE, { message: UPSTREAM_KEY_MESSAGE('UPSTREAM_TOKEN_KEY_PREVIOUS') })
+  UPSTREAM_TOKEN_KEY_PREVIOUS?: string;
 
   @IsOptional()
   @Transform(blankToUndefined)
@@ -164,6 +178,11 @@ export class EnvironmentVariables {
   @IsUrl(httpUrl, { message: 'GITHUB_API_URL must be an absolute http(s) URL' })
   GITHUB_API_URL?: string;
   @IsOptional() @Transform(blankToUndefined) @IsString() GITHUB_ALLOWED_ORGS?: string;
+
+  @IsOptional()
+  @Transform(blankToUndefined)
+  @IsBooleanString({ message: 'GITHUB_TOOLS must be true or false' })
+  GITHUB_TOOLS?: string;
 
   @IsOptional()
   @IsBooleanString({ message: 'EMAIL_LOGIN must be true or false' })
@@ -358,6 +377,8 @@ export const ENVIRONMENT_VARIABLE_NAMES = [
   'MIGRATE_ON_START',
   'SESSION_SECRET',
   'SESSION_SECRET_PREVIOUS',
+  'UPSTREAM_TOKEN_KEY',
+  'UPSTREAM_TOKEN_KEY_PREVIOUS',
   'TRUST_PROXY',
   'ACCESS_TOKEN_TTL',
   'REFRESH_TOKEN_TTL',
@@ -373,6 +394,7 @@ export const ENVIRONMENT_VARIABLE_NAMES = [
   'GITHUB_USER_EMAIL_URL',
   'GITHUB_API_URL',
   'GITHUB_ALLOWED_ORGS',
+  'GITHUB_TOOLS',
   'EMAIL_LOGIN',
   'SMTP_URL',
   'EMAIL_FROM',

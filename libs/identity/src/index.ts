@@ -14,3 +14,9 @@ export type { IdentityProvider, UpstreamRedirect, ConsumedAttempt } from './prov
 export { PassportIdentityProvider, UPSTREAM_TIMEOUT_MS } from './providers/passport-identity-provider';
 export { AttemptContextStateStore } from './providers/attempt-context';
 export { SignInRefused, type UpstreamProfile, type SignInRefusal } from './users/upstream-profile';
+export {
+  UpstreamConnections,
+  AUDIT_UPSTREAM_DISCONNECTED,
+  type UpstreamConnectionView,
+} from './upstream-tokens/upstream-connections.service';
+export type { UpstreamSignInNeeds } from './providers/identity-provider-definition';

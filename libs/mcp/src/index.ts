@@ -35,3 +35,6 @@ export {
   LEGACY_PROTOCOL_VERSIONS,
 } from './protocol/protocol-versions';
 export { CALLER_PROFILE_READER, type CallerProfile, type CallerProfileReader } from './ports/caller-profile';
+export { UsesUpstream, type UpstreamDeclaration } from './tools/upstream.decorator';
+export { UPSTREAM_TOKEN_PORT, type UpstreamApi, type UpstreamTokenPort } from './ports/upstream-tokens';
+export { UpstreamRequirements, type UpstreamNeed } from './upstream/upstream-requirements';

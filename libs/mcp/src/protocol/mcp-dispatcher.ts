@@ -19,6 +19,7 @@ import { SCOPE_GRANT_POLICY, type ScopeGrantPolicy } from '@app/oauth';
 import { hasUnstorableJson, isBadInputForDatabase, isDatabaseUnavailable } from '@app/persistence';
 import { McpAuthService } from '../auth/mcp-auth.service';
 import type { RpcId } from '../http/mcp-errors';
+import { UpstreamAccess } from '../upstream/upstream-access';
 import { ToolCatalog, type RegisteredTool, type ToolListEntry } from '../tools/tool-catalog';
 import {
   InputRequired,
@@ -146,6 +147,7 @@ export class McpDispatcher {
     private readonly audit: AuditLog,
     @Inject(APP_CONFIG) config: AppConfig,
     @Optional() @Inject(SCOPE_GRANT_POLICY) private readonly scopePolicy?: ScopeGrantPolicy,
+    @Optional() private readonly upstream?: UpstreamAccess,
   ) {
     this.serverInfo = Object.freeze({ name: config.productName, version: '0.1.0' });
     this.sealer = new RequestStateSealer([config.sessionSecret, ...config.previousSessionSecrets]);
@@ -492,7 +494,7 @@ export class McpDispatcher {
       }
       state = opened.state;
     }
-    const toolContext = this.toolContext(options, state);
+    const toolContext = this.toolContext(options, state, name, caller);
     try {
       const output = await tool.invoke(parsed.data, caller, toolContext);
       if (output instanceof InputRequired) {
@@ -536,14 +538,19 @@ export class McpDispatcher {
     }
   }
 
-  private toolContext(options: CallOptions, state: unknown): ToolContext {
+  private toolContext(options: CallOptions, state: unknown, tool: string, caller: McpCaller): ToolContext {
     const { progressToken, logLevel, notify } = options;
+    const upstream = this.upstream?.bind(tool, caller);
     const minimum = logLevel === undefined ? -1 : LOGGING_LEVELS.indexOf(logLevel as LoggingLevel);
     return {
       protocolVersion: options.modern ? '2026-07-28' : undefined,
       clientCapabilities: options.clientCapabilities,
       inputResponses: isObject(options.inputResponses) ? options.inputResponses : {},
       state,
+      upstream: (provider) => {
+        if (!upstream) throw new Error('UpstreamAccess is not provided');
+        return upstream(provider);
+      },
       progress: (progress, total, message) => {
         // MCP progress: only for a request that carried a progressToken.
         if (progressToken === undefined) return;
