@@ -249,10 +249,8 @@ export class FakeGithub {
     return [...this.tokens.keys()];
   }
 
-  /** Every live refresh token. */
-  get liveRefreshTokens(): string[] {
-    return [...this.refreshTokens.keys()];
-  }
+  /** Every refresh token issued so far, used or not. */
+  readonly issuedRefreshTokens: string[] = [];
 
   /** The person removed the app on GitHub: every token and refresh token of theirs stops working. */
   revoke(userId: number): void {
@@ -275,6 +273,7 @@ export class FakeGithub {
     const refreshToken = `ghr_${randomBytes(30).toString('hex')}`;
     this.tokens.set(accessToken, { user, expiresAt: Date.now() + this.expiringTokens.expiresIn * 1000 });
     this.refreshTokens.set(refreshToken, user);
+    this.issuedRefreshTokens.push(refreshToken);
     return {
       access_token: accessToken,
       token_type: 'bearer',
