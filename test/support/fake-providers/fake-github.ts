@@ -263,7 +263,8 @@ export class FakeGithub {
     for (const issued of this.tokens.values()) issued.expiresAt = Date.now() - 1;
   }
 
-  private issueTokens(user: FakeGithubUser): Record<string, unknown> {
+  /** What the token endpoint would answer for a fresh authorization of `user`. */
+  issueTokens(user: FakeGithubUser): Record<string, unknown> {
     const accessToken = `gho_${randomBytes(18).toString('hex')}`;
     const scope = (this.authorizeRequests.at(-1)?.scope ?? 'read:user user:email').replace(/ /g, ',');
     if (!this.expiringTokens) {
