@@ -37,7 +37,7 @@ interface ToolAnswer {
   structuredContent?: { repositories: { fullName: string; private: boolean }[] };
 }
 
-describe('upstream tokens: tools act on the person\'s own GitHub account', () => {
+describe("upstream tokens: tools act on the person's own GitHub account", () => {
   let fake: FakeGithub;
   let smtp: FakeSmtp;
   let t: TestApp;
@@ -101,7 +101,7 @@ describe('upstream tokens: tools act on the person\'s own GitHub account', () =>
   };
   const names = (answer: ToolAnswer) => answer.structuredContent?.repositories.map((r) => r.fullName);
 
-  it('the sign-in page says GitHub will be asked for the tools\' scopes, and the request asks for them', async () => {
+  it("the sign-in page says GitHub will be asked for the tools' scopes, and the request asks for them", async () => {
     const page = await new HttpSession(t.url).follow('/login');
     const note = /<p[^>]*data-upstream-provider="github"[^>]*>([\s\S]*?)<\/p>/.exec(page.text)?.[1] ?? '';
     assert.match(note, /github_repos/);
@@ -112,7 +112,7 @@ describe('upstream tokens: tools act on the person\'s own GitHub account', () =>
     assert.deepEqual(scope.split(/[ ,]/).sort(), ['read:user', 'repo', 'user:email']);
   });
 
-  it('github_repos lists the caller\'s own repositories with their GitHub token, never the MCP token', async () => {
+  it("github_repos lists the caller's own repositories with their GitHub token, never the MCP token", async () => {
     const a = await connect(alice);
     const b = await connect(bob);
     const seen = fake.apiAuthorizations.length;
@@ -233,7 +233,9 @@ describe('upstream tokens: tools act on the person\'s own GitHub account', () =>
     fake.expiringTokens = { expiresIn: 3600, refreshExpiresIn: 86400 };
     await connect(bob);
     await requestEmailLink(new HttpSession(t.url), 'carol@corp.example');
-    mailedTokens.push(new URL(signInLinkOf(await smtp.nextMessage('carol@corp.example'))).searchParams.get('token')!);
+    mailedTokens.push(
+      new URL(signInLinkOf(await smtp.nextMessage('carol@corp.example'))).searchParams.get('token')!,
+    );
     const { stdout } = await promisify(execFile)('pg_dump', ['--data-only', t.database.url], {
       maxBuffer: 64 * 1024 * 1024,
     });

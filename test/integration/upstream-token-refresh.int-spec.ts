@@ -124,8 +124,9 @@ describe('upstream token vault on PostgreSQL: single-flight refresh across repli
       [0, 1].map((i) => vaults[i].apiFor(userId, 'github').fetch('/user/repos')),
     );
     for (const r of results) {
-      assert.equal(r.status, 'rejected');
-      assert.match(String((r as PromiseRejectedResult).reason), /Sign in to GitHub/);
+      assert.ok(r.status === 'rejected');
+      assert.ok(r.reason instanceof ToolError);
+      assert.match(r.reason.message, /Sign in to GitHub/);
     }
     const [{ n }] = await pools[0].query<{ n: number }[]>(
       'SELECT count(*)::int AS n FROM upstream_tokens WHERE user_id = $1',
@@ -134,9 +135,52 @@ describe('upstream token vault on PostgreSQL: single-flight refresh across repli
     assert.equal(n, 0);
   });
 
+  it('key rollover: the previous key still opens a row, which is then sealed again under the new key', async () => {
+    const userId = await expiredUser();
+    // A fresh token, sealed under the key of the replicas above.
+    assert.equal((await vaults[0].apiFor(userId, 'github').fetch('/user/repos')).status, 200);
+    const vaultWith = (env: Record<string, string>) =>
+      new UpstreamTokenVault(
+        loadConfig({
+          NODE_ENV: 'test',
+          SESSION_SECRET: 'integration-session-secret-0123456789abcdef',
+          ...env,
+          ...fake.env(),
+        }),
+        { providers: () => ['github'] } as unknown as UpstreamRequirements,
+        new UpstreamTokenRepository(pools[0]),
+      );
+    const next = randomBytes(32).toString('hex');
+    const onlyNew = vaultWith({ UPSTREAM_TOKEN_KEY: next });
+    const rolling = vaultWith({ UPSTREAM_TOKEN_KEY: next, UPSTREAM_TOKEN_KEY_PREVIOUS: key });
+    const [before] = await pools[0].query<{ access_token: Buffer }[]>(
+      'SELECT access_token FROM upstream_tokens WHERE user_id = $1',
+      [userId],
+    );
+    assert.equal((await rolling.apiFor(userId, 'github').fetch('/user/repos')).status, 200);
+    // The re-seal runs beside the call; wait for the row to change.
+    for (let i = 0; i < 50; i++) {
+      const [row] = await pools[0].query<{ access_token: Buffer }[]>(
+        'SELECT access_token FROM upstream_tokens WHERE user_id = $1',
+        [userId],
+      );
+      if (!row.access_token.equals(before.access_token)) break;
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    const refreshes = fake.refreshRequests.length;
+    assert.equal((await onlyNew.apiFor(userId, 'github').fetch('/user/repos')).status, 200);
+    assert.equal(fake.refreshRequests.length, refreshes, 'the new key alone opens the re-sealed row');
+  });
+
   it('paths only: an absolute URL is refused before any token is read', async () => {
     const userId = randomUUID();
-    await assert.rejects(vaults[0].apiFor(userId, 'github').fetch('https://evil.example/steal'), /path starting with/);
-    await assert.rejects(vaults[0].apiFor(userId, 'github').fetch('//evil.example/steal'), /path starting with/);
+    await assert.rejects(
+      vaults[0].apiFor(userId, 'github').fetch('https://evil.example/steal'),
+      /path starting with/,
+    );
+    await assert.rejects(
+      vaults[0].apiFor(userId, 'github').fetch('//evil.example/steal'),
+      /path starting with/,
+    );
   });
 });

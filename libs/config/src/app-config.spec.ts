@@ -206,6 +206,33 @@ describe('loadConfig', () => {
     });
   });
 
+  it('reads UPSTREAM_TOKEN_KEY and UPSTREAM_TOKEN_KEY_PREVIOUS as 32 bytes in hex or base64', () => {
+    const hex = 'ab'.repeat(32);
+    const b64 = Buffer.alloc(32, 7).toString('base64');
+    const c = loadConfig({ UPSTREAM_TOKEN_KEY: hex.toUpperCase(), UPSTREAM_TOKEN_KEY_PREVIOUS: b64 });
+    assert.deepEqual(c.upstreamTokenKeys, { current: hex, previous: ['07'.repeat(32)] });
+    assert.deepEqual(loadConfig({}).upstreamTokenKeys, { current: undefined, previous: [] });
+    assert.deepEqual(
+      loadConfig({ UPSTREAM_TOKEN_KEY: hex, UPSTREAM_TOKEN_KEY_PREVIOUS: hex }).upstreamTokenKeys,
+      {
+        current: hex,
+        previous: [],
+      },
+    );
+    for (const bad of ['short', 'ab'.repeat(31), Buffer.alloc(16).toString('base64')]) {
+      assert.match(
+        problemsOf({ UPSTREAM_TOKEN_KEY: bad }).join('\n'),
+        /UPSTREAM_TOKEN_KEY must be 32 random bytes/,
+      );
+    }
+    assert.match(
+      problemsOf({ UPSTREAM_TOKEN_KEY_PREVIOUS: hex }).join('\n'),
+      /UPSTREAM_TOKEN_KEY_PREVIOUS needs UPSTREAM_TOKEN_KEY/,
+    );
+    assert.equal(loadConfig({ GITHUB_TOOLS: 'true' }).githubTools, true);
+    assert.equal(loadConfig({}).githubTools, false);
+  });
+
   it('parses TRUST_PROXY as a hop count, a boolean or an address list', () => {
     assert.equal(loadConfig({ TRUST_PROXY: '1' }).trustProxy, 1);
     assert.equal(loadConfig({ TRUST_PROXY: 'true' }).trustProxy, true);

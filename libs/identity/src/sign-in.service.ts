@@ -127,7 +127,12 @@ export class SignInService {
       const sessions = await this.sessionRows.deleteAllForUser(manager, userId);
       const upstream = await this.upstreamTokens.deleteAllForUser(userId, manager);
       await this.audit.record(
-        { type: AUDIT_SIGN_OUT, userId, ip: req.ip ?? null, detail: { everywhere: true, sessions, upstream } },
+        {
+          type: AUDIT_SIGN_OUT,
+          userId,
+          ip: req.ip ?? null,
+          detail: { everywhere: true, sessions, upstream },
+        },
         manager,
       );
     });

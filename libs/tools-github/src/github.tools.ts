@@ -1,10 +1,24 @@
 import { Injectable } from '@nestjs/common';
 import { z } from 'zod';
-import { McpScopes, McpTool, RequireScopes, ToolError, UsesUpstream, type McpCaller, type ToolContext } from '@app/mcp';
+import {
+  McpScopes,
+  McpTool,
+  RequireScopes,
+  ToolError,
+  UsesUpstream,
+  type McpCaller,
+  type ToolContext,
+} from '@app/mcp';
 
 const reposInput = z.object({
   page: z.number().int().min(1).max(100).default(1).describe('Page of results, from 1'),
-  perPage: z.number().int().min(1).max(100).default(30).describe('How many repositories per page (at most 100)'),
+  perPage: z
+    .number()
+    .int()
+    .min(1)
+    .max(100)
+    .default(30)
+    .describe('How many repositories per page (at most 100)'),
 });
 
 const repository = z.object({
@@ -61,9 +75,9 @@ export class GithubTools {
     const body: unknown = await res.json();
     if (!Array.isArray(body)) throw new ToolError('GitHub answered with something other than a list');
     const repositories = (body as GithubRepo[]).map((r) => ({
-      fullName: String(r.full_name ?? ''),
+      fullName: typeof r.full_name === 'string' ? r.full_name : '',
       private: r.private === true,
-      url: String(r.html_url ?? ''),
+      url: typeof r.html_url === 'string' ? r.html_url : '',
       description: typeof r.description === 'string' ? r.description : null,
       updatedAt: typeof r.updated_at === 'string' ? r.updated_at : null,
     }));

@@ -107,7 +107,10 @@ export class AccountController {
         'The form expired or did not come from this site. Open your account page and try again.',
       );
     }
-    if (!PROVIDER_KEY.test(provider) || !(await this.upstream.disconnect(user.id, provider, req.ip ?? null))) {
+    if (
+      !PROVIDER_KEY.test(provider) ||
+      !(await this.upstream.disconnect(user.id, provider, req.ip ?? null))
+    ) {
       return this.message(res, 404, 'Not found', 'This connection does not exist or was already removed.');
     }
     res.set('Cache-Control', 'no-store').redirect(303, '/account?disconnected=1');

@@ -87,7 +87,8 @@ export class GithubPassportStrategy extends PassportStrategy(GitHubStrategy, 'gi
       emailVerified: primary !== undefined,
       avatarUrl: typeof json.avatar_url === 'string' ? json.avatar_url.slice(0, 2048) : null,
       ...(this.upstream.keepTokens && {
-        upstreamTokens: toTokenSet({ ...params, access_token: accessToken, refresh_token: refreshToken }) ?? undefined,
+        upstreamTokens:
+          toTokenSet({ ...params, access_token: accessToken, refresh_token: refreshToken }) ?? undefined,
       }),
     };
   }

@@ -71,7 +71,8 @@ export class GooglePassportStrategy extends PassportStrategy(GoogleStrategy, 'go
       emailVerified: email !== null && verified,
       avatarUrl: typeof json.picture === 'string' ? json.picture.slice(0, 2048) : null,
       ...(this.upstream.keepTokens && {
-        upstreamTokens: toTokenSet({ ...params, access_token: accessToken, refresh_token: refreshToken }) ?? undefined,
+        upstreamTokens:
+          toTokenSet({ ...params, access_token: accessToken, refresh_token: refreshToken }) ?? undefined,
       }),
     };
   }

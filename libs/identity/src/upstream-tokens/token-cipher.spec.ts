@@ -3,7 +3,11 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { TokenCipher, type SealContext } from './token-cipher';
 
-const alice: SealContext = { userId: '11111111-1111-4111-8111-111111111111', provider: 'github', field: 'access' };
+const alice: SealContext = {
+  userId: '11111111-1111-4111-8111-111111111111',
+  provider: 'github',
+  field: 'access',
+};
 
 describe('TokenCipher (UP-12)', () => {
   const key = randomBytes(32);

@@ -12,7 +12,8 @@ export interface SealContext {
   readonly field: 'access' | 'refresh';
 }
 
-const aad = (c: SealContext) => Buffer.from(`upstream-token/v1\n${c.userId}\n${c.provider}\n${c.field}`, 'utf8');
+const aad = (c: SealContext) =>
+  Buffer.from(`upstream-token/v1\n${c.userId}\n${c.provider}\n${c.field}`, 'utf8');
 
 /**
  * Seals upstream tokens at rest (UP-12): AES-256-GCM under the current key with the row identity as
@@ -64,6 +65,8 @@ export class TokenCipher {
 
   /** Whether the value is sealed under an older key (the next write re-seals it under the current one). */
   needsReseal(sealed: Buffer, context: SealContext): boolean {
-    return this.open(sealed, context) !== null && new TokenCipher(this.keys[0]).open(sealed, context) === null;
+    return (
+      this.open(sealed, context) !== null && new TokenCipher(this.keys[0]).open(sealed, context) === null
+    );
   }
 }

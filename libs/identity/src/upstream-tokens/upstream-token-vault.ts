@@ -8,7 +8,8 @@ import { refreshUpstreamToken, type UpstreamTokenSet } from './upstream-refresh'
 import { UpstreamTokenRepository } from './upstream-token.repository';
 
 /** Why a token could not be produced, decided inside the lock and acted on after it. */
-type Lookup = { readonly token: string } | { readonly gone: 'revoked' | 'missing' } | { readonly failed: string };
+type Lookup =
+  { readonly token: string } | { readonly gone: 'revoked' | 'missing' } | { readonly failed: string };
 
 /**
  * Holds the people's upstream tokens for the tools that act on their accounts (UP-11): stores them
@@ -37,11 +38,17 @@ export class UpstreamTokenVault implements UpstreamTokenPort {
       : config.isProduction
         ? undefined
         : TokenCipher.derivedKey(config.sessionSecret);
-    this.cipher = key ? new TokenCipher(key, previous.map((k) => Buffer.from(k, 'hex'))) : undefined;
+    this.cipher = key
+      ? new TokenCipher(
+          key,
+          previous.map((k) => Buffer.from(k, 'hex')),
+        )
+      : undefined;
   }
 
   unavailable(provider: string): string | null {
-    if (!this.endpoints.has(provider)) return `the ${provider} sign-in is not configured (${howToConfigure(provider)})`;
+    if (!this.endpoints.has(provider))
+      return `the ${provider} sign-in is not configured (${howToConfigure(provider)})`;
     if (!this.cipher) {
       return 'UPSTREAM_TOKEN_KEY is required when NODE_ENV=production and a tool uses upstream tokens; generate one with `openssl rand -base64 32`';
     }
@@ -54,7 +61,12 @@ export class UpstreamTokenVault implements UpstreamTokenPort {
   }
 
   /** At sign-in, inside its transaction: replaces the person's tokens for this provider. */
-  async store(manager: EntityManager, userId: string, provider: string, set: UpstreamTokenSet): Promise<void> {
+  async store(
+    manager: EntityManager,
+    userId: string,
+    provider: string,
+    set: UpstreamTokenSet,
+  ): Promise<void> {
     if (!this.keeps(provider)) return;
     await this.tokens.save(manager, userId, provider, this.sealSet(userId, provider, set));
   }
@@ -80,7 +92,9 @@ export class UpstreamTokenVault implements UpstreamTokenPort {
       fetch: async (path, init) => {
         // Only paths under the API base: the person's token never goes to another host.
         if (typeof path !== 'string' || !path.startsWith('/') || path.startsWith('//')) {
-          throw new Error(`upstream ${provider}: fetch takes a path starting with "/", got ${JSON.stringify(path)}`);
+          throw new Error(
+            `upstream ${provider}: fetch takes a path starting with "/", got ${JSON.stringify(path)}`,
+          );
         }
         const token = await this.accessToken(userId, endpoint);
         const res = await call(token, path, init);
@@ -104,7 +118,15 @@ export class UpstreamTokenVault implements UpstreamTokenPort {
     if (!row) throw this.notConnected(endpoint);
     if (row.fresh) {
       const token = this.open(row.accessToken, userId, endpoint.provider, 'access');
-      if (token !== null) return token;
+      if (token !== null) {
+        const context = { userId, provider: endpoint.provider, field: 'access' } as const;
+        if (this.requireCipher().needsReseal(row.accessToken, context)) {
+          this.reseal(userId, endpoint.provider).catch((error: unknown) =>
+            this.logger.warn(`re-sealing a ${endpoint.provider} token failed: ${(error as Error).name}`),
+          );
+        }
+        return token;
+      }
     }
     return this.refreshed(userId, endpoint, null);
   }
@@ -138,14 +160,40 @@ export class UpstreamTokenVault implements UpstreamTokenPort {
       if (refreshToken === null) return this.forget(manager, userId, provider, 'no usable refresh token');
       const outcome = await refreshUpstreamToken(endpoint, refreshToken);
       if (outcome.kind === 'failed') return { failed: outcome.detail };
-      if (outcome.kind === 'revoked') return this.forget(manager, userId, provider, 'refresh refused (invalid_grant)');
+      if (outcome.kind === 'revoked')
+        return this.forget(manager, userId, provider, 'refresh refused (invalid_grant)');
       await this.tokens.save(manager, userId, provider, this.sealSet(userId, provider, outcome.tokens), true);
       this.logger.log(`${provider} token of user ${userId} refreshed`);
       return { token: outcome.tokens.accessToken };
     });
   }
 
-  private async forget(manager: EntityManager, userId: string, provider: string, why: string): Promise<Lookup> {
+  /** Key rollover: a row still sealed under UPSTREAM_TOKEN_KEY_PREVIOUS is sealed again under the current key. */
+  private async reseal(userId: string, provider: string): Promise<void> {
+    const cipher = this.requireCipher();
+    await this.tokens.withLock(userId, provider, async (row, manager) => {
+      if (!row) return;
+      const access = cipher.open(row.accessToken, { userId, provider, field: 'access' });
+      const refresh = row.refreshToken
+        ? cipher.open(row.refreshToken, { userId, provider, field: 'refresh' })
+        : null;
+      if (access === null) return;
+      await this.tokens.replaceSealed(
+        manager,
+        userId,
+        provider,
+        cipher.seal(access, { userId, provider, field: 'access' }),
+        refresh === null ? null : cipher.seal(refresh, { userId, provider, field: 'refresh' }),
+      );
+    });
+  }
+
+  private async forget(
+    manager: EntityManager,
+    userId: string,
+    provider: string,
+    why: string,
+  ): Promise<Lookup> {
     await this.tokens.delete(userId, provider, manager);
     this.logger.log(`${provider} token of user ${userId} removed: ${why}`);
     return { gone: 'revoked' };
@@ -155,7 +203,9 @@ export class UpstreamTokenVault implements UpstreamTokenPort {
     const cipher = this.requireCipher();
     return {
       accessToken: cipher.seal(set.accessToken, { userId, provider, field: 'access' }),
-      refreshToken: set.refreshToken ? cipher.seal(set.refreshToken, { userId, provider, field: 'refresh' }) : null,
+      refreshToken: set.refreshToken
+        ? cipher.seal(set.refreshToken, { userId, provider, field: 'refresh' })
+        : null,
       expiresIn: set.expiresIn,
       refreshExpiresIn: set.refreshToken ? set.refreshExpiresIn : null,
       scopes: set.scopes,

@@ -102,8 +102,27 @@ export class UpstreamTokenRepository {
     );
   }
 
+  /** Replaces the sealed values only (a key rollover), keeping expiry and scopes. */
+  async replaceSealed(
+    manager: EntityManager,
+    userId: string,
+    provider: string,
+    accessToken: Buffer,
+    refreshToken: Buffer | null,
+  ): Promise<void> {
+    await manager.query(
+      `UPDATE upstream_tokens SET access_token = $3, refresh_token = $4, updated_at = now()
+        WHERE user_id = $1 AND provider = $2`,
+      [userId, provider, accessToken, refreshToken],
+    );
+  }
+
   /** True when there was a row. */
-  async delete(userId: string, provider: string, manager: EntityManager = this.dataSource.manager): Promise<boolean> {
+  async delete(
+    userId: string,
+    provider: string,
+    manager: EntityManager = this.dataSource.manager,
+  ): Promise<boolean> {
     const [, count]: [unknown, number] = await manager.query(
       'DELETE FROM upstream_tokens WHERE user_id = $1 AND provider = $2',
       [userId, provider],
@@ -112,9 +131,10 @@ export class UpstreamTokenRepository {
   }
 
   async deleteAllForUser(userId: string, manager: EntityManager = this.dataSource.manager): Promise<number> {
-    const [, count]: [unknown, number] = await manager.query('DELETE FROM upstream_tokens WHERE user_id = $1', [
-      userId,
-    ]);
+    const [, count]: [unknown, number] = await manager.query(
+      'DELETE FROM upstream_tokens WHERE user_id = $1',
+      [userId],
+    );
     return count;
   }
 

@@ -38,7 +38,10 @@ export function UsesUpstream(provider: string, scopes: readonly string[] = []) {
         `${at}: provider ${JSON.stringify(provider)} must be a sign-in provider key such as "github" or "google"`,
       );
     }
-    if (!Array.isArray(scopes) || scopes.some((s) => typeof s !== 'string' || !UPSTREAM_SCOPE_PATTERN.test(s))) {
+    if (
+      !Array.isArray(scopes) ||
+      scopes.some((s) => typeof s !== 'string' || !UPSTREAM_SCOPE_PATTERN.test(s))
+    ) {
       throw new McpDeclarationError(
         `${at}: scopes must be a list of the provider's scope names (visible ASCII, no spaces, quotes or backslashes), e.g. ['repo']`,
       );

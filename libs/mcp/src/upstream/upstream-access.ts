@@ -24,7 +24,10 @@ export class UpstreamAccess implements OnModuleInit {
         );
       }
       const why = this.port.unavailable(need.provider);
-      if (why) throw new McpDeclarationError(`tool "${need.tool}" (${need.owner}) uses the ${need.provider} API: ${why}`);
+      if (why)
+        throw new McpDeclarationError(
+          `tool "${need.tool}" (${need.owner}) uses the ${need.provider} API: ${why}`,
+        );
     }
   }
 
@@ -34,10 +37,14 @@ export class UpstreamAccess implements OnModuleInit {
       const need = this.requirements.forTool(tool);
       if (!need || need.provider !== provider) {
         // A programming error of the tool, not the person's: the generic failure, detail in the log.
-        throw new Error(`tool "${tool}" called context.upstream('${provider}') without @UsesUpstream('${provider}')`);
+        throw new Error(
+          `tool "${tool}" called context.upstream('${provider}') without @UsesUpstream('${provider}')`,
+        );
       }
       if (!caller.userId) {
-        throw new ToolError(`This tool acts on a person's own ${provider} account; this token belongs to no person`);
+        throw new ToolError(
+          `This tool acts on a person's own ${provider} account; this token belongs to no person`,
+        );
       }
       if (!this.port) throw new Error('no UPSTREAM_TOKEN_PORT');
       return this.port.apiFor(caller.userId, provider);

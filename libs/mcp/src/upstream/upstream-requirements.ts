@@ -70,7 +70,9 @@ export class UpstreamRequirements {
         const owner = `${metatype.name}.${methodName}`;
         const tool = this.reflector.get<ToolMetadata | undefined>(MCP_TOOL_METADATA, method);
         if (!tool) {
-          throw new McpDeclarationError(`@UsesUpstream on ${owner} without @McpTool: only tools call upstream APIs`);
+          throw new McpDeclarationError(
+            `@UsesUpstream on ${owner} without @McpTool: only tools call upstream APIs`,
+          );
         }
         needs.set(tool.name, { tool: tool.name, owner, ...upstream });
       }
