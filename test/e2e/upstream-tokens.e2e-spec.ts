@@ -49,6 +49,10 @@ describe("upstream tokens: tools act on the person's own GitHub account", () => 
     t = await startTestApp({
       env: fake.env({
         ...smtp.env(),
+        // GitHub Enterprise Server style: the API under /api/v3, the profile URLs derived from it.
+        GITHUB_API_URL: `${fake.url}/api/v3`,
+        GITHUB_USER_PROFILE_URL: '',
+        GITHUB_USER_EMAIL_URL: '',
         GITHUB_TOOLS: 'true',
         UPSTREAM_TOKEN_KEY: randomBytes(32).toString('base64'),
       }),
@@ -118,6 +122,7 @@ describe("upstream tokens: tools act on the person's own GitHub account", () => 
     const seen = fake.apiAuthorizations.length;
     assert.deepEqual(names(await repos(a.mcpToken)), ['alice/wonderland', 'alice/looking-glass']);
     assert.deepEqual(names(await repos(b.mcpToken)), ['bob/builder']);
+    assert.deepEqual(fake.apiPaths.slice(seen), ['/api/v3/user/repos', '/api/v3/user/repos']);
     const sent = fake.apiAuthorizations.slice(seen);
     assert.equal(sent.length, 2);
     for (const auth of sent) {

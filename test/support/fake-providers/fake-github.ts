@@ -69,6 +69,8 @@ export class FakeGithub {
   refreshDelayMs = 0;
   /** The Authorization header of every API request (to prove which token reached GitHub). */
   readonly apiAuthorizations: string[] = [];
+  /** The path of every API request, in the same order. */
+  readonly apiPaths: string[] = [];
   private readonly codes = new Map<string, IssuedCode>();
   private readonly tokens = new Map<string, IssuedToken>();
   private readonly refreshTokens = new Map<string, FakeGithubUser>();
@@ -114,6 +116,9 @@ export class FakeGithub {
       const body = Object.fromEntries(new URLSearchParams(await readBody(req)));
       return this.token(body, res, json);
     }
+    // GitHub Enterprise Server serves the REST API under /api/v3; github.com at the root.
+    this.apiPaths.push(url.pathname);
+    url.pathname = url.pathname.replace(/^\/api\/v3(?=\/)/, '');
     const auth = req.headers.authorization ?? '';
     this.apiAuthorizations.push(auth);
     const issued = this.tokens.get(auth.replace(/^(token|bearer)\s+/i, ''));
