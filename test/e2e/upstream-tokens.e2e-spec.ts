@@ -2,11 +2,13 @@
 // sign-in asks for the tools' GitHub scopes and says so; github_repos lists the caller's own repositories
 // with their GitHub token (never the MCP token); an expired token is refreshed, a revoked one gives
 // "sign in to GitHub again"; Disconnect on /account and sign-out-everywhere delete the row, revoking the
-// MCP grant does not; a pg_dump holds no upstream token and no email-link token in clear.
+// MCP grant does not; a pg_dump and the trace log hold no upstream token and no email-link token in clear.
 import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { promisify } from 'node:util';
+import { Writable } from 'node:stream';
 import { after, before, beforeEach, describe, it } from 'node:test';
+import pino from 'pino';
 import assert from 'node:assert/strict';
 import { startTestApp, type TestApp } from '../support/app';
 import { startFakeGithub, type FakeGithub, type FakeGithubUser } from '../support/fake-providers/fake-github';
@@ -42,11 +44,21 @@ describe("upstream tokens: tools act on the person's own GitHub account", () => 
   let smtp: FakeSmtp;
   let t: TestApp;
   const mailedTokens: string[] = [];
+  const mcpTokens: string[] = [];
+  /** Every log line of the app, at trace level. */
+  let logged = '';
 
   before(async () => {
     fake = await startFakeGithub();
     smtp = await startFakeSmtp();
+    const sink = new Writable({
+      write(chunk: Buffer, _encoding, done) {
+        logged += chunk.toString('utf8');
+        done();
+      },
+    });
     t = await startTestApp({
+      logger: pino({ level: 'trace' }, sink),
       env: fake.env({
         ...smtp.env(),
         // GitHub Enterprise Server style: the API under /api/v3, the profile URLs derived from it.
@@ -93,6 +105,7 @@ describe("upstream tokens: tools act on the person's own GitHub account", () => 
       resource: `${t.url}/mcp`,
       session: browser,
     });
+    mcpTokens.push(tokens.access_token);
     return { browser, mcpToken: tokens.access_token };
   };
   const repos = async (mcpToken: string): Promise<ToolAnswer> => {
@@ -252,6 +265,14 @@ describe("upstream tokens: tools act on the person's own GitHub account", () => 
       assert.ok(!stdout.includes(secret), 'a token appears in the dump');
       assert.ok(!stdout.includes(secret.slice(-20)), 'a fragment of a token appears in the dump');
       assert.ok(!stdout.includes(Buffer.from(secret).toString('hex')), 'a token appears hex-encoded');
+    }
+  });
+
+  it('no upstream token, MCP token or email-link token reaches the log', () => {
+    assert.match(logged, /github token of user [0-9a-f-]{36} refreshed/, 'the log was captured');
+    const secrets = [...fake.issuedAccessTokens, ...fake.issuedRefreshTokens, ...mcpTokens, ...mailedTokens];
+    for (const secret of secrets) {
+      assert.ok(!logged.includes(secret.slice(-20)), 'a token (or a fragment) appears in the log');
     }
   });
 });
