@@ -32,7 +32,8 @@ import {
 } from '../repositories/authorization-request.repository';
 import { ClientRepository } from '../repositories/client.repository';
 import { ConsentRepository, redirectUrisDigest } from '../repositories/consent.repository';
-import { TokenRepository } from '../repositories/token.repository';
+import { CodeRepository } from '../repositories/code.repository';
+import { GrantRepository } from '../repositories/grant.repository';
 import type { AuthorizeContext, AuthorizeDependencies, ValidatedAuthorization } from './authorize-context';
 import { AUTHORIZE_CHECKS } from './checks';
 import { isLoopbackHost, matchRedirectUri } from '../clients/redirect-uri';
@@ -86,7 +87,8 @@ export class AuthorizeService {
     private readonly clients: ClientRepository,
     private readonly requests: AuthorizationRequestRepository,
     private readonly consents: ConsentRepository,
-    private readonly tokens: TokenRepository,
+    private readonly grants: GrantRepository,
+    private readonly codes: CodeRepository,
     private readonly audit: AuditLog,
     @Inject(SCOPE_REGISTRY) private readonly scopes: ScopeRegistry,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
@@ -385,14 +387,14 @@ export class AuthorizeService {
           manager,
         );
       }
-      const grantId = await this.tokens.createGrant(manager, {
+      const grantId = await this.grants.createGrant(manager, {
         userId: user.id,
         clientId: auth.client.clientId,
         scopes,
         resource: auth.resource,
         approvedAt: approved ? null : approvedAt,
       });
-      await this.tokens.insertCode(manager, {
+      await this.codes.insertCode(manager, {
         codeHash: digest(code),
         grantId,
         clientId: auth.client.clientId,
