@@ -43,9 +43,9 @@ export async function runAuthorize(
 
 /**
  * Where an error may go: nowhere until the redirect URI is known good (check_redirect_uri on start,
- * the stored request on continue and decide). AS-PK-05: on the first visit a self-registered client's
- * errors are shown on a page with a link back; continue and decide answer a request this server
- * already stored and redirect.
+ * the stored request on continue and decide). AS-PK-05: on the first visit a self-registered
+ * client's errors are shown on a page with a link back; on continue and decide the person has
+ * already interacted with this request here, so they are redirected.
  */
 export function redirectOf(run: AuthorizeRun): AuthorizationRedirect | undefined {
   const known = run.auth ?? run.checks;
