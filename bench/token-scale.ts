@@ -132,7 +132,7 @@ async function main(): Promise<void> {
           `| ${r.rows.toLocaleString('en')} | ${r.kind} | ${r.p50Us} | ${r.p99Us} | ${r.meanUs} | ${r.nodeCpuUs} | ${r.pgCpuUs} | ${r.plan} |`,
       ),
     ].join('\n');
-    const header = `verifier cache-miss lookup (TokenRepository.findAccessToken), ${LOOKUPS} sequential lookups per row${quick ? ' (--quick)' : ''}`;
+    const header = `verifier cache-miss lookup (AccessTokenRepository.findAccessToken), ${LOOKUPS} sequential lookups per row${quick ? ' (--quick)' : ''}`;
     process.stdout.write(`\n${header}\n\n${table}\n`);
     const out = join(root, 'bench', 'results');
     mkdirSync(out, { recursive: true });
