@@ -188,12 +188,9 @@ export function toWireError(thrown: unknown): WireError {
     outage !== undefined
       ? new TemporarilyUnavailableError(outage)
       : isBadInputForDatabase(thrown)
-          ? // Safety net behind the input rules (params.ts, client-metadata.ts): PostgreSQL refused a
-            // value (NUL, unpaired surrogate, out-of-range number), so the request was bad, not the server.
-            new InvalidRequestError(
-              'The request contains a value that is not allowed',
-              describeUnknown(thrown),
-            )
+        ? // Safety net behind the input rules (params.ts, client-metadata.ts): PostgreSQL refused a
+          // value (NUL, unpaired surrogate, out-of-range number), so the request was bad, not the server.
+          new InvalidRequestError('The request contains a value that is not allowed', describeUnknown(thrown))
         : new ServerError('The server could not complete the request', describeUnknown(thrown));
   return wire(error);
 }
