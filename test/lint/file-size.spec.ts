@@ -1,4 +1,4 @@
-// The house rule "no production file over 300 lines" (docs/architecture.md, "Files"): every .ts file
+// The house rule "no production file over 300 lines" (docs/architecture.md C14): every .ts file
 // under apps/ and libs/ except tests (*.spec.ts, *.int-spec.ts, *.e2e-spec.ts) has at most 300 lines.
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
