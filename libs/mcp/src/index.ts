@@ -35,3 +35,4 @@ export {
   LEGACY_PROTOCOL_VERSIONS,
 } from './protocol/protocol-versions';
 export { CALLER_PROFILE_READER, type CallerProfile, type CallerProfileReader } from './ports/caller-profile';
+export { MCP_CONFIG } from './config/mcp.config';
