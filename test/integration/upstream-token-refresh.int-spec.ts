@@ -6,7 +6,7 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { after, before, beforeEach, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import type { DataSource } from 'typeorm';
-import { loadConfig } from '@app/config';
+import { loadAppConfig as loadConfig } from '../../apps/server/src/config-slices';
 import { ToolError, type UpstreamRequirements } from '@app/mcp';
 import { createDataSource } from '@app/persistence';
 import { toTokenSet } from '../../libs/identity/src/upstream-tokens/upstream-refresh';

@@ -6,7 +6,7 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { Test } from '@nestjs/testing';
 import { DataSource } from 'typeorm';
-import { loadConfig } from '@app/config';
+import { loadAppConfig as loadConfig } from '../../apps/server/src/config-slices';
 import { UpstreamRequirements } from '@app/mcp';
 import { createDataSource } from '@app/persistence';
 import { UpstreamAccess } from '../../libs/mcp/src/upstream/upstream-access';

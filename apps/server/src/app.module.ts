@@ -5,15 +5,13 @@ import { OAuthModule } from '@app/oauth';
 import { IdentityModule } from '@app/identity';
 import { DiscoveryModule } from '@app/discovery';
 import { McpModule } from '@app/mcp';
-import { ToolsAccountModule } from '@app/tools-account';
-import { ToolsNotesModule } from '@app/tools-notes';
-import { ToolsGithubModule } from '@app/tools-github';
 import { WebModule } from '@app/web';
 import { AuditModule } from '@app/audit';
 import { AccountModule } from '@app/account';
 import { HealthController } from './health.controller';
 import { Lifecycle } from './lifecycle';
 import { ENTITIES, MIGRATIONS } from './schema';
+import { toolModules } from './tool-modules';
 
 export interface AppModuleOptions {
   config: AppConfig;
@@ -44,10 +42,7 @@ export class AppModule {
         OAuthModule,
         DiscoveryModule,
         McpModule,
-        ToolsAccountModule,
-        ToolsNotesModule,
-        // Opt-in: its tool makes GitHub sign-in ask for more access and keep the token (UP-11).
-        ...(config.githubTools ? [ToolsGithubModule] : []),
+        ...toolModules(config),
         AccountModule,
         ...extraModules,
       ],

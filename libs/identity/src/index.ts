@@ -20,3 +20,9 @@ export {
   type UpstreamConnectionView,
 } from './upstream-tokens/upstream-connections.service';
 export type { UpstreamSignInNeeds } from './providers/identity-provider-definition';
+export { SIGN_IN_CONFIG } from './config/sign-in.config';
+export { EMAIL_LOGIN_CONFIG, type EmailLoginConfig } from './config/email-login.config';
+export { GITHUB_CONFIG, type GithubProviderConfig } from './config/github.config';
+export { GOOGLE_CONFIG, type GoogleProviderConfig } from './config/google.config';
+export { OIDC_CONFIG, type OidcProviderConfig } from './config/oidc.config';
+export { UPSTREAM_TOKEN_CONFIG } from './config/upstream-tokens.config';

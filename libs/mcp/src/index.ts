@@ -38,3 +38,11 @@ export { CALLER_PROFILE_READER, type CallerProfile, type CallerProfileReader } f
 export { UsesUpstream, type UpstreamDeclaration } from './tools/upstream.decorator';
 export { UPSTREAM_TOKEN_PORT, type UpstreamApi, type UpstreamTokenPort } from './ports/upstream-tokens';
 export { UpstreamRequirements, type UpstreamNeed } from './upstream/upstream-requirements';
+export { MCP_CONFIG } from './config/mcp.config';
+// For tool authors' unit tests (docs/tools.md, "Test a tool").
+export {
+  newTestTool,
+  type TestTool,
+  type TestToolAnswer,
+  type TestToolOptions,
+} from './testing/new-test-tool';

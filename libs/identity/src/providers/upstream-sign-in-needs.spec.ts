@@ -2,7 +2,8 @@
 // offline access then, so that it returns a refresh token. Without such a tool nothing changes.
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import type { GithubProviderConfig, GoogleProviderConfig } from '@app/config';
+import type { GithubProviderConfig } from '../config/github.config';
+import type { GoogleProviderConfig } from '../config/google.config';
 import { GithubPassportStrategy } from './github.provider';
 import { GooglePassportStrategy } from './google.provider';
 
