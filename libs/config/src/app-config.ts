@@ -133,6 +133,8 @@ export interface AppConfig {
     /** Development only: fetch documents over http from loopback hosts (never in production). */
     readonly allowInsecureLocalhost: boolean;
   };
+  /** CLIENT_CREDENTIALS_GRANT: machine clients may use the RFC 6749 §4.4 grant (off by default). */
+  readonly clientCredentialsGrant: boolean;
   /** Lower-cased addresses of administrators (a signed-in user whose verified email is listed). */
   readonly adminEmails: readonly string[];
   /** Self-registered clients unused for this many days are deleted by the periodic cleanup. */
@@ -356,6 +358,7 @@ export function loadConfig(source: Record<string, string | undefined> = process.
       allowedHosts: list(env.CIMD_ALLOWED_HOSTS).map((h) => h.toLowerCase()),
       allowInsecureLocalhost: env.CIMD_ALLOW_INSECURE_LOCALHOST === 'true',
     },
+    clientCredentialsGrant: env.CLIENT_CREDENTIALS_GRANT === 'true',
     adminEmails: list(env.ADMIN_EMAILS).map((e) => e.toLowerCase()),
     dcrClientTtlDays: env.DCR_CLIENT_TTL_DAYS ?? 90,
     auditRetentionDays: env.AUDIT_RETENTION_DAYS ?? 365,

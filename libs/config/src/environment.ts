@@ -324,6 +324,10 @@ export class EnvironmentVariables {
   CIMD_ALLOW_INSECURE_LOCALHOST?: string;
 
   @IsOptional()
+  @IsBooleanString({ message: 'CLIENT_CREDENTIALS_GRANT must be true or false' })
+  CLIENT_CREDENTIALS_GRANT?: string;
+
+  @IsOptional()
   @Transform(blankToUndefined)
   @Matches(/^\s*[^\s,@]+@[^\s,@]+(\s*,\s*[^\s,@]+@[^\s,@]+)*\s*$/, {
     message: 'ADMIN_EMAILS must be a comma list of email addresses such as ops@example.com,alice@example.com',
@@ -404,6 +408,7 @@ export const ENVIRONMENT_VARIABLE_NAMES = [
   'INSTANCE_ID',
   'CIMD_ALLOWED_HOSTS',
   'CIMD_ALLOW_INSECURE_LOCALHOST',
+  'CLIENT_CREDENTIALS_GRANT',
   'ADMIN_EMAILS',
   'DCR_CLIENT_TTL_DAYS',
   'AUDIT_RETENTION_DAYS',

@@ -13,6 +13,7 @@ import { CimdDocumentEntity } from './cimd/cimd-document.entity';
 import { AddGrantLastUsedAndClientDisabled1764250000000 } from './migrations/1764250000000-AddGrantLastUsedAndClientDisabled';
 import { TokenEndpointHotPath1764270000000 } from './migrations/1764270000000-TokenEndpointHotPath';
 import { ConsentHardening1764280000000 } from './migrations/1764280000000-ConsentHardening';
+import { MachineClients1764410000000 } from './migrations/1764410000000-MachineClients';
 
 // eslint-disable-next-line @typescript-eslint/no-unsafe-function-type
 export const OAUTH_ENTITIES: Function[] = [
@@ -33,4 +34,5 @@ export const OAUTH_MIGRATIONS: Function[] = [
   CreateCimdDocuments1764260000000,
   TokenEndpointHotPath1764270000000,
   ConsentHardening1764280000000,
+  MachineClients1764410000000,
 ];

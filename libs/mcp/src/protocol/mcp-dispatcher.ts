@@ -407,9 +407,14 @@ export class McpDispatcher {
     for (const tool of all) {
       for (const scope of tool.requiredScopes) if (!caller.scopes.includes(scope)) missing.add(scope);
     }
-    const grantable = missing.size === 0 ? missing : await this.grantable(caller.userId, [...missing]);
+    // A machine client cannot step up to scopes it does not hold, nor call a tool that needs a person.
+    const grantable =
+      missing.size === 0 || caller.userId === null
+        ? new Set<string>()
+        : await this.grantable(caller.userId, [...missing]);
     const tools: ToolListEntry[] = [];
     for (const tool of all) {
+      if (tool.requiresPerson && caller.kind === 'client') continue;
       if (tool.requiredScopes.every((s) => caller.scopes.includes(s) || grantable.has(s))) {
         tools.push(modern ? tool.modernListEntry : tool.listEntry);
       }
@@ -458,6 +463,14 @@ export class McpDispatcher {
       record('insufficient_scope');
       throw new JsonRpcError(ErrorCodes.InvalidRequest, 'insufficient_scope');
     }
+    if (tool.requiresPerson && caller.kind === 'client') {
+      record('tool_error');
+      // A tool execution error (MCP tools §Error Handling), not a 403: no scope or step-up makes a machine
+      // client's token (client_credentials, RFC 6749 §4.4) a person's, so a challenge would only loop.
+      return errorResult(
+        `${name} works on a person's own data; this token belongs to the client ${caller.clientId.slice(0, 200)} acting for itself (client_credentials), so it cannot call it. Use a token a person authorized.`,
+      );
+    }
     if (hasUnstorableJson(args)) {
       // A NUL byte or an unpaired surrogate in any argument: no tool could store or echo it faithfully.
       record('invalid_input');
@@ -478,7 +491,7 @@ export class McpDispatcher {
     let state: unknown;
     if (options.modern && options.requestState !== undefined) {
       const opened = this.sealer.open(options.requestState, {
-        userId: caller.userId,
+        userId: callerKey(caller),
         tool: name,
         args: parsed.data,
       });
@@ -529,7 +542,7 @@ export class McpDispatcher {
       record('error');
       // The detail goes to the log only; the client gets a safe message.
       this.logger.error(
-        `tool ${name} (${tool.owner}) failed for user ${caller.userId}: ${error instanceof Error ? error.message : String(error)}`,
+        `tool ${name} (${tool.owner}) failed for ${callerKey(caller)}: ${error instanceof Error ? error.message : String(error)}`,
         error instanceof Error ? error.stack : undefined,
       );
       return errorResult(GENERIC_FAILURE);
@@ -600,7 +613,7 @@ export class McpDispatcher {
     return {
       resultType: 'input_required',
       ...(Object.keys(requests).length > 0 && { inputRequests: requests }),
-      requestState: this.sealer.seal({ userId: caller.userId, tool: tool.name, args }, output.state),
+      requestState: this.sealer.seal({ userId: callerKey(caller), tool: tool.name, args }, output.state),
     };
   }
 
@@ -786,4 +799,9 @@ export function toResult(
     delete result.structuredContent;
   }
   return result;
+}
+
+/** Whom a sealed requestState and a log line name: the person, or the machine client acting for itself. */
+function callerKey(caller: McpCaller): string {
+  return caller.userId ?? `client ${caller.clientId}`;
 }

@@ -149,7 +149,8 @@ export interface AccessTokenRecord {
   id: string;
   grantId: string;
   clientId: string;
-  userId: string;
+  /** Null for a client_credentials token (no person). */
+  userId: string | null;
   scopes: string[];
   audience: string;
   createdAt: Date;

@@ -1,0 +1,65 @@
+import { randomUUID } from 'node:crypto';
+import { Injectable } from '@nestjs/common';
+import { DataSource } from 'typeorm';
+import { auditInsertSql } from '@app/audit';
+import type { PreparedToken } from './token.repository';
+
+/** The `token.issued` event of a client_credentials grant, written from the new grant row. */
+const ISSUED_EVENT = auditInsertSql(
+  {
+    type: "'token.issued'",
+    userId: 'NULL::uuid',
+    clientId: 'client_id',
+    grantId: 'id',
+    ip: '$7',
+    detail: "jsonb_build_object('grantType', 'client_credentials', 'scopes', scopes, 'refreshToken', false)",
+  },
+  'created',
+);
+
+export interface ClientGrantRequest {
+  readonly clientId: string;
+  readonly scopes: readonly string[];
+  readonly resource: string;
+  readonly access: PreparedToken;
+  readonly ip: string;
+}
+
+/**
+ * Grants of the client_credentials grant (RFC 6749 §4.4): the client acts for itself, so the grant
+ * and its access token name no user (user_id NULL), and no refresh token is issued (§4.4.3).
+ */
+@Injectable()
+export class ClientGrantRepository {
+  constructor(private readonly dataSource: DataSource) {}
+
+  /** The grant, its access token and the audit event in one statement (docs/architecture.md C4). */
+  async issue(request: ClientGrantRequest): Promise<string> {
+    const grantId = randomUUID();
+    await this.dataSource.query(
+      `WITH created AS (
+           INSERT INTO oauth_grants (id, user_id, client_id, scopes, resource, approved_at)
+           VALUES ($1, NULL, $2, $3, $4, now())
+           RETURNING id, client_id, scopes, resource
+         ), access AS (
+           INSERT INTO oauth_access_tokens (id, token_hash, grant_id, client_id, user_id, scopes, audience, expires_at)
+           SELECT $5, $6, id, client_id, NULL, scopes, resource, now() + make_interval(secs => $8)
+             FROM created
+         ), event AS (
+           ${ISSUED_EVENT}
+         )
+         SELECT id FROM created`,
+      [
+        grantId,
+        request.clientId,
+        request.scopes,
+        request.resource,
+        request.access.id,
+        request.access.tokenHash,
+        request.ip,
+        request.access.ttlSeconds,
+      ],
+    );
+    return grantId;
+  }
+}
