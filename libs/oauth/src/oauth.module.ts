@@ -10,6 +10,7 @@ import { RegistrationService } from './clients/registration.service';
 import { OAuthBodyErrorHandler } from './common/body-error.handler';
 import { oauthCors } from './common/cors.middleware';
 import { OAuthHousekeeping } from './housekeeping';
+import { JwtIdRegistry, RemoteJwksCache } from './jose';
 import { AuthorizeExceptionFilter, OAuthJsonExceptionFilter } from './common/oauth-error.filters';
 import { PendingAuthorizationDescriberService } from './pending-authorization-describer';
 import { ACCESS_TOKEN_VERIFIER } from './ports/access-token-verifier';
@@ -83,6 +84,8 @@ const GRANT_HANDLER_CLASSES = [AuthorizationCodeGrant, RefreshTokenGrant];
     AccessTokenVerifierService,
     { provide: ACCESS_TOKEN_VERIFIER, useExisting: AccessTokenVerifierService },
     OAuthHousekeeping,
+    RemoteJwksCache,
+    JwtIdRegistry,
     UserGrantRevokerService,
     { provide: USER_GRANT_REVOKER, useExisting: UserGrantRevokerService },
     PendingAuthorizationDescriberService,
