@@ -14,6 +14,7 @@ import { TokenRepository } from '../../libs/oauth/src/repositories/token.reposit
 import { AuthorizationRequestRepository } from '../../libs/oauth/src/repositories/authorization-request.repository';
 import { RateLimitRepository } from '../../libs/oauth/src/repositories/rate-limit.repository';
 import { GrantsDirectoryRepository } from '../../libs/oauth/src/grants-directory/grants-directory.repository';
+import { JwtIdRegistry } from '../../libs/oauth/src/jose/jwt-id-registry';
 
 describe('audit-log retention in the housekeeping job (AUDIT_RETENTION_DAYS)', () => {
   let db: TestDatabase;
@@ -28,6 +29,7 @@ describe('audit-log retention in the housekeeping job (AUDIT_RETENTION_DAYS)', (
       ds,
       { dcrClientTtlDays: 90, auditRetentionDays } as AppConfig,
       new AuditRetention(ds),
+      new JwtIdRegistry(ds),
     );
   /** `n` events of `type` created at now() - `age`, inserted in that order (ids grow with time). */
   const seed = (n: number, type: string, age: string) =>

@@ -14,6 +14,7 @@ import { HOUSEKEEPING_LOCK_KEY, OAuthHousekeeping } from '../../libs/oauth/src/h
 import { AuthorizationRequestRepository } from '../../libs/oauth/src/repositories/authorization-request.repository';
 import { RateLimitRepository } from '../../libs/oauth/src/repositories/rate-limit.repository';
 import { GrantsDirectoryRepository } from '../../libs/oauth/src/grants-directory/grants-directory.repository';
+import { JwtIdRegistry } from '../../libs/oauth/src/jose/jwt-id-registry';
 import type { AppConfig } from '@app/config';
 import { AuditRetention } from '@app/audit';
 
@@ -68,6 +69,7 @@ describe('OAuth housekeeping: batched deletion of expired rows, one replica at a
       ds,
       { dcrClientTtlDays: 90, auditRetentionDays: 0 } as AppConfig,
       new AuditRetention(ds),
+      new JwtIdRegistry(ds),
     );
   });
   after(async () => {

@@ -3,7 +3,6 @@ import { WebModule } from '@app/web';
 import { APP_CONFIG, type AppConfig } from '@app/config';
 import { AssertionAuthenticator } from './clients/assertion-authenticator';
 import { ClientKeySource } from './clients/client-key-source';
-import { JwtIdRegistry } from './jose';
 import { ClientGrantRepository } from './repositories/client-grant.repository';
 import { ClientCredentialsGrant } from './token/grants/client-credentials.grant';
 import { AuthorizeController } from './authorize/authorize.controller';
@@ -16,6 +15,7 @@ import { RegistrationService } from './clients/registration.service';
 import { OAuthBodyErrorHandler } from './common/body-error.handler';
 import { oauthCors } from './common/cors.middleware';
 import { OAuthHousekeeping } from './housekeeping';
+import { JwtIdRegistry, RemoteJwksCache } from './jose';
 import { AuthorizeExceptionFilter, OAuthJsonExceptionFilter } from './common/oauth-error.filters';
 import { PendingAuthorizationDescriberService } from './pending-authorization-describer';
 import { ACCESS_TOKEN_VERIFIER } from './ports/access-token-verifier';
@@ -73,7 +73,6 @@ const GRANT_HANDLER_CLASSES = [AuthorizationCodeGrant, RefreshTokenGrant, Client
     ClientAuthenticator,
     AssertionAuthenticator,
     ClientKeySource,
-    JwtIdRegistry,
     ClientGrantRepository,
     CimdDocumentRepository,
     CimdClientResolver,
@@ -95,6 +94,8 @@ const GRANT_HANDLER_CLASSES = [AuthorizationCodeGrant, RefreshTokenGrant, Client
     AccessTokenVerifierService,
     { provide: ACCESS_TOKEN_VERIFIER, useExisting: AccessTokenVerifierService },
     OAuthHousekeeping,
+    RemoteJwksCache,
+    JwtIdRegistry,
     UserGrantRevokerService,
     { provide: USER_GRANT_REVOKER, useExisting: UserGrantRevokerService },
     PendingAuthorizationDescriberService,
