@@ -1,4 +1,4 @@
-// Checks machine clients (the MCP client-credentials extension: RFC 6749 §4.4 client_credentials with a
+// Checks EXT-CC-* (machine clients, the MCP client-credentials extension: RFC 6749 §4.4 client_credentials with a
 // client secret or RFC 7523 §2.2 private_key_jwt): the SDK v2 ClientCredentialsProvider and
 // PrivateKeyJwtProvider get a token and call a tool when CLIENT_CREDENTIALS_GRANT=true, and get
 // unsupported_grant_type when it is off; private_key_jwt also authenticates a code exchange, refresh,

@@ -83,7 +83,7 @@ export function buildAuthorizationServerMetadata(
     ],
     response_types_supported: ['code'],
     response_modes_supported: ['query'],
-    // The MCP client-credentials extension: client_credentials only when CLIENT_CREDENTIALS_GRANT=true.
+    // EXT-CC-08: client_credentials only when CLIENT_CREDENTIALS_GRANT=true.
     grant_types_supported: [
       'authorization_code',
       'refresh_token',
@@ -94,7 +94,7 @@ export function buildAuthorizationServerMetadata(
     token_endpoint_auth_methods_supported: CLIENT_AUTH_METHODS,
     revocation_endpoint_auth_methods_supported: CLIENT_AUTH_METHODS,
     introspection_endpoint_auth_methods_supported: CONFIDENTIAL_AUTH_METHODS,
-    // RFC 8414 §2 / RFC 7523 §2.2: the JWS algorithms private_key_jwt assertions may use (no none, no HS*).
+    // EXT-CC-03, RFC 8414 §2 / RFC 7523 §2.2: the JWS algorithms private_key_jwt assertions may use (no none, no HS*).
     token_endpoint_auth_signing_alg_values_supported: ASSERTION_SIGNING_ALGORITHMS,
     revocation_endpoint_auth_signing_alg_values_supported: ASSERTION_SIGNING_ALGORITHMS,
     introspection_endpoint_auth_signing_alg_values_supported: ASSERTION_SIGNING_ALGORITHMS,

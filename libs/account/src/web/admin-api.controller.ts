@@ -191,7 +191,7 @@ export class AdminApiController {
     if (!presented) throw new ApiRefusal(401, 'invalid_token', 'A bearer token is required');
     const check = await this.verifier.verify(presented, this.config.adminResource);
     if (!check.ok) throw new ApiRefusal(401, 'invalid_token', 'The access token is not valid');
-    // A machine client's token (client_credentials) names no person: administration needs one.
+    // EXT-CC-06: a machine client's token (client_credentials) names no person; administration needs one.
     if (check.token.userId === null) {
       throw new ApiRefusal(
         403,

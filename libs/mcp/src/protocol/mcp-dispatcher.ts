@@ -465,7 +465,7 @@ export class McpDispatcher {
     }
     if (tool.requiresPerson && caller.kind === 'client') {
       record('tool_error');
-      // A tool execution error (MCP tools §Error Handling), not a 403: no scope or step-up makes a machine
+      // EXT-CC-06. A tool execution error (MCP tools §Error Handling), not a 403: no scope or step-up makes a machine
       // client's token (client_credentials, RFC 6749 §4.4) a person's, so a challenge would only loop.
       return errorResult(
         `${name} works on a person's own data; this token belongs to the client ${caller.clientId.slice(0, 200)} acting for itself (client_credentials), so it cannot call it. Use a token a person authorized.`,

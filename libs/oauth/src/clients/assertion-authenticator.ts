@@ -21,7 +21,7 @@ export type AssertingClientLookup = (clientId: string) => Promise<OAuthClientEnt
 
 /**
  * private_key_jwt client authentication (RFC 7523 §2.2, RFC 7521 §4.2) at the token, revocation and
- * introspection endpoints. Every failure is invalid_client (RFC 7521 §4.2.1), with no WWW-Authenticate:
+ * introspection endpoints (EXT-CC-04). Every failure is invalid_client (RFC 7521 §4.2.1), with no WWW-Authenticate:
  * the client did not use the Authorization header (RFC 6749 §5.2).
  */
 @Injectable()

@@ -29,7 +29,7 @@ export const fetchJwksDocument: JwksFetch = (url, allowInsecureLocalhost) =>
 
 /**
  * The public keys a private_key_jwt client signs with (RFC 7523 §2.2, RFC 7591 §2): its registered
- * `jwks`, or its `jwks_uri` fetched across the same SSRF boundary as metadata documents (SEC-04: https,
+ * `jwks`, or its `jwks_uri` fetched across the same SSRF boundary as metadata documents (EXT-CC-07, SEC-04: https,
  * public addresses only, resolved once, no redirects, size and time caps) and kept per replica for the
  * document's Cache-Control lifetime within [5 min, 24 h]. Keys are public, so a per-replica copy is a
  * cache, not state (LB-06 holds: nothing is lost with a replica).

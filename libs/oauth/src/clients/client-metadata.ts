@@ -254,7 +254,7 @@ export function validateClientMetadata(
 }
 
 /**
- * RFC 6749 §4.4: the client_credentials grant is for confidential clients. The MCP client-credentials
+ * RFC 6749 §4.4, EXT-CC-01: the client_credentials grant is for confidential clients. The MCP client-credentials
  * extension has them registered out of band, not by dynamic registration: only an administrator
  * registers one (and only with CLIENT_CREDENTIALS_GRANT=true, checked by the caller's grant list).
  */
@@ -284,11 +284,8 @@ function clientKeys(
 ): { jwks: JsonWebKeySet | null; jwksUri: string | null } {
   const hasJwks = input.jwks !== undefined && input.jwks !== null;
   const hasUri = input.jwks_uri !== undefined && input.jwks_uri !== null;
-  if (method !== 'private_key_jwt') {
-    if (hasJwks || hasUri)
-      throw invalid('jwks and jwks_uri are used only with token_endpoint_auth_method private_key_jwt');
-    return { jwks: null, jwksUri: null };
-  }
+  // Other methods ignore them (real public clients send an empty `jwks`; nothing here would use it).
+  if (method !== 'private_key_jwt') return { jwks: null, jwksUri: null };
   if (hasJwks && hasUri) throw invalid('Send jwks or jwks_uri, not both (RFC 7591 §2)');
   if (!hasJwks && !hasUri) throw invalid('private_key_jwt needs the public keys: jwks or jwks_uri');
   return hasJwks

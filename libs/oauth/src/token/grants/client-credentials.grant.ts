@@ -10,7 +10,7 @@ import { clientCredentialsScopes } from './client-scope';
 import type { GrantContext, GrantHandler } from './grant-handler';
 
 /**
- * RFC 6749 §4.4 client credentials, for machine clients (the MCP client-credentials extension):
+ * RFC 6749 §4.4 client credentials, for machine clients (EXT-CC-01/05/08):
  * confidential clients only (§4.4.2, client authentication already done: a secret or private_key_jwt),
  * registered for the grant. The token names the client, no person; no refresh token (§4.4.3). It is
  * bound to the MCP resource (RFC 8707): the admin API serves people only, so its resource is
