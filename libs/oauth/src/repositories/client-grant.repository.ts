@@ -62,4 +62,20 @@ export class ClientGrantRepository {
     );
     return grantId;
   }
+
+  /**
+   * Housekeeping: a client-only grant is worth nothing once its one access token is gone (deleted a
+   * day after expiry with the others), and the client asks for a new grant each time. Bounded batch.
+   */
+  async deleteSpent(limit = 5000): Promise<number> {
+    const raw: unknown = await this.dataSource.query(
+      `DELETE FROM oauth_grants WHERE id IN (
+         SELECT g.id FROM oauth_grants g
+          WHERE g.user_id IS NULL AND g.created_at < now() - interval '1 day'
+            AND NOT EXISTS (SELECT 1 FROM oauth_access_tokens t WHERE t.grant_id = g.id)
+          LIMIT $1)`,
+      [limit],
+    );
+    return Array.isArray(raw) && typeof raw[1] === 'number' ? raw[1] : 0;
+  }
 }
