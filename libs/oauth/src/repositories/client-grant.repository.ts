@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { auditInsertSql } from '@app/audit';
-import type { PreparedToken } from './token.repository';
+import type { PreparedToken } from './prepared-token';
 
 /** The `token.issued` event of a client_credentials grant, written from the new grant row. */
 const ISSUED_EVENT = auditInsertSql(

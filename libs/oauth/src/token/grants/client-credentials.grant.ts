@@ -1,7 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { APP_CONFIG, type AppConfig } from '@app/config';
 import { AuditLog } from '@app/audit';
-import { UnauthorizedClientError } from '../../common/oauth-errors';
 import { tokenRequestResource } from '../../common/resource';
 import { SCOPE_REGISTRY, type ScopeRegistry } from '../../ports/scope-registry';
 import { ClientGrantRepository } from '../../repositories/client-grant.repository';
@@ -11,8 +10,8 @@ import type { GrantContext, GrantHandler } from './grant-handler';
 
 /**
  * RFC 6749 §4.4 client credentials, for machine clients (EXT-CC-01/05/08):
- * confidential clients only (§4.4.2, client authentication already done: a secret or private_key_jwt),
- * registered for the grant. The token names the client, no person; no refresh token (§4.4.3). It is
+ * confidential clients registered for the grant (token/grant-eligibility.ts checked it, after client
+ * authentication: a secret or private_key_jwt). The token names the client, no person; no refresh token (§4.4.3). It is
  * bound to the MCP resource (RFC 8707): the admin API serves people only, so its resource is
  * invalid_target here. Registered only with CLIENT_CREDENTIALS_GRANT=true (oauth.module.ts).
  */
@@ -30,9 +29,6 @@ export class ClientCredentialsGrant implements GrantHandler {
   ) {}
 
   async handle({ client, param, ip }: GrantContext): Promise<TokenResponse> {
-    if (client.tokenEndpointAuthMethod === 'none') {
-      throw new UnauthorizedClientError('The client_credentials grant is for confidential clients only');
-    }
     const resource =
       tokenRequestResource(param('resource'), this.config.mcpResource, []) ?? this.config.mcpResource;
     const scopes = clientCredentialsScopes(param('scope'), client.scope, this.scopes);
