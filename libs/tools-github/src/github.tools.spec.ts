@@ -78,6 +78,15 @@ describe('github_repos', () => {
     assert.match(JSON.stringify(revoked), /Sign in to GitHub again/);
   });
 
+  it('is never called by a machine client (client_credentials): it has no GitHub account', async () => {
+    const github = new FakeGithubAccount();
+    const tool = newTestTool(GithubTools, { scopes: ['github:read'], machine: true, upstream: github });
+    const answer = await tool.call('github_repos');
+    assert.equal(answer.kind === 'result' && answer.result.isError, true);
+    assert.match(JSON.stringify(answer), /works on a person's own data/);
+    assert.deepEqual(github.calls, []);
+  });
+
   it('needs github:read (step-up otherwise), and a provider of the upstream port to boot', async () => {
     const tool = newTestTool(GithubTools, { scopes: ['profile:read'], upstream: new FakeGithubAccount() });
     assert.deepEqual(await tool.call('github_repos'), {

@@ -56,6 +56,8 @@ export class GithubTools {
     input: reposInput,
     output: reposOutput,
     annotations: { readOnlyHint: true, openWorldHint: true },
+    // The person's own GitHub account: a machine client (client_credentials) has none.
+    requiresPerson: true,
   })
   @RequireScopes('github:read')
   // GitHub OAuth apps have no read-only scope for private repositories: `repo` is the one that lists them.

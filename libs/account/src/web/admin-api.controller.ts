@@ -67,6 +67,25 @@ export class AdminApiController {
     }));
   }
 
+  /**
+   * RFC 7591 metadata, registered by an administrator: how machine clients (client_credentials,
+   * private_key_jwt) are created. 201 with the client information, its secret shown once.
+   */
+  @Post()
+  @HttpCode(201)
+  async register(@Req() req: Request, @Res() res: Response, @Body() body: unknown): Promise<void> {
+    await this.run(
+      req,
+      res,
+      async (userId) => {
+        const outcome = await this.clients.register(body, userId, req.ip ?? null);
+        if (!outcome.ok) throw new ApiRefusal(400, outcome.error, outcome.description);
+        return outcome.client;
+      },
+      201,
+    );
+  }
+
   @Post(':clientId/disable')
   @HttpCode(200)
   async disable(
@@ -153,11 +172,12 @@ export class AdminApiController {
     req: Request,
     res: Response,
     handler: (userId: string) => Promise<object>,
+    status = 200,
   ): Promise<void> {
     res.set('Cache-Control', 'no-store').set('Pragma', 'no-cache');
     try {
       const userId = await this.authenticate(req.headers.authorization);
-      res.status(200).json(await handler(userId));
+      res.status(status).json(await handler(userId));
     } catch (thrown) {
       if (!(thrown instanceof ApiRefusal)) throw thrown;
       res.set(thrown.headers);
@@ -175,6 +195,14 @@ export class AdminApiController {
     if (presented === MALFORMED_BEARER) throw invalidToken('A bearer token is required');
     const check = await this.verifier.verify(presented, this.config.adminResource);
     if (!check.ok) throw invalidToken('The access token is not valid');
+    // EXT-CC-06: a machine client's token (client_credentials) names no person; administration needs one.
+    if (check.token.userId === null) {
+      throw new ApiRefusal(
+        403,
+        'forbidden',
+        'Only administrators may use this API; this token names no person',
+      );
+    }
     if (!check.token.scopes.includes(ADMIN_SCOPE)) {
       throw new ApiRefusal(
         403,

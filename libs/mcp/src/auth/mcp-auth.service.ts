@@ -104,12 +104,14 @@ export class McpAuthService {
     if (token.audience !== this.config.mcpResource || token.expiresAt.getTime() <= Date.now()) {
       throw this.unauthorized(true);
     }
-    return Object.freeze({
-      userId: token.userId,
-      clientId: token.clientId,
-      grantId: token.grantId,
-      scopes: this.expandedScopes(token.scopes),
-    });
+    const scopes = this.expandedScopes(token.scopes);
+    const { clientId, grantId } = token;
+    // A client_credentials token (RFC 6749 §4.4) names no person: the caller is the client itself.
+    return Object.freeze(
+      token.userId === null
+        ? { kind: 'client' as const, userId: null, clientId, grantId, scopes }
+        : { kind: 'person' as const, userId: token.userId, clientId, grantId, scopes },
+    );
   }
 
   /**

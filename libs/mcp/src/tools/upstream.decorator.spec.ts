@@ -1,8 +1,11 @@
 // @UsesUpstream misuse fails when the class is declared, naming the method (docs/architecture.md C7; UP-11).
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
+import { Injectable } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
-import { McpDeclarationError } from './decorators';
+import { z } from 'zod';
+import { newTestTool } from '../testing/new-test-tool';
+import { McpDeclarationError, McpScopes, McpTool, RequireScopes } from './decorators';
 import { MCP_UPSTREAM_METADATA, UsesUpstream } from './upstream.decorator';
 
 describe('@UsesUpstream', () => {
@@ -63,6 +66,28 @@ describe('@UsesUpstream', () => {
     assert.throws(
       () => UsesUpstream('github')({}, 'x', { value: 42 }),
       (e: unknown) => e instanceof McpDeclarationError && /goes on a tool method/.test(e.message),
+    );
+  });
+
+  it('stops the boot on a tool that is not requiresPerson (a machine client has no upstream account)', () => {
+    @McpScopes({ 'x:read': { description: 'x' } })
+    @Injectable()
+    class MachineFriendly {
+      @McpTool({ name: 'x_list', description: 'd', input: z.object({}) })
+      @RequireScopes('x:read')
+      @UsesUpstream('github')
+      list() {
+        return '';
+      }
+    }
+    const port = { unavailable: () => null, apiFor: () => assert.fail('unused') };
+    assert.throws(
+      () => newTestTool(MachineFriendly, { scopes: ['x:read'], upstream: port }),
+      (e: unknown) =>
+        e instanceof McpDeclarationError &&
+        /tool "x_list" \(MachineFriendly\.list\) uses the github API of the caller: declare it with requiresPerson: true/.test(
+          e.message,
+        ),
     );
   });
 });

@@ -14,7 +14,10 @@ const requirements = (needs: UpstreamNeed[]) =>
     all: () => needs,
     forTool: (t: string) => needs.find((n) => n.tool === t),
   }) as unknown as UpstreamRequirements;
-const caller = (userId: string): McpCaller => ({ userId, clientId: 'c', grantId: 'g', scopes: [] });
+const caller = (userId: string | null): McpCaller =>
+  userId === null
+    ? { kind: 'client', userId: null, clientId: 'c', grantId: 'g', scopes: [] }
+    : { kind: 'person', userId, clientId: 'c', grantId: 'g', scopes: [] };
 
 class FakePort implements UpstreamTokenPort {
   readonly asked: string[] = [];
@@ -44,7 +47,7 @@ describe('UpstreamAccess', () => {
 
   it('gives a client-only caller (no person) no upstream account', () => {
     const access = new UpstreamAccess(requirements([need]), new FakePort());
-    assert.throws(() => access.bind('gh_list', caller(''))('github'), ToolError);
+    assert.throws(() => access.bind('gh_list', caller(null))('github'), ToolError);
   });
 
   it('fails the boot without a port, or when the port cannot serve the provider', () => {

@@ -41,7 +41,7 @@ export class UpstreamAccess implements OnModuleInit {
           `tool "${tool}" called context.upstream('${provider}') without @UsesUpstream('${provider}')`,
         );
       }
-      if (!caller.userId) {
+      if (caller.kind !== 'person') {
         throw new ToolError(
           `This tool acts on a person's own ${provider} account; this token belongs to no person`,
         );

@@ -74,6 +74,12 @@ export class UpstreamRequirements {
             `@UsesUpstream on ${owner} without @McpTool: only tools call upstream APIs`,
           );
         }
+        if (!tool.requiresPerson) {
+          // A machine client has no upstream account of its own (UP-11): such a tool serves people only.
+          throw new McpDeclarationError(
+            `tool "${tool.name}" (${owner}) uses the ${upstream.provider} API of the caller: declare it with requiresPerson: true`,
+          );
+        }
         needs.set(tool.name, { tool: tool.name, owner, ...upstream });
       }
     }
