@@ -149,7 +149,10 @@ export class ResourceServerAuthenticator {
   // A refused token grants nothing, so it may be kept as is (never logged).
   private remember(token: string, resource: string, outcome: Refused): void {
     let memory = this.refused.get(resource);
-    if (!memory) this.refused.set(resource, (memory = new Map()));
+    if (!memory) {
+      memory = new Map<string, RememberedRefusal>();
+      this.refused.set(resource, memory);
+    }
     if (memory.size >= REFUSED_MAX_ENTRIES) {
       const oldest = memory.keys().next();
       if (!oldest.done) memory.delete(oldest.value);
