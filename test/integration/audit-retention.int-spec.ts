@@ -13,6 +13,8 @@ import { ExpiredTokenPurge } from '../../libs/oauth/src/repositories/expired-tok
 import { AuthorizationRequestRepository } from '../../libs/oauth/src/repositories/authorization-request.repository';
 import { RateLimitRepository } from '../../libs/oauth/src/repositories/rate-limit.repository';
 import { GrantsDirectoryRepository } from '../../libs/oauth/src/grants-directory/grants-directory.repository';
+import { JwtIdRegistry } from '../../libs/oauth/src/jose/jwt-id-registry';
+import { ClientGrantRepository } from '../../libs/oauth/src/repositories/client-grant.repository';
 
 describe('audit-log retention in the housekeeping job (AUDIT_RETENTION_DAYS)', () => {
   let db: TestDatabase;
@@ -27,6 +29,8 @@ describe('audit-log retention in the housekeeping job (AUDIT_RETENTION_DAYS)', (
       ds,
       { dcrClientTtlDays: 90, auditRetentionDays } as AppConfig,
       new AuditRetention(ds),
+      new JwtIdRegistry(ds),
+      new ClientGrantRepository(ds),
     );
   /** `n` events of `type` created at now() - `age`, inserted in that order (ids grow with time). */
   const seed = (n: number, type: string, age: string) =>

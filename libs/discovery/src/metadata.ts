@@ -1,5 +1,5 @@
 import type { AppConfig } from '@app/config';
-import type { ScopeRegistry } from '@app/oauth';
+import { ASSERTION_SIGNING_ALGORITHMS, type ScopeRegistry } from '@app/oauth';
 
 /** Paths of the authorization server's endpoints (served by OAuthModule). One list, used here only. */
 export const OAUTH_ENDPOINT_PATHS = {
@@ -13,7 +13,9 @@ export const OAUTH_ENDPOINT_PATHS = {
 /** Path of the MCP endpoint relative to PUBLIC_URL. */
 export const MCP_PATH = '/mcp';
 
-const CLIENT_AUTH_METHODS = ['client_secret_basic', 'client_secret_post', 'none'];
+const CLIENT_AUTH_METHODS = ['client_secret_basic', 'client_secret_post', 'private_key_jwt', 'none'];
+/** Introspection is for confidential clients: every method but none. */
+const CONFIDENTIAL_AUTH_METHODS = ['client_secret_basic', 'client_secret_post', 'private_key_jwt'];
 
 /** The path part of PUBLIC_URL ('' when it is an origin). */
 function basePath(config: AppConfig): string {
@@ -81,12 +83,21 @@ export function buildAuthorizationServerMetadata(
     ],
     response_types_supported: ['code'],
     response_modes_supported: ['query'],
-    grant_types_supported: ['authorization_code', 'refresh_token'],
+    // EXT-CC-08: client_credentials only when CLIENT_CREDENTIALS_GRANT=true.
+    grant_types_supported: [
+      'authorization_code',
+      'refresh_token',
+      ...(config.clientCredentialsGrant ? ['client_credentials'] : []),
+    ],
     // AS-MD-10 / AS-PK-02: present, and S256 only.
     code_challenge_methods_supported: ['S256'],
     token_endpoint_auth_methods_supported: CLIENT_AUTH_METHODS,
     revocation_endpoint_auth_methods_supported: CLIENT_AUTH_METHODS,
-    introspection_endpoint_auth_methods_supported: ['client_secret_basic', 'client_secret_post'],
+    introspection_endpoint_auth_methods_supported: CONFIDENTIAL_AUTH_METHODS,
+    // EXT-CC-03, RFC 8414 §2 / RFC 7523 §2.2: the JWS algorithms private_key_jwt assertions may use (no none, no HS*).
+    token_endpoint_auth_signing_alg_values_supported: ASSERTION_SIGNING_ALGORITHMS,
+    revocation_endpoint_auth_signing_alg_values_supported: ASSERTION_SIGNING_ALGORITHMS,
+    introspection_endpoint_auth_signing_alg_values_supported: ASSERTION_SIGNING_ALGORITHMS,
     // RFC 9207 / AS-PK-08, AS-MD-13: `iss` is sent in every authorization response.
     authorization_response_iss_parameter_supported: true,
     // AS-MD-11 / AS-REG-02: a client_id may be an https URL naming a Client ID Metadata Document.

@@ -9,7 +9,9 @@ import { DataSource } from 'typeorm';
 import { AuditRetention } from '@app/audit';
 import { APP_CONFIG, type AppConfig } from '@app/config';
 import { GrantsDirectoryRepository } from './grants-directory/grants-directory.repository';
+import { JwtIdRegistry } from './jose/jwt-id-registry';
 import { AuthorizationRequestRepository } from './repositories/authorization-request.repository';
+import { ClientGrantRepository } from './repositories/client-grant.repository';
 import { RateLimitRepository } from './repositories/rate-limit.repository';
 import { ExpiredTokenPurge, type PurgeOptions, type PurgeResult } from './repositories/expired-token-purge';
 
@@ -28,7 +30,7 @@ export interface HousekeepingRun {
 
 /**
  * Deletes rows that can no longer matter: authorization requests, codes and tokens expired for a
- * day, finished rate-limit windows, self-registered clients unused for DCR_CLIENT_TTL_DAYS
+ * day, finished rate-limit windows, the ids of expired JWTs, self-registered clients unused for DCR_CLIENT_TTL_DAYS
  *, and audit events older than AUDIT_RETENTION_DAYS (batched the same way). One replica at a time (a session advisory lock on a dedicated connection;
  * the others skip that round), and expired tokens go in bounded batches with short pauses in between
  * (ExpiredTokenPurge.deleteExpired), so no statement locks many rows or runs for long.
@@ -47,6 +49,8 @@ export class OAuthHousekeeping implements OnApplicationBootstrap, OnApplicationS
     private readonly dataSource: DataSource,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     private readonly audit: AuditRetention,
+    private readonly jwtIds: JwtIdRegistry,
+    private readonly clientGrants: ClientGrantRepository,
   ) {}
 
   onApplicationBootstrap(): void {
@@ -73,6 +77,10 @@ export class OAuthHousekeeping implements OnApplicationBootstrap, OnApplicationS
         const tokens = await this.tokens.deleteExpired({ shouldStop: () => this.stopping, ...purge });
         if (tokens.deleted > 0) this.logger.log(`deleted ${tokens.deleted} expired code/token row(s)`);
         await this.rateLimits.deleteExpired();
+        // client_credentials grants whose one token is gone (EXT-CC-05: nothing to refresh).
+        await this.clientGrants.deleteSpent();
+        // A JWT id matters only while its JWT could still be accepted.
+        await this.jwtIds.deleteExpired();
         // Self-registered clients unused for DCR_CLIENT_TTL_DAYS go, with all rows on them.
         const removed = await this.clients.deleteStaleSelfRegistered(this.config.dcrClientTtlDays);
         if (removed.length > 0) this.logger.log(`removed ${removed.length} unused self-registered client(s)`);

@@ -1,6 +1,7 @@
 export { OAuthModule } from './oauth.module';
 export { OAUTH_ENTITIES, OAUTH_MIGRATIONS } from './schema';
 export { ADMIN_SCOPE } from './common/resource';
+export { ASSERTION_SIGNING_ALGORITHMS } from './clients/client-keys';
 export { TokenRoute } from './token/token-route';
 export {
   ACCESS_TOKEN_VERIFIER,

@@ -1,5 +1,10 @@
 import { Global, Module, RequestMethod, type MiddlewareConsumer, type NestModule } from '@nestjs/common';
 import { WebModule } from '@app/web';
+import { APP_CONFIG, type AppConfig } from '@app/config';
+import { AssertionAuthenticator } from './clients/assertion-authenticator';
+import { ClientKeySource } from './clients/client-key-source';
+import { ClientGrantRepository } from './repositories/client-grant.repository';
+import { ClientCredentialsGrant } from './token/grants/client-credentials.grant';
 import { AuthorizeController } from './authorize/authorize.controller';
 import { AuthorizeService } from './authorize/authorize.service';
 import { ClientAuthenticator } from './clients/client-authenticator';
@@ -10,6 +15,7 @@ import { RegistrationService } from './clients/registration.service';
 import { OAuthBodyErrorHandler } from './common/body-error.handler';
 import { oauthCors } from './common/cors.middleware';
 import { OAuthHousekeeping } from './housekeeping';
+import { JwtIdRegistry, RemoteJwksCache } from './jose';
 import { AuthorizeExceptionFilter, OAuthJsonExceptionFilter } from './common/oauth-error.filters';
 import { PendingAuthorizationDescriberService } from './pending-authorization-describer';
 import { ACCESS_TOKEN_VERIFIER } from './ports/access-token-verifier';
@@ -49,7 +55,7 @@ import { ResourceServerAuthenticator } from './verification/resource-server';
 import { RevocationListener } from './verification/revocation-listener';
 
 /** The grant registry (docs/architecture.md C3): adding a grant is one class here plus its file. */
-const GRANT_HANDLER_CLASSES = [AuthorizationCodeGrant, RefreshTokenGrant];
+const GRANT_HANDLER_CLASSES = [AuthorizationCodeGrant, RefreshTokenGrant, ClientCredentialsGrant];
 
 /**
  * The authorization server. Global because McpModule takes ResourceServerAuthenticator from the global
@@ -76,6 +82,9 @@ const GRANT_HANDLER_CLASSES = [AuthorizationCodeGrant, RefreshTokenGrant];
     AuthorizeExceptionFilter,
     OAuthBodyErrorHandler,
     ClientAuthenticator,
+    AssertionAuthenticator,
+    ClientKeySource,
+    ClientGrantRepository,
     CimdDocumentRepository,
     CimdClientResolver,
     RegistrationService,
@@ -88,14 +97,18 @@ const GRANT_HANDLER_CLASSES = [AuthorizationCodeGrant, RefreshTokenGrant];
     ...GRANT_HANDLER_CLASSES,
     {
       provide: GRANT_HANDLERS,
-      useFactory: (...handlers: GrantHandler[]) => handlers,
-      inject: GRANT_HANDLER_CLASSES,
+      // RFC 6749 §4.4 only with CLIENT_CREDENTIALS_GRANT=true; otherwise unsupported_grant_type.
+      useFactory: (config: AppConfig, ...handlers: GrantHandler[]) =>
+        handlers.filter((h) => h.grantType !== 'client_credentials' || config.clientCredentialsGrant),
+      inject: [APP_CONFIG, ...GRANT_HANDLER_CLASSES],
     },
     RevocationListener,
     AccessTokenVerifierService,
     { provide: ACCESS_TOKEN_VERIFIER, useExisting: AccessTokenVerifierService },
     ResourceServerAuthenticator,
     OAuthHousekeeping,
+    RemoteJwksCache,
+    JwtIdRegistry,
     UserGrantRevokerService,
     { provide: USER_GRANT_REVOKER, useExisting: UserGrantRevokerService },
     PendingAuthorizationDescriberService,

@@ -1,4 +1,4 @@
-// Entities and migrations owned by OAuthModule. Migration timestamps for this lib: 17642xxxxxxxx.
+// Entities and migrations owned by OAuthModule. Migration timestamps for this lib: 17642xxxxxxxx, 17644xxxxxxxx.
 import { AccessTokenEntity } from './entities/access-token.entity';
 import { AuthorizationCodeEntity } from './entities/authorization-code.entity';
 import { AuthorizationRequestEntity } from './entities/authorization-request.entity';
@@ -13,6 +13,9 @@ import { CimdDocumentEntity } from './cimd/cimd-document.entity';
 import { AddGrantLastUsedAndClientDisabled1764250000000 } from './migrations/1764250000000-AddGrantLastUsedAndClientDisabled';
 import { TokenEndpointHotPath1764270000000 } from './migrations/1764270000000-TokenEndpointHotPath';
 import { ConsentHardening1764280000000 } from './migrations/1764280000000-ConsentHardening';
+import { CreateJwtIds1764400000000 } from './migrations/1764400000000-CreateJwtIds';
+import { JwtIdEntity } from './jose/jwt-id.entity';
+import { MachineClients1764410000000 } from './migrations/1764410000000-MachineClients';
 
 // eslint-disable-next-line @typescript-eslint/no-unsafe-function-type
 export const OAUTH_ENTITIES: Function[] = [
@@ -25,6 +28,7 @@ export const OAUTH_ENTITIES: Function[] = [
   RefreshTokenEntity,
   RateLimitBucketEntity,
   CimdDocumentEntity,
+  JwtIdEntity,
 ];
 // eslint-disable-next-line @typescript-eslint/no-unsafe-function-type
 export const OAUTH_MIGRATIONS: Function[] = [
@@ -33,4 +37,6 @@ export const OAUTH_MIGRATIONS: Function[] = [
   CreateCimdDocuments1764260000000,
   TokenEndpointHotPath1764270000000,
   ConsentHardening1764280000000,
+  CreateJwtIds1764400000000,
+  MachineClients1764410000000,
 ];

@@ -35,6 +35,11 @@ export const INSUFFICIENT_SCOPE = new ApiRefusal(
   { 'WWW-Authenticate': `Bearer error="insufficient_scope", scope="${ADMIN_SCOPE}"` },
 );
 export const NOT_AN_ADMINISTRATOR = new ApiRefusal(403, 'forbidden', 'Only administrators may use this API');
+export const NO_PERSON = new ApiRefusal(
+  403,
+  'forbidden',
+  'Only administrators may use this API; this token names no person',
+);
 
 /** The admin API's rendering of a refusal of the one resource-server check (libs/oauth). */
 export function apiRefusalOf(outcome: Exclude<ResourceServerOutcome, { kind: 'ok' }>): ApiRefusal {

@@ -5,7 +5,13 @@ import { UserRepository } from '@app/identity';
 import { ClientAdministration, ResourceServerAuthenticator } from '@app/oauth';
 import { AccountAccess } from '../account-access';
 import { ADMIN_SCOPE } from '../admin-scope.policy';
-import { ApiRefusal, apiRefusalOf, INSUFFICIENT_SCOPE, NOT_AN_ADMINISTRATOR } from './admin-api-refusal';
+import {
+  ApiRefusal,
+  apiRefusalOf,
+  INSUFFICIENT_SCOPE,
+  NO_PERSON,
+  NOT_AN_ADMINISTRATOR,
+} from './admin-api-refusal';
 
 const CLIENT_ID = /^[\x21-\x7e]{1,64}$/;
 
@@ -40,6 +46,25 @@ export class AdminApiController {
         deletable: c.deletable,
       })),
     }));
+  }
+
+  /**
+   * RFC 7591 metadata, registered by an administrator: how machine clients (client_credentials,
+   * private_key_jwt) are created. 201 with the client information, its secret shown once.
+   */
+  @Post()
+  @HttpCode(201)
+  async register(@Req() req: Request, @Res() res: Response, @Body() body: unknown): Promise<void> {
+    await this.run(
+      req,
+      res,
+      async (userId) => {
+        const outcome = await this.clients.register(body, userId, req.ip ?? null);
+        if (!outcome.ok) throw new ApiRefusal(400, outcome.error, outcome.description);
+        return outcome.client;
+      },
+      201,
+    );
   }
 
   @Post(':clientId/disable')
@@ -128,11 +153,12 @@ export class AdminApiController {
     req: Request,
     res: Response,
     handler: (userId: string) => Promise<object>,
+    status = 200,
   ): Promise<void> {
     res.set('Cache-Control', 'no-store').set('Pragma', 'no-cache');
     try {
       const userId = await this.authenticate(req);
-      res.status(200).json(await handler(userId));
+      res.status(status).json(await handler(userId));
     } catch (thrown) {
       if (!(thrown instanceof ApiRefusal)) throw thrown;
       res.set(thrown.headers);
@@ -152,6 +178,8 @@ export class AdminApiController {
       req.ip ?? null,
     );
     if (outcome.kind !== 'ok') throw apiRefusalOf(outcome);
+    // EXT-CC-06: a machine client's token (client_credentials) names no person; administration needs one.
+    if (outcome.token.userId === null) throw NO_PERSON;
     if (!outcome.token.scopes.includes(ADMIN_SCOPE)) throw INSUFFICIENT_SCOPE;
     const user = await this.users.findUser(outcome.token.userId);
     if (!user || user.disabled || !this.access.isAdmin(user)) throw NOT_AN_ADMINISTRATOR;

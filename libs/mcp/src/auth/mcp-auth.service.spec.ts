@@ -80,6 +80,7 @@ describe('McpAuthService', () => {
     const seen: (string | undefined)[] = [];
     const caller = await service(seen).authenticate('bearer good.token-1~');
     assert.deepEqual(caller, {
+      kind: 'person',
       userId: 'u1',
       clientId: 'c1',
       grantId: 'g1',

@@ -36,13 +36,17 @@ export class McpAuthService {
     // Awaited only when a lookup was needed: the refusals answered at once allocate no promise.
     const outcome = answer instanceof Promise ? await answer : answer;
     switch (outcome.kind) {
-      case 'ok':
-        return Object.freeze({
-          userId: outcome.token.userId,
-          clientId: outcome.token.clientId,
-          grantId: outcome.token.grantId,
-          scopes: this.expandedScopes(outcome.token.scopes),
-        });
+      case 'ok': {
+        const { token } = outcome;
+        const scopes = this.expandedScopes(token.scopes);
+        const { clientId, grantId } = token;
+        // A client_credentials token (RFC 6749 §4.4) names no person: the caller is the client itself.
+        return Object.freeze(
+          token.userId === null
+            ? { kind: 'client' as const, userId: null, clientId, grantId, scopes }
+            : { kind: 'person' as const, userId: token.userId, clientId, grantId, scopes },
+        );
+      }
       // RFC 6750 §3.1: a request without credentials gets a challenge with no error code.
       case 'no_credentials':
         throw this.unauthorized(false);

@@ -29,6 +29,8 @@ export interface TestToolOptions<T> {
   readonly user?: string;
   /** The client id the caller authorized; `test-client` by default. */
   readonly clientId?: string;
+  /** The caller is a machine client acting for itself (client_credentials): kind `client`, no user. */
+  readonly machine?: boolean;
   /** The tools instance, when its class takes constructor arguments (fakes of its dependencies). */
   readonly instance?: T;
 }
@@ -62,12 +64,14 @@ export function newTestTool<T extends object>(tools: Type<T>, options: TestToolO
   const config = loadConfig({ NODE_ENV: 'test', PUBLIC_URL: 'https://mcp.test.example' });
   const auth = new McpAuthService(new ResourceServerAuthenticator(noToken, noLimits), config, catalog);
   const endpoint = new McpEndpoint(new McpDispatcher(catalog, auth, noAudit, config), catalog, auth);
-  const caller: McpCaller = {
-    userId: options.user ?? 'test-user',
+  const token = {
     clientId: options.clientId ?? 'test-client',
     grantId: 'test-grant',
     scopes: [...catalog.expand(options.scopes)].sort(),
   };
+  const caller: McpCaller = options.machine
+    ? { kind: 'client', userId: null, ...token }
+    : { kind: 'person', userId: options.user ?? 'test-user', ...token };
   let id = 0;
   const post = async (method: string, params: Record<string, unknown>) => {
     const response = await endpoint.handle(

@@ -18,7 +18,9 @@ export function requireGrantEligibility(client: OAuthClientEntity, grantType: st
   const eligible =
     grantType === 'refresh_token'
       ? mayReceiveRefreshToken(client)
-      : client.grantTypes.includes(grantType as never);
+      : client.grantTypes.includes(grantType as never) &&
+        // RFC 6749 §4.4, EXT-CC-01: client_credentials is for confidential clients only.
+        (grantType !== 'client_credentials' || client.tokenEndpointAuthMethod !== 'none');
   if (!eligible) {
     throw new UnauthorizedClientError(`This client is not registered for the ${grantType} grant`);
   }
