@@ -10,6 +10,7 @@ export {
   type AccessTokenRejection,
   type VerifiedAccessToken,
 } from './ports/access-token-verifier';
+export { ResourceServerAuthenticator, type ResourceServerOutcome } from './verification/resource-server';
 export { SCOPE_REGISTRY, type ScopeRegistry, type ScopeDefinition } from './ports/scope-registry';
 export {
   SIGNED_IN_USER_RESOLVER,

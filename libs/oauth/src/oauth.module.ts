@@ -51,14 +51,15 @@ import { TokenEndpoint } from './token/token-endpoint';
 import { TokenRoute } from './token/token-route';
 import { TokenIssuer } from './token/token-issuer';
 import { AccessTokenVerifierService } from './verification/access-token-verifier.service';
+import { ResourceServerAuthenticator } from './verification/resource-server';
 import { RevocationListener } from './verification/revocation-listener';
 
 /** The grant registry (docs/architecture.md C3): adding a grant is one class here plus its file. */
 const GRANT_HANDLER_CLASSES = [AuthorizationCodeGrant, RefreshTokenGrant, ClientCredentialsGrant];
 
 /**
- * The authorization server. Global because McpModule takes ACCESS_TOKEN_VERIFIER and RateLimiter from
- * the global scope (its unit spec stands in fakes there); identity and account import it explicitly.
+ * The authorization server. Global because McpModule takes ResourceServerAuthenticator from the global
+ * scope (its unit spec builds one on fakes there); identity and account import it explicitly.
  */
 @Global()
 @Module({
@@ -104,6 +105,7 @@ const GRANT_HANDLER_CLASSES = [AuthorizationCodeGrant, RefreshTokenGrant, Client
     RevocationListener,
     AccessTokenVerifierService,
     { provide: ACCESS_TOKEN_VERIFIER, useExisting: AccessTokenVerifierService },
+    ResourceServerAuthenticator,
     OAuthHousekeeping,
     RemoteJwksCache,
     JwtIdRegistry,
@@ -120,6 +122,8 @@ const GRANT_HANDLER_CLASSES = [AuthorizationCodeGrant, RefreshTokenGrant, Client
     TokenRoute,
     RateLimiter,
     ACCESS_TOKEN_VERIFIER,
+    // The one resource-server check, for /mcp and the admin API.
+    ResourceServerAuthenticator,
     PENDING_AUTHORIZATION_DESCRIBER,
     USER_GRANT_REVOKER,
     GrantsDirectory,

@@ -2,7 +2,7 @@ import type { Type } from '@nestjs/common';
 import { DiscoveryService, MetadataScanner, Reflector } from '@nestjs/core';
 import type { AuditLog } from '@app/audit';
 import { loadConfig } from '@app/config';
-import type { AccessTokenVerifier, RateLimiter } from '@app/oauth';
+import { ResourceServerAuthenticator, type AccessTokenVerifier, type RateLimiter } from '@app/oauth';
 import { McpAuthService } from '../auth/mcp-auth.service';
 import { McpEndpoint } from '../http/mcp-endpoint.service';
 import { McpHttpError } from '../http/mcp-errors';
@@ -67,7 +67,7 @@ export function newTestTool<T extends object>(tools: Type<T>, options: TestToolO
   const discovery = { getProviders: () => [wrapper] } as unknown as DiscoveryService;
   const catalog = new ToolCatalog(discovery, new Reflector(), new MetadataScanner());
   const config = loadConfig({ NODE_ENV: 'test', PUBLIC_URL: 'https://mcp.test.example' });
-  const auth = new McpAuthService(noToken, config, catalog, noLimits);
+  const auth = new McpAuthService(new ResourceServerAuthenticator(noToken, noLimits), config, catalog);
   const scanner = new MetadataScanner();
   const upstream = new UpstreamAccess(
     new UpstreamRequirements(discovery, new Reflector(), scanner),
