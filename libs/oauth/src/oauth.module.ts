@@ -38,6 +38,8 @@ import { RevocationService } from './token/revocation.service';
 import { TokenEndpoint } from './token/token-endpoint';
 import { TokenRoute } from './token/token-route';
 import { TokenIssuer } from './token/token-issuer';
+import { ToolCoveragePolicy } from './tool-coverage/tool-coverage.policy';
+import { ToolDeclarationLedger } from './tool-coverage/tool-declaration-ledger';
 import { AccessTokenVerifierService } from './verification/access-token-verifier.service';
 import { RevocationListener } from './verification/revocation-listener';
 
@@ -91,6 +93,8 @@ const GRANT_HANDLER_CLASSES = [AuthorizationCodeGrant, RefreshTokenGrant];
     GrantUsageRecorder,
     GrantsDirectory,
     ClientAdministration,
+    ToolDeclarationLedger,
+    ToolCoveragePolicy,
   ],
   exports: [
     TokenRoute,
@@ -103,6 +107,8 @@ const GRANT_HANDLER_CLASSES = [AuthorizationCodeGrant, RefreshTokenGrant];
     // The one PostgreSQL limiter, shared with the sign-in routes and /mcp (unknown bearer tokens).
     RateLimiter,
     RateLimitGuard,
+    // EXT-RC-03: /mcp checks that a token's grant covers the tool it calls.
+    ToolCoveragePolicy,
   ],
 })
 export class OAuthModule implements NestModule {

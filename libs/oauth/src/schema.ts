@@ -13,6 +13,8 @@ import { CimdDocumentEntity } from './cimd/cimd-document.entity';
 import { AddGrantLastUsedAndClientDisabled1764250000000 } from './migrations/1764250000000-AddGrantLastUsedAndClientDisabled';
 import { TokenEndpointHotPath1764270000000 } from './migrations/1764270000000-TokenEndpointHotPath';
 import { ConsentHardening1764280000000 } from './migrations/1764280000000-ConsentHardening';
+import { RecordCoveredTools1764420000000 } from './migrations/1764420000000-RecordCoveredTools';
+import { ToolDeclarationEntity } from './tool-coverage/tool-declaration.entity';
 
 // eslint-disable-next-line @typescript-eslint/no-unsafe-function-type
 export const OAUTH_ENTITIES: Function[] = [
@@ -25,6 +27,7 @@ export const OAUTH_ENTITIES: Function[] = [
   RefreshTokenEntity,
   RateLimitBucketEntity,
   CimdDocumentEntity,
+  ToolDeclarationEntity,
 ];
 // eslint-disable-next-line @typescript-eslint/no-unsafe-function-type
 export const OAUTH_MIGRATIONS: Function[] = [
@@ -33,4 +36,5 @@ export const OAUTH_MIGRATIONS: Function[] = [
   CreateCimdDocuments1764260000000,
   TokenEndpointHotPath1764270000000,
   ConsentHardening1764280000000,
+  RecordCoveredTools1764420000000,
 ];

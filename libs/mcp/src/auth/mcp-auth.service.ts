@@ -10,6 +10,7 @@ import {
 import { McpHttpError } from '../http/mcp-errors';
 import { ToolCatalog } from '../tools/tool-catalog';
 import type { McpCaller } from '../tools/tool-types';
+import { COVERED_TOOLS } from './tool-coverage-check';
 
 /** RFC 6750 §2.1: `Bearer` (case-insensitive) and one b64token. */
 const BEARER = /^Bearer +([A-Za-z0-9\-._~+/]+=*) *$/i;
@@ -118,6 +119,7 @@ export class McpAuthService {
       clientId: token.clientId,
       grantId: token.grantId,
       scopes: this.expandedScopes(token.scopes),
+      [COVERED_TOOLS]: token.coveredTools,
     });
   }
 

@@ -17,6 +17,8 @@ import {
   ACCESS_TOKEN_VERIFIER,
   RateLimiter,
   SCOPE_GRANT_POLICY,
+  ToolCoveragePolicy,
+  ToolDeclarationLedger,
   type AccessTokenCheck,
   type AccessTokenVerifier,
   type ScopeGrantPolicy,
@@ -84,6 +86,7 @@ const verified = (scopes: string[], audience: string): AccessTokenCheck => ({
     scopes,
     audience,
     expiresAt: new Date(Date.now() + 60_000),
+    coveredTools: null,
   },
 });
 
@@ -146,8 +149,11 @@ describe('/mcp endpoint (fake verifier)', () => {
         { provide: AuditLog, useValue: { recordInBackground: (e: AuditRecord) => audit.push(e) } },
         { provide: RateLimiter, useValue: { consume: async () => undefined, refusedFor: () => null } },
         { provide: SCOPE_GRANT_POLICY, useValue: scopePolicy },
+        // Tokens recorded before tools were (coveredTools null) cover every tool of this spec.
+        { provide: ToolDeclarationLedger, useValue: { has: () => true } },
+        ToolCoveragePolicy,
       ],
-      exports: [ACCESS_TOKEN_VERIFIER, AuditLog, RateLimiter, SCOPE_GRANT_POLICY],
+      exports: [ACCESS_TOKEN_VERIFIER, AuditLog, RateLimiter, SCOPE_GRANT_POLICY, ToolCoveragePolicy],
     })
     class FakesModule {}
     const config = loadConfig({

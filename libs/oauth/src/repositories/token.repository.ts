@@ -4,6 +4,7 @@ import { DataSource, type EntityManager } from 'typeorm';
 import { SCOPE_GRANT_POLICY, type ScopeGrantPolicy } from '../grants-directory/scope-grant-policy';
 import { auditInsertSql } from '@app/audit';
 import { APP_CONFIG, type AppConfig } from '@app/config';
+import type { CoveredTools } from '../tool-coverage/tool-coverage';
 import { preparedQuery } from './prepared';
 import { notifyRevocation, rowsOf } from './sql';
 
@@ -41,6 +42,8 @@ export interface NewGrant {
   resource: string;
   /** When the person approved on a page (null: now); the grant ends GRANT_MAX_LIFETIME after it. */
   approvedAt?: Date | null;
+  /** EXT-RC-01: per granted scope, the tools the person approved with it (omitted: none recorded). */
+  coveredTools?: CoveredTools | null;
 }
 
 export interface NewCode {
@@ -155,6 +158,8 @@ export interface AccessTokenRecord {
   createdAt: Date;
   expiresAt: Date;
   revoked: boolean;
+  /** Its grant's (EXT-RC-01; null: granted before records, EXT-RC-05). */
+  coveredTools: CoveredTools | null;
 }
 
 export interface RefreshTokenRecord {
@@ -223,8 +228,8 @@ export class TokenRepository {
   async createGrant(manager: EntityManager, grant: NewGrant): Promise<string> {
     const id = randomUUID();
     await manager.query(
-      `INSERT INTO oauth_grants (id, user_id, client_id, scopes, resource, approved_at)
-       VALUES ($1, $2, $3, $4, $5, COALESCE($6::timestamptz, now()))`,
+      `INSERT INTO oauth_grants (id, user_id, client_id, scopes, resource, approved_at, covered_tools)
+       VALUES ($1, $2, $3, $4, $5, COALESCE($6::timestamptz, now()), $7)`,
       [
         id,
         grant.userId,
@@ -232,6 +237,7 @@ export class TokenRepository {
         await this.grantable(grant.userId, grant.scopes),
         grant.resource,
         grant.approvedAt ?? null,
+        grant.coveredTools ?? null,
       ],
     );
     return id;
@@ -501,7 +507,8 @@ export class TokenRepository {
   async findAccessToken(tokenHash: Buffer, manager?: EntityManager): Promise<AccessTokenRecord | null> {
     const sql = `SELECT at.id, at.grant_id AS "grantId", at.client_id AS "clientId", at.user_id AS "userId",
               at.scopes, at.audience, at.created_at AS "createdAt", at.expires_at AS "expiresAt",
-              (at.revoked_at IS NOT NULL OR g.revoked_at IS NOT NULL) AS revoked
+              (at.revoked_at IS NOT NULL OR g.revoked_at IS NOT NULL) AS revoked,
+              g.covered_tools AS "coveredTools"
          FROM oauth_access_tokens at JOIN oauth_grants g ON g.id = at.grant_id
         WHERE at.token_hash = $1`;
     // The verifier's cache-miss lookup (one index probe on UQ_oauth_access_tokens_hash).
