@@ -33,6 +33,8 @@ import {
 import { ClientRepository } from '../repositories/client.repository';
 import { ConsentRepository, redirectUrisDigest } from '../repositories/consent.repository';
 import { TokenRepository } from '../repositories/token.repository';
+import type { CoveredTools } from '../tool-coverage/tool-coverage';
+import { ToolCoveragePolicy } from '../tool-coverage/tool-coverage.policy';
 import type { AuthorizeContext, AuthorizeDependencies, ValidatedAuthorization } from './authorize-context';
 import { AUTHORIZE_CHECKS } from './checks';
 import { isLoopbackHost, matchRedirectUri } from '../clients/redirect-uri';
@@ -51,6 +53,8 @@ interface RememberedConsent {
   kind: 'code' | 'continue';
   /** When the person approved it (the new grant's lifetime counts from then). */
   approvedAt: Date;
+  /** EXT-RC-01: what it covers of the requested scopes, recorded again with the new grant. */
+  coveredTools: CoveredTools | null;
 }
 
 export interface ConsentPage {
@@ -64,6 +68,8 @@ export interface ConsentPage {
   redirectHost: string;
   loopbackRedirect: boolean;
   scopes: { name: string; description: string }[];
+  /** EXT-RC-03: tools added or changed under scopes the person approved before, by name. */
+  newTools: { name: string; title: string | null; description: string }[];
   userName: string;
   userEmail: string | null;
   requestId: string;
@@ -93,6 +99,7 @@ export class AuthorizeService {
     private readonly urlClients: CimdClientResolver,
     // Required: without a policy every scope would be grantable, so a missing provider stops the boot.
     @Inject(SCOPE_GRANT_POLICY) private readonly scopePolicy: ScopeGrantPolicy,
+    private readonly coverage: ToolCoveragePolicy,
     @Optional() @Inject(SIGNED_IN_USER_RESOLVER) private readonly users?: SignedInUserResolver,
   ) {
     this.deps = {
@@ -140,7 +147,7 @@ export class AuthorizeService {
       if (user && remembered?.kind === 'code') {
         return {
           kind: 'redirect',
-          location: await this.issueCode(user, auth, null, remembered.approvedAt, ip),
+          location: await this.issueCode(user, auth, null, remembered, ip),
         };
       }
       if (auth.prompt.has('none')) {
@@ -199,7 +206,7 @@ export class AuthorizeService {
         }
         return {
           kind: 'redirect',
-          location: await this.issueCode(user, auth, null, remembered.approvedAt, ip),
+          location: await this.issueCode(user, auth, null, remembered, ip),
         };
       }
       if (auth.prompt.has('none'))
@@ -326,10 +333,16 @@ export class AuthorizeService {
     if (!consent.redirectUrisDigest.equals(redirectUrisDigest(auth.client.redirectUris))) return null;
     const wanted = await this.grantableOrRefuse(user, auth.scopes);
     if (!scopesCovered(wanted, consent.scopes, this.scopes)) return null;
+    // EXT-RC-03: a tool added or changed under an approved scope since shows the page again.
+    if (this.coverage.uncovered(consent.coveredTools, consent.scopes, wanted).length > 0) return null;
     const skipsClick =
       auth.client.tokenEndpointAuthMethod !== 'none' ||
       (auth.client.rememberConsent && auth.client.createdVia === 'admin');
-    return { kind: skipsClick ? 'code' : 'continue', approvedAt: consent.approvedAt };
+    return {
+      kind: skipsClick ? 'code' : 'continue',
+      approvedAt: consent.approvedAt,
+      coveredTools: this.coverage.narrow(consent.coveredTools, wanted),
+    };
   }
 
   /** RFC 6749 §3.3: the requested scopes this person may hold; none at all is invalid_scope. */
@@ -351,11 +364,13 @@ export class AuthorizeService {
     user: SignedInUser,
     auth: ValidatedAuthorization,
     approved: readonly string[] | null,
-    approvedAt: Date | null,
+    remembered: RememberedConsent | null,
     ip: string,
   ): Promise<string> {
     const code = newSecret('authorizationCode');
     const scopes = await this.grantableOrRefuse(user, approved ?? auth.scopes);
+    // EXT-RC-01: approved on the page now, it covers the scopes' tools as they are now.
+    const coveredTools = approved ? this.coverage.record(scopes) : (remembered?.coveredTools ?? null);
     await inTransaction(this.dataSource, async (manager) => {
       const [client] = await manager.query<{ disabled: boolean }[]>(
         `SELECT disabled_at IS NOT NULL AS disabled FROM oauth_clients WHERE client_id = $1 FOR SHARE`,
@@ -371,6 +386,7 @@ export class AuthorizeService {
             scopes,
             redirectUrisDigest: redirectUrisDigest(auth.client.redirectUris),
             maxAgeSeconds: this.config.tokens.grantMaxLifetime,
+            coveredTools: coveredTools ?? {},
           },
           manager,
         );
@@ -390,7 +406,8 @@ export class AuthorizeService {
         clientId: auth.client.clientId,
         scopes,
         resource: auth.resource,
-        approvedAt: approved ? null : approvedAt,
+        approvedAt: approved ? null : (remembered?.approvedAt ?? null),
+        coveredTools,
       });
       await this.tokens.insertCode(manager, {
         codeHash: digest(code),
@@ -452,6 +469,7 @@ export class AuthorizeService {
         name,
         description: this.scopes.get(name)?.description ?? name,
       })),
+      newTools: await this.newTools(user, auth),
       userName: user.displayName,
       userEmail: user.email,
       requestId: handle,
@@ -460,6 +478,15 @@ export class AuthorizeService {
       decisionPath: `${new URL(this.config.publicUrl).pathname.replace(/\/+$/, '')}${DECISION_PATH}`,
       remembered,
     };
+  }
+
+  /** EXT-RC-03: what the stored consent of this person and client does not cover of the page's scopes. */
+  private async newTools(user: SignedInUser, auth: ValidatedAuthorization): Promise<ConsentPage['newTools']> {
+    const consent = await this.consents.find(user.id, auth.client.clientId, auth.resource, 0);
+    if (!consent) return [];
+    return this.coverage
+      .uncovered(consent.coveredTools, consent.scopes, auth.scopes)
+      .map((t) => ({ name: t.name, title: t.title ?? null, description: t.description }));
   }
 
   /**
