@@ -73,7 +73,7 @@ describe('re-consent when a scope starts to cover new tools (EXT-RC-*)', () => {
   };
 
   /** One authorization request in alice's browser, without clicking anything. */
-  const authorize = async (): Promise<FollowResult> => {
+  const authorize = async (extra: Record<string, string> = {}): Promise<FollowResult> => {
     const page = await session.follow(
       authorizeUrl(url, {
         client_id: client.client_id,
@@ -82,6 +82,7 @@ describe('re-consent when a scope starts to cover new tools (EXT-RC-*)', () => {
         scope: 'notes:write profile:read',
         resource,
         state: 'st',
+        ...extra,
       }),
     );
     return page.externalRedirect || !parseForms(page.text).some((f) => f.action === '/auth/dev')
@@ -177,6 +178,22 @@ describe('re-consent when a scope starts to cover new tools (EXT-RC-*)', () => {
     assert.equal(await coveredTools(legacy), null);
     assert.equal((await call(legacy, 'notes_create', { title: 'old grant' })).status, 200);
     assert.equal((await call(legacy, 'notes_purge', { confirm: true })).status, 403);
+  });
+
+  it('tools/list still lists every tool, the new ones included', async () => {
+    const res = await postMcp(url, before1, { method: 'tools/list', params: {} });
+    assert.equal(res.status, 200);
+    const { result } = (await res.json()) as { result: { tools: { name: string }[] } };
+    const names = result.tools.map((x) => x.name);
+    for (const name of ['notes_purge', 'notes_count', 'notes_create']) assert.ok(names.includes(name), name);
+  });
+
+  it('prompt=none cannot skip the new tools: consent_required', async () => {
+    const answer = await authorize({ prompt: 'none' });
+    assert.ok(answer.externalRedirect);
+    const callback = new URL(answer.externalRedirect);
+    assert.equal(callback.searchParams.get('error'), 'consent_required');
+    assert.equal(callback.searchParams.get('code'), null);
   });
 
   it('the remembered consent shows the page again, naming the new tool; after approval the call works', async () => {
