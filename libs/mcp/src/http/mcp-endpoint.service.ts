@@ -1,7 +1,7 @@
 import type { IncomingHttpHeaders } from 'node:http';
 import { Injectable, Logger } from '@nestjs/common';
 import { ToolCoveragePolicy } from '@app/oauth';
-import { DATABASE_RETRY_AFTER_SECONDS, isDatabaseUnavailable } from '@app/persistence';
+import { databaseOutage } from '@app/persistence';
 import { McpAuthService } from '../auth/mcp-auth.service';
 import { grantCoversTool } from '../auth/tool-coverage-check';
 import { McpDispatcher, type McpRpcResponse, type RequestContext } from '../protocol/mcp-dispatcher';
@@ -66,11 +66,10 @@ export class McpEndpoint {
    */
   toHttpError(exception: unknown, frameworkStatus?: number): McpHttpError {
     if (exception instanceof McpHttpError) return exception;
-    if (isDatabaseUnavailable(exception)) {
+    const outage = databaseOutage(exception);
+    if (outage !== undefined) {
       this.logger.warn('database unavailable while serving /mcp');
-      return new McpHttpError(503, 'Service temporarily unavailable', {
-        'Retry-After': String(DATABASE_RETRY_AFTER_SECONDS),
-      });
+      return new McpHttpError(outage.status, 'Service temporarily unavailable', outage.headers);
     }
     if (frameworkStatus !== undefined && frameworkStatus < 500) {
       return new McpHttpError(frameworkStatus, 'Bad Request');

@@ -1,12 +1,9 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { ClientAuthenticator, type ClientRequest } from '../clients/client-authenticator';
-import {
-  InvalidRequestError,
-  UnauthorizedClientError,
-  UnsupportedGrantTypeError,
-} from '../common/oauth-errors';
+import { InvalidRequestError, UnsupportedGrantTypeError } from '../common/oauth-errors';
 import { paramReader } from '../common/params';
 import { ClientRepository } from '../repositories/client.repository';
+import { requireGrantEligibility } from './grant-eligibility';
 import { GRANT_HANDLERS, type GrantHandler } from './grants/grant-handler';
 import type { TokenResponse } from './token-issuer';
 
@@ -38,9 +35,7 @@ export class TokenEndpoint {
       throw new UnsupportedGrantTypeError(`grant_type ${grantType.slice(0, 60)} is not supported`);
     for (const name of handler.parameters) param(name); // refuses repeated parameters up front
     const client = await this.authenticator.authenticate(request, param);
-    if (!client.grantTypes.includes(grantType as never) && grantType !== 'refresh_token') {
-      throw new UnauthorizedClientError(`This client is not registered for the ${grantType} grant`);
-    }
+    requireGrantEligibility(client, grantType);
     const response = await handler.handle({ client, param, ip: request.ip });
     this.touchLastUsed(client.clientId);
     return response;
