@@ -190,10 +190,11 @@ describe('re-consent when a scope starts to cover new tools (EXT-RC-*)', () => {
 
   it('prompt=none cannot skip the new tools: consent_required', async () => {
     const answer = await authorize({ prompt: 'none' });
-    assert.ok(answer.externalRedirect);
-    const callback = new URL(answer.externalRedirect);
-    assert.equal(callback.searchParams.get('error'), 'consent_required');
-    assert.equal(callback.searchParams.get('code'), null);
+    // A self-registered client's redirect URI is not trusted with errors: the page shows the error and
+    // a return link carrying it, and no code.
+    assert.equal(answer.externalRedirect, undefined);
+    assert.match(answer.text, /<code id="error-code">consent_required<\/code>/);
+    assert.doesNotMatch(answer.text, /code&#x3D;mcp_ac_/);
   });
 
   it('the remembered consent shows the page again, naming the new tool; after approval the call works', async () => {
