@@ -103,6 +103,8 @@ export interface AppConfig {
     readonly authorizationCodeTtl: number;
     readonly authorizationRequestTtl: number;
   };
+  /** EXT-RC-04: tools declared read-only need no new consent when added or changed under a scope. */
+  readonly reconsentExemptReadOnly: boolean;
   readonly loginSessionTtl: number;
   readonly devLogin: boolean;
   /** Undefined unless EMAIL_LOGIN=true and SMTP is configured. */
@@ -299,6 +301,7 @@ export function loadConfig(source: Record<string, string | undefined> = process.
       authorizationRequestTtl: 600,
     },
     loginSessionTtl: env.LOGIN_SESSION_TTL ?? 7 * 24 * 3600,
+    reconsentExemptReadOnly: env.RECONSENT_EXEMPT_READ_ONLY === 'true',
     devLogin,
     emailLogin:
       env.EMAIL_LOGIN === 'true' && env.SMTP_URL && env.EMAIL_FROM

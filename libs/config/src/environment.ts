@@ -141,6 +141,10 @@ export class EnvironmentVariables {
   @IsBooleanString({ message: 'DEV_LOGIN must be true or false' })
   DEV_LOGIN?: string;
 
+  @IsOptional()
+  @IsBooleanString({ message: 'RECONSENT_EXEMPT_READ_ONLY must be true or false' })
+  RECONSENT_EXEMPT_READ_ONLY?: string;
+
   @IsOptional() @Transform(blankToUndefined) @IsString() GITHUB_CLIENT_ID?: string;
   @IsOptional() @Transform(blankToUndefined) @IsString() GITHUB_CLIENT_SECRET?: string;
   @IsOptional()
@@ -363,6 +367,7 @@ export const ENVIRONMENT_VARIABLE_NAMES = [
   'REFRESH_TOKEN_TTL',
   'REFRESH_TOKEN_REUSE_GRACE',
   'GRANT_MAX_LIFETIME',
+  'RECONSENT_EXEMPT_READ_ONLY',
   'LOGIN_SESSION_TTL',
   'DEV_LOGIN',
   'GITHUB_CLIENT_ID',

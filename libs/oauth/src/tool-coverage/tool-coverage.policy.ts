@@ -25,7 +25,7 @@ export class ToolCoveragePolicy {
     @Inject(SCOPE_REGISTRY) private readonly registry: ScopeRegistry,
     @Inject(APP_CONFIG) config: AppConfig,
   ) {
-    this.rules = { exemptReadOnly: exemptReadOnly(config), baseline: ledger };
+    this.rules = { exemptReadOnly: config.reconsentExemptReadOnly, baseline: ledger };
     this.currentDigest = (scope) => registry.scopeToolsDigest(scope);
   }
 
@@ -61,8 +61,4 @@ export class ToolCoveragePolicy {
     }
     return out;
   }
-}
-
-function exemptReadOnly(_config: AppConfig): boolean {
-  return false;
 }
