@@ -180,12 +180,20 @@ describe('re-consent when a scope starts to cover new tools (EXT-RC-*)', () => {
     assert.equal((await call(legacy, 'notes_purge', { confirm: true })).status, 403);
   });
 
-  it('tools/list still lists every tool, the new ones included', async () => {
+  it('tools/list still lists every tool, marking the one the approval did not cover', async () => {
     const res = await postMcp(url, before1, { method: 'tools/list', params: {} });
     assert.equal(res.status, 200);
-    const { result } = (await res.json()) as { result: { tools: { name: string }[] } };
-    const names = result.tools.map((x) => x.name);
-    for (const name of ['notes_purge', 'notes_count', 'notes_create']) assert.ok(names.includes(name), name);
+    const { result } = (await res.json()) as {
+      result: { tools: { name: string; _meta: Record<string, unknown> }[] };
+    };
+    const meta = (name: string) => result.tools.find((x) => x.name === name)?._meta;
+    // Listed with their scopes; the one this token's approval did not cover is marked.
+    assert.deepEqual(meta('notes_purge'), {
+      'dev.mcp-auth-server/requiredScopes': ['notes:write'],
+      'dev.mcp-auth-server/consentRequired': true,
+    });
+    assert.deepEqual(meta('notes_count'), { 'dev.mcp-auth-server/requiredScopes': ['notes:read'] }, 'exempt');
+    assert.deepEqual(meta('notes_create'), { 'dev.mcp-auth-server/requiredScopes': ['notes:write'] });
   });
 
   it('prompt=none cannot skip the new tools: consent_required', async () => {

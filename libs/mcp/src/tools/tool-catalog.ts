@@ -16,7 +16,7 @@ import { toListEntry, type ToolListEntry } from './tool-list-entry';
 import type { McpCaller, ToolContext, ToolOutput } from './tool-types';
 
 export { headerParams, type HeaderParam } from './tool-header-params';
-export { REQUIRED_SCOPES_META_KEY, type ToolListEntry } from './tool-list-entry';
+export { CONSENT_REQUIRED_META_KEY, REQUIRED_SCOPES_META_KEY, type ToolListEntry } from './tool-list-entry';
 
 export interface RegisteredTool {
   readonly name: string;
