@@ -8,12 +8,6 @@ import { join, relative } from 'node:path';
 const ROOT = join(__dirname, '..', '..', '..');
 const MAX_LINES = 300;
 
-/** Files other branches are splitting; each line goes when its split is merged. */
-const EXEMPT = new Set([
-  'libs/config/src/environment.ts', // exempt until the split lands
-  'libs/config/src/app-config.ts', // exempt until the split lands
-]);
-
 const isTest = (name: string) => /\.(spec|int-spec|e2e-spec)\.ts$/.test(name);
 
 function productionFiles(dir: string): string[] {
@@ -31,17 +25,9 @@ describe('file size', () => {
     const offenders = ['apps', 'libs']
       .flatMap((dir) => productionFiles(join(ROOT, dir)))
       .map((path) => ({ file: relative(ROOT, path).split('\\').join('/'), lines: 0, path }))
-      .filter((f) => !EXEMPT.has(f.file))
       .map((f) => ({ ...f, lines: lineCount(readFileSync(f.path, 'utf8')) }))
       .filter((f) => f.lines > MAX_LINES)
       .map((f) => `${f.file} (${f.lines} lines)`);
     assert.deepEqual(offenders, [], `split these along the rules they hold:\n${offenders.join('\n')}`);
-  });
-
-  it('every exemption names a file that exists', () => {
-    const all = new Set(
-      ['apps', 'libs'].flatMap((dir) => productionFiles(join(ROOT, dir))).map((p) => relative(ROOT, p)),
-    );
-    for (const file of EXEMPT) assert.ok(all.has(file), `${file} is exempt but does not exist`);
   });
 });

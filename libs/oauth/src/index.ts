@@ -45,3 +45,5 @@ export {
 } from './rate-limit/rate-limiter';
 export { RateLimitGuard, RateLimited } from './rate-limit/rate-limit.guard';
 export { TooManyRequestsError } from './common/oauth-errors';
+export { OAUTH_CONFIG } from './config/oauth.config';
+export { CIMD_CONFIG } from './config/cimd.config';

@@ -7,6 +7,7 @@ import {
   uncoveredTools,
   type CoverageRules,
   type CoveredTools,
+  type ToolBaseline,
 } from './tool-coverage';
 import { ToolDeclarationLedger } from './tool-declaration-ledger';
 
@@ -21,11 +22,11 @@ export class ToolCoveragePolicy {
   private readonly currentDigest: (scope: string) => string;
 
   constructor(
-    ledger: ToolDeclarationLedger,
+    @Inject(ToolDeclarationLedger) baseline: ToolBaseline,
     @Inject(SCOPE_REGISTRY) private readonly registry: ScopeRegistry,
     @Inject(APP_CONFIG) config: AppConfig,
   ) {
-    this.rules = { exemptReadOnly: config.reconsentExemptReadOnly, baseline: ledger };
+    this.rules = { exemptReadOnly: config.reconsentExemptReadOnly, baseline };
     this.currentDigest = (scope) => registry.scopeToolsDigest(scope);
   }
 
