@@ -109,7 +109,7 @@ describe('requirement ids (docs/requirements.md)', () => {
       const source = line.split('|')[3]?.trim() ?? '';
       assert.match(
         source,
-        /RFC \d+|MCP-[ATS]|OAuth 2\.1|MCP base protocol|draft-|OpenID|^[A-Z]+(-[A-Z]+)?-\d{2}/,
+        /RFC \d+|MCP-[ATS]|MCP-EMA|OAuth 2\.1|MCP base protocol|draft-|OpenID|^[A-Z]+(-[A-Z]+)?-\d{2}/,
         line,
       );
     }

@@ -41,12 +41,14 @@ export interface StartTestAppOptions {
   extraModules?: CreateAppOptions['extraModules'];
   /** The root logger (default: LOG_LEVEL's, to stdout). */
   logger?: Logger;
+  /** Listen on this port (e.g. a restart that keeps PUBLIC_URL, so tokens keep their audience). */
+  port?: number;
 }
 
 /** Boots the real application (same bootstrap as main.ts) on a free port against its own database. */
 export async function startTestApp(options: StartTestAppOptions = {}): Promise<TestApp> {
   const database = options.database ?? (await createTestDatabase());
-  const port = await freePort();
+  const port = options.port ?? (await freePort());
   const url = `http://127.0.0.1:${port}`;
   const config = loadAppConfig({
     NODE_ENV: 'test',

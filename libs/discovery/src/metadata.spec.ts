@@ -20,6 +20,9 @@ const scopes: ScopeRegistry = {
   get: (n) => defs.find((d) => d.name === n),
   defaults: () => defs.filter((d) => d.isDefault).map((d) => d.name),
   expand: (s) => new Set(s),
+  toolDeclarations: () => [],
+  toolsUnder: () => [],
+  scopeToolsDigest: () => '',
 };
 
 describe('discovery metadata', () => {

@@ -30,7 +30,7 @@ export {
   type LoggingLevel,
   type ContentAnnotations,
 } from './tools/tool-types';
-export { REQUIRED_SCOPES_META_KEY } from './tools/tool-catalog';
+export { CONSENT_REQUIRED_META_KEY, REQUIRED_SCOPES_META_KEY } from './tools/tool-catalog';
 export {
   SUPPORTED_PROTOCOL_VERSIONS,
   MODERN_PROTOCOL_VERSIONS,

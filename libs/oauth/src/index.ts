@@ -11,7 +11,15 @@ export {
   type VerifiedAccessToken,
 } from './ports/access-token-verifier';
 export { ResourceServerAuthenticator, type ResourceServerOutcome } from './verification/resource-server';
-export { SCOPE_REGISTRY, type ScopeRegistry, type ScopeDefinition } from './ports/scope-registry';
+export {
+  SCOPE_REGISTRY,
+  type ScopeRegistry,
+  type ScopeDefinition,
+  type ToolDeclaration,
+} from './ports/scope-registry';
+export { ToolCoveragePolicy } from './tool-coverage/tool-coverage.policy';
+export { ToolDeclarationLedger } from './tool-coverage/tool-declaration-ledger';
+export type { CoveredTools, ScopeToolsRecord, ToolBaseline } from './tool-coverage/tool-coverage';
 export {
   SIGNED_IN_USER_RESOLVER,
   type SignedInUserResolver,

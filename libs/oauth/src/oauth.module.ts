@@ -50,6 +50,8 @@ import { RevocationService } from './token/revocation.service';
 import { TokenEndpoint } from './token/token-endpoint';
 import { TokenRoute } from './token/token-route';
 import { TokenIssuer } from './token/token-issuer';
+import { ToolCoveragePolicy } from './tool-coverage/tool-coverage.policy';
+import { ToolDeclarationLedger } from './tool-coverage/tool-declaration-ledger';
 import { AccessTokenVerifierService } from './verification/access-token-verifier.service';
 import { ResourceServerAuthenticator } from './verification/resource-server';
 import { RevocationListener } from './verification/revocation-listener';
@@ -117,6 +119,8 @@ const GRANT_HANDLER_CLASSES = [AuthorizationCodeGrant, RefreshTokenGrant, Client
     GrantUsageRecorder,
     GrantsDirectory,
     ClientAdministration,
+    ToolDeclarationLedger,
+    ToolCoveragePolicy,
   ],
   exports: [
     TokenRoute,
@@ -131,6 +135,8 @@ const GRANT_HANDLER_CLASSES = [AuthorizationCodeGrant, RefreshTokenGrant, Client
     // The one PostgreSQL limiter, shared with the sign-in routes and /mcp (unknown bearer tokens).
     RateLimiter,
     RateLimitGuard,
+    // EXT-RC-03: /mcp checks that a token's grant covers the tool it calls.
+    ToolCoveragePolicy,
   ],
 })
 export class OAuthModule implements NestModule {

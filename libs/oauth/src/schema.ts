@@ -16,6 +16,8 @@ import { ConsentHardening1764280000000 } from './migrations/1764280000000-Consen
 import { CreateJwtIds1764400000000 } from './migrations/1764400000000-CreateJwtIds';
 import { JwtIdEntity } from './jose/jwt-id.entity';
 import { MachineClients1764410000000 } from './migrations/1764410000000-MachineClients';
+import { RecordCoveredTools1764420000000 } from './migrations/1764420000000-RecordCoveredTools';
+import { ToolDeclarationEntity } from './tool-coverage/tool-declaration.entity';
 
 // eslint-disable-next-line @typescript-eslint/no-unsafe-function-type
 export const OAUTH_ENTITIES: Function[] = [
@@ -29,6 +31,7 @@ export const OAUTH_ENTITIES: Function[] = [
   RateLimitBucketEntity,
   CimdDocumentEntity,
   JwtIdEntity,
+  ToolDeclarationEntity,
 ];
 // eslint-disable-next-line @typescript-eslint/no-unsafe-function-type
 export const OAUTH_MIGRATIONS: Function[] = [
@@ -39,4 +42,5 @@ export const OAUTH_MIGRATIONS: Function[] = [
   ConsentHardening1764280000000,
   CreateJwtIds1764400000000,
   MachineClients1764410000000,
+  RecordCoveredTools1764420000000,
 ];

@@ -13,6 +13,7 @@ import {
 import { McpHttpError } from '../http/mcp-errors';
 import type { ToolCatalog } from '../tools/tool-catalog';
 import { McpAuthService } from './mcp-auth.service';
+import { COVERED_TOOLS } from './tool-coverage-check';
 
 const config = loadConfig({ PUBLIC_URL: 'https://mcp.example.com/base' });
 const scopes: ScopeDefinition[] = [
@@ -45,6 +46,7 @@ function service(seen: (string | undefined)[] = []) {
           scopes: ['notes:write'],
           audience,
           expiresAt: new Date(Date.now() + 60_000),
+          coveredTools: null,
         },
       };
     },
@@ -85,6 +87,8 @@ describe('McpAuthService', () => {
       clientId: 'c1',
       grantId: 'g1',
       scopes: ['notes:read', 'notes:write'],
+      // The grant's record of covered tools, for the tools/call check only (EXT-RC-03).
+      [COVERED_TOOLS]: null,
     });
     assert.deepEqual(seen, ['good.token-1~']);
   });
@@ -177,6 +181,7 @@ describe('McpAuthService: unknown bearer tokens per client IP (shared limiter)',
         scopes: ['notes:read'],
         audience,
         expiresAt: new Date(Date.now() + 60_000),
+        coveredTools: null,
       },
     }) as const;
 

@@ -5,6 +5,7 @@ import { ResourceServerAuthenticator } from '@app/oauth';
 import { McpHttpError } from '../http/mcp-errors';
 import { ToolCatalog } from '../tools/tool-catalog';
 import type { McpCaller } from '../tools/tool-types';
+import { COVERED_TOOLS } from './tool-coverage-check';
 
 /**
  * /mcp's side of the resource-server check (RS-TOK-*), kept out of the route (docs/architecture.md C7):
@@ -40,11 +41,19 @@ export class McpAuthService {
         const { token } = outcome;
         const scopes = this.expandedScopes(token.scopes);
         const { clientId, grantId } = token;
+        const covered = token.coveredTools;
         // A client_credentials token (RFC 6749 §4.4) names no person: the caller is the client itself.
         return Object.freeze(
           token.userId === null
-            ? { kind: 'client' as const, userId: null, clientId, grantId, scopes }
-            : { kind: 'person' as const, userId: token.userId, clientId, grantId, scopes },
+            ? { kind: 'client' as const, userId: null, clientId, grantId, scopes, [COVERED_TOOLS]: covered }
+            : {
+                kind: 'person' as const,
+                userId: token.userId,
+                clientId,
+                grantId,
+                scopes,
+                [COVERED_TOOLS]: covered,
+              },
         );
       }
       // RFC 6750 §3.1: a request without credentials gets a challenge with no error code.

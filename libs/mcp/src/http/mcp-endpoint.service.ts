@@ -1,7 +1,9 @@
 import type { IncomingHttpHeaders } from 'node:http';
 import { Injectable, Logger } from '@nestjs/common';
+import { ToolCoveragePolicy } from '@app/oauth';
 import { databaseOutage } from '@app/persistence';
 import { McpAuthService } from '../auth/mcp-auth.service';
+import { grantCoversTool } from '../auth/tool-coverage-check';
 import { McpDispatcher, type McpRpcResponse, type RequestContext } from '../protocol/mcp-dispatcher';
 import { isModernRequest, readId, unsupportedVersion } from '../protocol/modern';
 import { isSupportedProtocolVersion } from '../protocol/protocol-versions';
@@ -36,6 +38,7 @@ export class McpEndpoint {
     private readonly dispatcher: McpDispatcher,
     private readonly catalog: ToolCatalog,
     private readonly auth: McpAuthService,
+    private readonly coverage: ToolCoveragePolicy,
   ) {}
 
   /**
@@ -109,6 +112,7 @@ export class McpEndpoint {
   /**
    * RS-SC-04/05: a tools/call for a tool whose scopes the token lacks is answered 403 with a challenge
    * naming every scope the call needs (with implications honoured, RS-SC-06), and the request's id.
+   * So is a call to a tool the token's grant did not cover when the person approved (EXT-RC-03).
    * Unknown tools go on to the dispatcher, which answers the spec's JSON-RPC error.
    */
   private checkToolScopes(body: unknown, caller: McpCaller, context: RequestContext): void {
@@ -118,7 +122,10 @@ export class McpEndpoint {
       const { method, params } = message as { method?: unknown; params?: { name?: unknown } };
       if (method !== 'tools/call' || typeof params?.name !== 'string') continue;
       const tool = this.catalog.tool(params.name);
-      if (tool && !this.auth.allows(caller, tool.requiredScopes)) {
+      if (
+        tool &&
+        (!this.auth.allows(caller, tool.requiredScopes) || !grantCoversTool(this.coverage, caller, tool))
+      ) {
         this.dispatcher.recordCall(tool.name, 'insufficient_scope', performance.now(), caller, context);
         throw this.auth.insufficientScope(tool.requiredScopes).forRequest(readId(message));
       }

@@ -19,6 +19,8 @@ import {
   RateLimiter,
   ResourceServerAuthenticator,
   SCOPE_GRANT_POLICY,
+  ToolCoveragePolicy,
+  ToolDeclarationLedger,
   type AccessTokenCheck,
   type AccessTokenVerifier,
   type ScopeGrantPolicy,
@@ -86,6 +88,7 @@ const verified = (scopes: string[], audience: string): AccessTokenCheck => ({
     scopes,
     audience,
     expiresAt: new Date(Date.now() + 60_000),
+    coveredTools: null,
   },
 });
 
@@ -149,6 +152,9 @@ describe('/mcp endpoint (fake verifier)', () => {
         { provide: RateLimiter, useValue: { consume: async () => undefined, refusedFor: () => null } },
         { provide: SCOPE_GRANT_POLICY, useValue: scopePolicy },
         ResourceServerAuthenticator,
+        // Tokens recorded before tools were (coveredTools null) cover every tool of this spec.
+        { provide: ToolDeclarationLedger, useValue: { has: () => true } },
+        ToolCoveragePolicy,
       ],
       exports: [
         ACCESS_TOKEN_VERIFIER,
@@ -156,6 +162,7 @@ describe('/mcp endpoint (fake verifier)', () => {
         RateLimiter,
         ResourceServerAuthenticator,
         SCOPE_GRANT_POLICY,
+        ToolCoveragePolicy,
       ],
     })
     class FakesModule {}

@@ -11,7 +11,7 @@ import {
 } from '@modelcontextprotocol/sdk/types.js';
 import { APP_CONFIG, type AppConfig } from '@app/config';
 import { AuditLog } from '@app/audit';
-import { SCOPE_GRANT_POLICY, type ScopeGrantPolicy } from '@app/oauth';
+import { SCOPE_GRANT_POLICY, ToolCoveragePolicy, type ScopeGrantPolicy } from '@app/oauth';
 import { McpAuthService } from '../auth/mcp-auth.service';
 import type { RpcId } from '../http/mcp-errors';
 import { ToolCatalog } from '../tools/tool-catalog';
@@ -73,13 +73,14 @@ export class McpDispatcher {
     auth: McpAuthService,
     audit: AuditLog,
     @Inject(APP_CONFIG) config: AppConfig,
+    coverage: ToolCoveragePolicy,
     @Optional() @Inject(SCOPE_GRANT_POLICY) scopePolicy?: ScopeGrantPolicy,
     @Optional() upstream?: UpstreamAccess,
   ) {
     this.serverInfo = Object.freeze({ name: config.productName, version: '0.1.0' });
     const sealer = new RequestStateSealer([config.sessionSecret, ...config.previousSessionSecrets]);
-    this.toolCalls = new ToolCall(catalog, auth, audit, sealer, upstream);
-    this.listing = new ToolListing(catalog, scopePolicy);
+    this.toolCalls = new ToolCall(catalog, auth, audit, sealer, coverage, upstream);
+    this.listing = new ToolListing(catalog, coverage, scopePolicy);
     // Each handler validates its request with the SDK schema first, as Protocol.setRequestHandler does.
     this.handlers = new Map<string, Handler>([
       ['ping', (request) => (PingRequestSchema.parse(request), {})],

@@ -1,7 +1,9 @@
 import { Logger } from '@nestjs/common';
 import { AuditLog } from '@app/audit';
 import { hasUnstorableJson, isBadInputForDatabase, isDatabaseUnavailable } from '@app/persistence';
+import type { ToolCoveragePolicy } from '@app/oauth';
 import { McpAuthService } from '../auth/mcp-auth.service';
+import { grantCoversTool } from '../auth/tool-coverage-check';
 import { ToolCatalog, type RegisteredTool } from '../tools/tool-catalog';
 import {
   InputRequired,
@@ -47,6 +49,7 @@ export class ToolCall {
     private readonly auth: McpAuthService,
     private readonly audit: AuditLog,
     private readonly sealer: RequestStateSealer,
+    private readonly coverage: ToolCoveragePolicy,
     private readonly upstream?: UpstreamAccess,
   ) {}
 
@@ -66,8 +69,8 @@ export class ToolCall {
       // MCP tools spec, "Error Handling": an unknown tool is a protocol error, -32602 Invalid params.
       throw new JsonRpcError(ErrorCodes.InvalidParams, `Unknown tool: ${name.slice(0, 128)}`);
     }
-    if (!this.auth.allows(caller, tool.requiredScopes)) {
-      // The HTTP layer answers 403 before dispatch (RS-SC-04); this only guards against a bypass.
+    if (!this.auth.allows(caller, tool.requiredScopes) || !grantCoversTool(this.coverage, caller, tool)) {
+      // The HTTP layer answers 403 before dispatch (RS-SC-04, EXT-RC-03); this only guards against a bypass.
       record('insufficient_scope');
       throw new JsonRpcError(ErrorCodes.InvalidRequest, 'insufficient_scope');
     }

@@ -1,5 +1,6 @@
-import type { ScopeGrantPolicy } from '@app/oauth';
-import { ToolCatalog, type ToolListEntry } from '../tools/tool-catalog';
+import type { ScopeGrantPolicy, ToolCoveragePolicy } from '@app/oauth';
+import { grantCoversTool } from '../auth/tool-coverage-check';
+import { CONSENT_REQUIRED_META_KEY, ToolCatalog, type ToolListEntry } from '../tools/tool-catalog';
 import type { McpCaller } from '../tools/tool-types';
 
 const GRANTABLE_CACHE_TTL_MS = 60_000;
@@ -11,6 +12,7 @@ export class ToolListing {
 
   constructor(
     private readonly catalog: ToolCatalog,
+    private readonly coverage: ToolCoveragePolicy,
     private readonly scopePolicy?: ScopeGrantPolicy,
   ) {}
 
@@ -19,7 +21,8 @@ export class ToolListing {
    * offers the model only listed tools could otherwise never reach a tool behind a step-up (the call
    * answers the 403 insufficient_scope challenge). Each entry names its scopes in `_meta` and in its
    * description. Tools needing a scope the person may never hold (the `admin` scope for
-   * non-administrators, per the scope-grant policy) stay hidden.
+   * non-administrators, per the scope-grant policy) stay hidden. A tool the token's scopes allow but
+   * its grant did not cover (added or changed since the approval; EXT-RC-03) is marked in `_meta`.
    */
   async listTools(caller: McpCaller, modern: boolean): Promise<{ tools: ToolListEntry[] }> {
     const all = [...this.catalog.tools()];
@@ -37,7 +40,13 @@ export class ToolListing {
     for (const tool of all) {
       if (tool.requiresPerson && caller.kind === 'client') continue;
       if (tool.requiredScopes.every((s) => caller.scopes.includes(s) || grantable.has(s))) {
-        tools.push(modern ? tool.modernListEntry : tool.listEntry);
+        const entry = modern ? tool.modernListEntry : tool.listEntry;
+        const held = tool.requiredScopes.every((s) => caller.scopes.includes(s));
+        tools.push(
+          held && !grantCoversTool(this.coverage, caller, tool)
+            ? { ...entry, _meta: { ...entry._meta, [CONSENT_REQUIRED_META_KEY]: true } }
+            : entry,
+        );
       }
     }
     return { tools };

@@ -2,7 +2,12 @@ import type { Type } from '@nestjs/common';
 import { DiscoveryService, MetadataScanner, Reflector } from '@nestjs/core';
 import type { AuditLog } from '@app/audit';
 import { loadConfig } from '@app/config';
-import { ResourceServerAuthenticator, type AccessTokenVerifier, type RateLimiter } from '@app/oauth';
+import {
+  ResourceServerAuthenticator,
+  ToolCoveragePolicy,
+  type AccessTokenVerifier,
+  type RateLimiter,
+} from '@app/oauth';
 import { McpAuthService } from '../auth/mcp-auth.service';
 import { McpEndpoint } from '../http/mcp-endpoint.service';
 import { McpHttpError } from '../http/mcp-errors';
@@ -74,8 +79,11 @@ export function newTestTool<T extends object>(tools: Type<T>, options: TestToolO
     options.upstream,
   );
   upstream.onModuleInit(); // the boot check: every @UsesUpstream provider is served
-  const dispatcher = new McpDispatcher(catalog, auth, noAudit, config, undefined, upstream);
-  const endpoint = new McpEndpoint(dispatcher, catalog, auth);
+  // The caller carries no record of approved tools: as for a grant from before records (EXT-RC-05),
+  // with every tool of the class in the baseline, so no call needs a new consent.
+  const coverage = new ToolCoveragePolicy({ has: () => true }, catalog, config);
+  const dispatcher = new McpDispatcher(catalog, auth, noAudit, config, coverage, undefined, upstream);
+  const endpoint = new McpEndpoint(dispatcher, catalog, auth, coverage);
   const token = {
     clientId: options.clientId ?? 'test-client',
     grantId: 'test-grant',

@@ -1,7 +1,7 @@
 import { Injectable, Logger, type OnModuleInit } from '@nestjs/common';
 import { DiscoveryService, MetadataScanner, Reflector } from '@nestjs/core';
 import type { z } from 'zod';
-import type { ScopeDefinition, ScopeRegistry } from '@app/oauth';
+import type { ScopeDefinition, ScopeRegistry, ToolDeclaration } from '@app/oauth';
 import {
   MCP_REQUIRED_SCOPES_METADATA,
   MCP_SCOPE_DECLARATIONS_METADATA,
@@ -10,12 +10,13 @@ import {
   type ScopeDeclaration,
   type ToolMetadata,
 } from './decorators';
+import { indexToolsByScope, scopeToolsDigest, toolDeclaration, type ScopeToolIndex } from './tool-digest';
 import { headerParams, type HeaderParam } from './tool-header-params';
 import { toListEntry, type ToolListEntry } from './tool-list-entry';
 import type { McpCaller, ToolContext, ToolOutput } from './tool-types';
 
 export { headerParams, type HeaderParam } from './tool-header-params';
-export { REQUIRED_SCOPES_META_KEY, type ToolListEntry } from './tool-list-entry';
+export { CONSENT_REQUIRED_META_KEY, REQUIRED_SCOPES_META_KEY, type ToolListEntry } from './tool-list-entry';
 
 export interface RegisteredTool {
   readonly name: string;
@@ -34,6 +35,8 @@ export interface RegisteredTool {
   readonly listEntry: ToolListEntry;
   /** The 2026-07-28 entry: JSON Schema 2020-12 with its `$schema` (basic §JSON Schema Usage). */
   readonly modernListEntry: ToolListEntry;
+  /** What consent records of it, with its declaration digest (EXT-RC-02). */
+  readonly declaration: ToolDeclaration;
   invoke(input: unknown, caller: McpCaller, context: ToolContext): Promise<ToolOutput>;
 }
 
@@ -52,6 +55,8 @@ interface Catalog {
   /** Each declared scope with everything it implies, transitively (itself included). */
   readonly closures: ReadonlyMap<string, ReadonlySet<string>>;
   readonly defaults: readonly string[];
+  /** The tools under each scope and their digests (EXT-RC-03). */
+  readonly index: ScopeToolIndex;
 }
 
 /**
@@ -162,6 +167,11 @@ export function buildCatalog(
         requiresPerson: tool.requiresPerson,
         listEntry: Object.freeze(toListEntry(tool, required, false)),
         modernListEntry,
+        declaration: toolDeclaration({
+          ...tool,
+          inputSchema: modernListEntry.inputSchema,
+          requiredScopes: required,
+        }),
         invoke: async (input, caller, context) => {
           const instance = source.instance() as
             Record<string, (i: unknown, c: McpCaller, x: ToolContext) => unknown> | undefined;
@@ -175,7 +185,12 @@ export function buildCatalog(
   }
   // MCP 2026-07-28 tools §Capabilities: a deterministic order (by name) for client and prompt caches.
   const byName = [...tools].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+  const index = indexToolsByScope(
+    byName.map(([, t]) => t.declaration),
+    scopes.map((s) => s.name),
+  );
   return {
+    index,
     tools: new Map(byName),
     scopes,
     scopesByName: new Map(scopes.map((s) => [s.name, s])),
@@ -183,6 +198,8 @@ export function buildCatalog(
     defaults: scopes.filter((s) => s.isDefault).map((s) => s.name),
   };
 }
+
+const EMPTY_SCOPE_DIGEST = scopeToolsDigest([]);
 
 /**
  * The tools and scopes of the running server, collected once from every provider of every imported
@@ -239,6 +256,19 @@ export class ToolCatalog implements ScopeRegistry, OnModuleInit {
       else out.add(scope);
     }
     return out;
+  }
+
+  toolDeclarations(): readonly ToolDeclaration[] {
+    return [...this.load().tools.values()].map((t) => t.declaration);
+  }
+
+  toolsUnder(scope: string): readonly ToolDeclaration[] {
+    return this.load().index.toolsUnder.get(scope) ?? [];
+  }
+
+  /** EXT-RC-03: unknown scopes cover no tool (the digest of the empty set). */
+  scopeToolsDigest(scope: string): string {
+    return this.load().index.digests.get(scope) ?? EMPTY_SCOPE_DIGEST;
   }
 
   private load(): Catalog {

@@ -7,6 +7,12 @@ import type { McpToolAnnotations, ToolMetadata } from './decorators';
  */
 export const REQUIRED_SCOPES_META_KEY = 'dev.mcp-auth-server/requiredScopes';
 
+/**
+ * The `_meta` key that marks, in one person's tools/list, a tool their token's scopes allow but their
+ * approval did not cover (added or changed since; EXT-RC-03): calling it answers the 403 step-up.
+ */
+export const CONSENT_REQUIRED_META_KEY = 'dev.mcp-auth-server/consentRequired';
+
 /** The tools/list entry of one tool, built once at boot (never per request). */
 export interface ToolListEntry {
   readonly name: string;
@@ -15,7 +21,10 @@ export interface ToolListEntry {
   readonly inputSchema: { type: 'object'; [key: string]: unknown };
   readonly outputSchema?: { [key: string]: unknown };
   readonly annotations?: McpToolAnnotations;
-  readonly _meta: { readonly [REQUIRED_SCOPES_META_KEY]: readonly string[] };
+  readonly _meta: {
+    readonly [REQUIRED_SCOPES_META_KEY]: readonly string[];
+    readonly [CONSENT_REQUIRED_META_KEY]?: true;
+  };
 }
 
 /** One tool's tools/list entry in either era, built at boot from its declaration and scopes. */

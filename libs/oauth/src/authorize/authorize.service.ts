@@ -14,6 +14,7 @@ import { ClientRepository } from '../repositories/client.repository';
 import { ConsentRepository } from '../repositories/consent.repository';
 import { CodeRepository } from '../repositories/code.repository';
 import { GrantRepository } from '../repositories/grant.repository';
+import { ToolCoveragePolicy } from '../tool-coverage/tool-coverage.policy';
 import type { ValidatedAuthorization } from './authorize-context';
 import { CimdClientResolver } from '../cimd/cimd-client.resolver';
 import { CimdClientError } from '../cimd/client-document';
@@ -53,6 +54,7 @@ export class AuthorizeService {
     private readonly urlClients: CimdClientResolver,
     // Required: without a policy every scope would be grantable, so a missing provider stops the boot.
     @Inject(SCOPE_GRANT_POLICY) scopePolicy: ScopeGrantPolicy,
+    coverage: ToolCoveragePolicy,
     @Optional() @Inject(SIGNED_IN_USER_RESOLVER) private readonly users?: SignedInUserResolver,
   ) {
     this.deps = {
@@ -67,6 +69,7 @@ export class AuthorizeService {
       config,
       urlClients,
       scopePolicy,
+      coverage,
       checks: (ip) => ({
         findClient: (id) => this.clients.find(id),
         resolveUrlClient: (id) => this.resolveUrlClient(id, ip),

@@ -1,7 +1,11 @@
-import type { ScopeDefinition, ScopeRegistry } from '../ports/scope-registry';
+import { createHash } from 'node:crypto';
+import type { ScopeDefinition, ScopeRegistry, ToolDeclaration } from '../ports/scope-registry';
 
-/** The provisional registry's scopes, for unit tests of this library. */
-export function fakeScopeRegistry(): ScopeRegistry {
+/**
+ * The provisional registry's scopes, for unit tests of this library, with the given tools (none by
+ * default). A tool's digest stands in for its declaration.
+ */
+export function fakeScopeRegistry(tools: readonly ToolDeclaration[] = []): ScopeRegistry {
   const defs: ScopeDefinition[] = [
     { name: 'profile:read', description: 'See your name and email address', implies: [], isDefault: true },
     { name: 'notes:read', description: 'Read your notes', implies: [], isDefault: true },
@@ -27,5 +31,16 @@ export function fakeScopeRegistry(): ScopeRegistry {
       for (const s of scopes) visit(s);
       return out;
     },
+    toolDeclarations: () => tools,
+    toolsUnder: (scope) => tools.filter((t) => t.requiredScopes.includes(scope)),
+    scopeToolsDigest: (scope) =>
+      createHash('sha256')
+        .update(
+          tools
+            .filter((t) => t.requiredScopes.includes(scope))
+            .map((t) => `${t.name} ${t.digest}\n`)
+            .join(''),
+        )
+        .digest('base64url'),
   };
 }

@@ -2,7 +2,7 @@ import { Transform } from 'class-transformer';
 import { IsBooleanString, IsInt, IsOptional, Max, Min } from 'class-validator';
 import { defineConfigSlice, toInt, type AppConfig } from '@app/config';
 
-/** Token lifetimes, rate limits and the cleanup of self-registered clients. */
+/** Token lifetimes, rate limits, the cleanup of self-registered clients, re-consent for new tools. */
 export class OAuthEnvironment {
   @IsOptional()
   @Transform(toInt)
@@ -72,6 +72,8 @@ export class OAuthEnvironment {
   @IsOptional()
   @IsBooleanString({ message: 'CLIENT_CREDENTIALS_GRANT must be true or false' })
   CLIENT_CREDENTIALS_GRANT?: string;
+  @IsBooleanString({ message: 'RECONSENT_EXEMPT_READ_ONLY must be true or false' })
+  RECONSENT_EXEMPT_READ_ONLY?: string;
 }
 
 declare module '@app/config' {
@@ -94,6 +96,8 @@ declare module '@app/config' {
     readonly dcrClientTtlDays: number;
     /** CLIENT_CREDENTIALS_GRANT: machine clients may use the RFC 6749 §4.4 grant (EXT-CC-08; off by default). */
     readonly clientCredentialsGrant: boolean;
+    /** EXT-RC-04: tools declared read-only need no new consent when added or changed under a scope. */
+    readonly reconsentExemptReadOnly: boolean;
   }
 }
 
@@ -135,8 +139,18 @@ export const OAUTH_CONFIG = defineConfigSlice({
         'machine clients: the `client_credentials` grant (RFC 6749 §4.4) for confidential clients an administrator registers; off means `unsupported_grant_type` and the grant is neither advertised nor registrable (see [machine-clients.md](machine-clients.md))',
       default: '`false`',
     },
+    RECONSENT_EXEMPT_READ_ONLY: {
+      meaning:
+        '`true`: a tool added or changed under an approved scope that declares `readOnlyHint: true` needs no new consent (see [tools.md](tools.md#when-you-add-a-tool-under-an-existing-scope))',
+      default: '`false`',
+    },
   },
-  map: (env): Pick<AppConfig, 'tokens' | 'rateLimits' | 'dcrClientTtlDays' | 'clientCredentialsGrant'> => ({
+  map: (
+    env,
+  ): Pick<
+    AppConfig,
+    'tokens' | 'rateLimits' | 'dcrClientTtlDays' | 'clientCredentialsGrant' | 'reconsentExemptReadOnly'
+  > => ({
     tokens: {
       accessTokenTtl: env.ACCESS_TOKEN_TTL ?? 3600,
       refreshTokenTtl: env.REFRESH_TOKEN_TTL ?? 2592000,
@@ -152,5 +166,6 @@ export const OAUTH_CONFIG = defineConfigSlice({
     },
     dcrClientTtlDays: env.DCR_CLIENT_TTL_DAYS ?? 90,
     clientCredentialsGrant: env.CLIENT_CREDENTIALS_GRANT === 'true',
+    reconsentExemptReadOnly: env.RECONSENT_EXEMPT_READ_ONLY === 'true',
   }),
 });

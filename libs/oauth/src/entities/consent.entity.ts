@@ -7,6 +7,7 @@ import {
   PrimaryColumn,
   UpdateDateColumn,
 } from 'typeorm';
+import type { CoveredTools } from '../tool-coverage/tool-coverage';
 import { OAuthClientEntity } from './oauth-client.entity';
 
 /** What a user approved for a client and resource; a later request for no more skips the page. */
@@ -35,6 +36,10 @@ export class ConsentEntity {
   /** SHA-256 of the client's redirect URI set when approved; another set is not covered (RFC 7592). */
   @Column({ name: 'redirect_uris_digest', type: 'bytea', nullable: true })
   redirectUrisDigest: Buffer | null;
+
+  /** EXT-RC-01: per approved scope, the tools it covered when approved (NULL: approved before records; EXT-RC-05). */
+  @Column({ name: 'covered_tools', type: 'jsonb', nullable: true })
+  coveredTools: CoveredTools | null;
 
   @CreateDateColumn({ name: 'created_at', type: 'timestamptz' })
   createdAt: Date;

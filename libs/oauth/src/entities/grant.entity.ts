@@ -1,4 +1,5 @@
 import { Column, CreateDateColumn, Entity, ForeignKey, Index, PrimaryColumn } from 'typeorm';
+import type { CoveredTools } from '../tool-coverage/tool-coverage';
 import { OAuthClientEntity } from './oauth-client.entity';
 
 /** One chain of tokens from one authorization; revoking it revokes every code and token on it. */
@@ -25,6 +26,10 @@ export class GrantEntity {
   /** RFC 8707 resource every token of this grant is bound to. */
   @Column({ type: 'text' })
   resource: string;
+
+  /** EXT-RC-01: per granted scope, the tools the person approved with it (NULL: before records; EXT-RC-05). */
+  @Column({ name: 'covered_tools', type: 'jsonb', nullable: true })
+  coveredTools: CoveredTools | null;
 
   @CreateDateColumn({ name: 'created_at', type: 'timestamptz' })
   createdAt: Date;

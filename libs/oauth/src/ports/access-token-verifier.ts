@@ -1,3 +1,5 @@
+import type { CoveredTools } from '../tool-coverage/tool-coverage';
+
 /** What a resource server learns from a valid access token. */
 export interface VerifiedAccessToken {
   /** The user's stable id (token `sub`); null for a client_credentials token (RFC 6749 §4.4: no person). */
@@ -8,6 +10,12 @@ export interface VerifiedAccessToken {
   /** RFC 8707 audience the token is bound to. */
   readonly audience: string;
   readonly expiresAt: Date;
+  /**
+   * EXT-RC-01/03: the tools its grant's scopes covered when the person approved them (the same object
+   * for every request the verifier answers from its cache); null for a grant recorded before
+   * (EXT-RC-05).
+   */
+  readonly coveredTools: CoveredTools | null;
 }
 
 export type AccessTokenRejection = 'missing' | 'invalid' | 'expired' | 'revoked' | 'wrong_audience';

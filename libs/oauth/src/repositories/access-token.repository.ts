@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource, type EntityManager } from 'typeorm';
+import type { CoveredTools } from '../tool-coverage/tool-coverage';
 import { preparedQuery } from './prepared';
 import { notifyRevocation, rowsOf } from './sql';
 
@@ -14,11 +15,14 @@ export interface AccessTokenRecord {
   createdAt: Date;
   expiresAt: Date;
   revoked: boolean;
+  /** Its grant's (EXT-RC-01; null: granted before records, EXT-RC-05). */
+  coveredTools: CoveredTools | null;
 }
 
 const FIND_ACCESS_TOKEN = `SELECT at.id, at.grant_id AS "grantId", at.client_id AS "clientId", at.user_id AS "userId",
               at.scopes, at.audience, at.created_at AS "createdAt", at.expires_at AS "expiresAt",
-              (at.revoked_at IS NOT NULL OR g.revoked_at IS NOT NULL) AS revoked
+              (at.revoked_at IS NOT NULL OR g.revoked_at IS NOT NULL) AS revoked,
+              g.covered_tools AS "coveredTools"
          FROM oauth_access_tokens at JOIN oauth_grants g ON g.id = at.grant_id
         WHERE at.token_hash = $1`;
 

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
+import type { CoveredTools } from '../tool-coverage/tool-coverage';
 import { notifyRevocation, rowsOf } from './sql';
 
 export interface NewGrant {
@@ -11,6 +12,8 @@ export interface NewGrant {
   resource: string;
   /** When the person approved on a page (null: now); the grant ends GRANT_MAX_LIFETIME after it. */
   approvedAt?: Date | null;
+  /** EXT-RC-01: per granted scope, the tools the person approved with it (omitted: none recorded). */
+  coveredTools?: CoveredTools | null;
 }
 
 /** Grants: the only code that writes oauth_grants (docs/architecture.md C6). */
@@ -19,9 +22,17 @@ export class GrantRepository {
   async createGrant(manager: EntityManager, grant: NewGrant): Promise<string> {
     const id = randomUUID();
     await manager.query(
-      `INSERT INTO oauth_grants (id, user_id, client_id, scopes, resource, approved_at)
-       VALUES ($1, $2, $3, $4, $5, COALESCE($6::timestamptz, now()))`,
-      [id, grant.userId, grant.clientId, grant.scopes, grant.resource, grant.approvedAt ?? null],
+      `INSERT INTO oauth_grants (id, user_id, client_id, scopes, resource, approved_at, covered_tools)
+       VALUES ($1, $2, $3, $4, $5, COALESCE($6::timestamptz, now()), $7)`,
+      [
+        id,
+        grant.userId,
+        grant.clientId,
+        grant.scopes,
+        grant.resource,
+        grant.approvedAt ?? null,
+        grant.coveredTools ?? null,
+      ],
     );
     return id;
   }

@@ -74,6 +74,7 @@ export class AccessTokenVerifierService implements AccessTokenVerifier {
       scopes: record.scopes,
       audience: record.audience,
       expiresAt: record.expiresAt,
+      coveredTools: record.coveredTools,
     };
     // "last used" on the account page, written at most once a minute per grant.
     this.usage?.used(record.grantId);

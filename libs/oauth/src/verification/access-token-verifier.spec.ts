@@ -20,6 +20,7 @@ function setup(record: Partial<AccessTokenRecord> | null, healthy = true) {
     createdAt: new Date(),
     expiresAt: new Date(Date.now() + 60_000),
     revoked: false,
+    coveredTools: null,
     ...record,
   };
   const subscribers: ((n: RevocationNotice | 'resync') => void)[] = [];

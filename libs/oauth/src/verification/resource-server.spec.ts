@@ -27,6 +27,7 @@ const issued = (audience: string, overrides: Partial<VerifiedAccessToken> = {}):
     scopes: ['notes:read'],
     audience,
     expiresAt: new Date(Date.now() + 60_000),
+    coveredTools: null,
     ...overrides,
   },
 });

@@ -12,6 +12,8 @@ import type { ConsentRepository } from '../../repositories/consent.repository';
 import type { CodeRepository } from '../../repositories/code.repository';
 import type { GrantRepository } from '../../repositories/grant.repository';
 import type { AuthorizeContext, AuthorizeDependencies, ValidatedAuthorization } from '../authorize-context';
+import type { CoveredTools } from '../../tool-coverage/tool-coverage';
+import type { ToolCoveragePolicy } from '../../tool-coverage/tool-coverage.policy';
 
 /** The three ways into the authorization endpoint (RFC 6749 §4.1.1, and the two hops of sign-in and consent). */
 export type AuthorizeEntry = 'start' | 'continue' | 'decide';
@@ -31,6 +33,8 @@ export interface ConsentPage {
   redirectHost: string;
   loopbackRedirect: boolean;
   scopes: { name: string; description: string }[];
+  /** EXT-RC-03: tools added or changed under scopes the person approved before, by name. */
+  newTools: { name: string; title: string | null; description: string }[];
   userName: string;
   userEmail: string | null;
   requestId: string;
@@ -48,6 +52,8 @@ export interface RememberedConsent {
   kind: 'code' | 'continue';
   /** When the person approved it (the new grant's lifetime counts from then). */
   approvedAt: Date;
+  /** EXT-RC-01: what it recorded of the requested scopes' tools, recorded again with the new grant. */
+  coveredTools: CoveredTools | null;
 }
 
 /** One browser request through the endpoint, filled in by the steps in table order. */
@@ -71,9 +77,13 @@ export interface AuthorizeRun {
   form?: { csrfToken: string; decision: 'allow' | 'deny' };
   /**
    * What issue_code acts on: `approved` is what the person approved on the page just now (stored as the
-   * consent), or null for a remembered consent given at `approvedAt`.
+   * consent), or null for a remembered consent given at `approvedAt` that covers `coveredTools`.
    */
-  approval?: { approved: readonly string[] | null; approvedAt: Date | null };
+  approval?: {
+    approved: readonly string[] | null;
+    approvedAt: Date | null;
+    coveredTools?: CoveredTools | null;
+  };
   /** Set by the step that answers; the runner stops there. */
   outcome?: AuthorizeOutcome;
 }
@@ -91,6 +101,8 @@ export interface AuthorizeStepDependencies {
   readonly config: AppConfig;
   readonly urlClients: CimdClientResolver;
   readonly scopePolicy: ScopeGrantPolicy;
+  /** EXT-RC-*: which tools a consent covers, and what approving records. */
+  readonly coverage: ToolCoveragePolicy;
   /** The checks' dependencies, with URL clients fetched on behalf of `ip`. */
   checks(ip: string | null): AuthorizeDependencies;
   /** Throws ServerError when no SIGNED_IN_USER_RESOLVER is provided. */

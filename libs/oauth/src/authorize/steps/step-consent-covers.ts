@@ -15,7 +15,11 @@ export const stepConsentCovers: AuthorizeStep = {
   async run(run, deps) {
     run.remembered = run.user && run.fresh ? await remembered(deps, run.user, run.auth!) : null;
     if (run.remembered?.kind === 'code') {
-      run.approval = { approved: null, approvedAt: run.remembered.approvedAt };
+      run.approval = {
+        approved: null,
+        approvedAt: run.remembered.approvedAt,
+        coveredTools: run.remembered.coveredTools,
+      };
     }
   },
 };
@@ -25,7 +29,8 @@ export const stepConsentCovers: AuthorizeStep = {
  * current redirect URI set (RFC 7592 updates and changed metadata documents need a new consent); it is
  * younger than GRANT_MAX_LIFETIME; and it holds every scope this person could be granted now (what was
  * shown and approved, so a scope that became grantable since, like `admin` for a new administrator,
- * shows the page). A public client gets the one-click page (RFC 8252 §8.6), unless an administrator
+ * shows the page); and it covers every tool those scopes reach as declared now (EXT-RC-03: a tool
+ * added or changed under an approved scope since shows the page). A public client gets the one-click page (RFC 8252 §8.6), unless an administrator
  * turned remembered consent on for a client an administrator registered.
  */
 async function remembered(
@@ -44,8 +49,14 @@ async function remembered(
   if (!consent.redirectUrisDigest.equals(redirectUrisDigest(auth.client.redirectUris))) return null;
   const wanted = await grantableOrRefuse(deps, user, auth.scopes);
   if (!scopesCovered(wanted, consent.scopes, deps.scopes)) return null;
+  // EXT-RC-03: a tool added or changed under an approved scope since shows the page again.
+  if (deps.coverage.uncovered(consent.coveredTools, consent.scopes, wanted).length > 0) return null;
   const skipsClick =
     auth.client.tokenEndpointAuthMethod !== 'none' ||
     (auth.client.rememberConsent && auth.client.createdVia === 'admin');
-  return { kind: skipsClick ? 'code' : 'continue', approvedAt: consent.approvedAt };
+  return {
+    kind: skipsClick ? 'code' : 'continue',
+    approvedAt: consent.approvedAt,
+    coveredTools: deps.coverage.narrow(consent.coveredTools, wanted),
+  };
 }

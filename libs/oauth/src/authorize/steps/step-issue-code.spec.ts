@@ -17,13 +17,20 @@ const onlyNotes: ScopeGrantPolicy = {
 
 function fixture(policy: ScopeGrantPolicy) {
   const written: Record<string, unknown[]> = { consent: [], grant: [], code: [] };
+  const tools: Record<string, unknown[]> = { consent: [], grant: [] };
   const manager = { query: () => Promise.resolve([{ disabled: false }]) };
   const deps = {
     dataSource: { transaction: (work: (m: unknown) => Promise<unknown>) => work(manager) },
-    consents: { grant: (consent: { scopes: string[] }) => written.consent.push(consent.scopes) },
+    consents: {
+      grant: (consent: { scopes: string[]; coveredTools: unknown }) => {
+        written.consent.push(consent.scopes);
+        tools.consent.push(consent.coveredTools);
+      },
+    },
     grants: {
-      createGrant: (_m: unknown, grant: { scopes: string[] }) => {
+      createGrant: (_m: unknown, grant: { scopes: string[]; coveredTools: unknown }) => {
         written.grant.push(grant.scopes);
+        tools.grant.push(grant.coveredTools);
         return Promise.resolve('g1');
       },
     },
@@ -31,6 +38,7 @@ function fixture(policy: ScopeGrantPolicy) {
     audit: { record: () => Promise.resolve() },
     config: loadConfig({ PUBLIC_URL: 'https://mcp.example.com' }, [OAUTH_CONFIG]),
     scopePolicy: policy,
+    coverage: { record: (scopes: string[]) => ({ recordedFor: scopes }) },
   } as unknown as AuthorizeStepDependencies;
   const run: AuthorizeRun = {
     entry: 'decide',
@@ -51,7 +59,7 @@ function fixture(policy: ScopeGrantPolicy) {
     },
     approval: { approved: ['admin', 'notes:read'], approvedAt: null },
   };
-  return { deps, run, written };
+  return { deps, run, written, tools };
 }
 
 describe('issue_code applies SCOPE_GRANT_POLICY', () => {
@@ -60,6 +68,23 @@ describe('issue_code applies SCOPE_GRANT_POLICY', () => {
     await stepIssueCode.run(run, deps);
     assert.deepEqual(written, { consent: [['notes:read']], grant: [['notes:read']], code: [['notes:read']] });
     assert.equal(run.outcome?.kind, 'redirect');
+  });
+
+  it("EXT-RC-01: an approval on the page records the granted scopes' tools with the consent and the grant", async () => {
+    const { deps, run, tools } = fixture(onlyNotes);
+    await stepIssueCode.run(run, deps);
+    assert.deepEqual(tools, {
+      consent: [{ recordedFor: ['notes:read'] }],
+      grant: [{ recordedFor: ['notes:read'] }],
+    });
+  });
+
+  it('EXT-RC-01: a remembered consent passes its own record on to the grant, and writes no consent', async () => {
+    const { deps, run, tools } = fixture(onlyNotes);
+    const remembered = { 'notes:read': { digest: 'd', tools: { notes_list: 'x' } } };
+    run.approval = { approved: null, approvedAt: new Date(), coveredTools: remembered };
+    await stepIssueCode.run(run, deps);
+    assert.deepEqual(tools, { consent: [], grant: [remembered] });
   });
 
   it('nothing grantable: invalid_scope and nothing written', async () => {

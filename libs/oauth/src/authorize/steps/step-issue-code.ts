@@ -3,6 +3,7 @@ import { authorizationResponseUrl } from '../../common/oauth-error.filters';
 import { digest, newSecret } from '../../common/secrets';
 import type { SignedInUser } from '../../ports/signed-in-user';
 import { redirectUrisDigest } from '../../repositories/consent.repository';
+import type { CoveredTools } from '../../tool-coverage/tool-coverage';
 import type { ValidatedAuthorization } from '../authorize-context';
 import type { AuthorizeStep, AuthorizeStepDependencies } from './authorize-step';
 import { grantableOrRefuse } from './grantable-scopes';
@@ -18,10 +19,18 @@ export const stepIssueCode: AuthorizeStep = {
   appliesTo: ['start', 'continue', 'decide'],
   async run(run, deps) {
     if (!run.approval) return;
-    const { approved, approvedAt } = run.approval;
+    const { approved, approvedAt, coveredTools } = run.approval;
     run.outcome = {
       kind: 'redirect',
-      location: await issueCode(deps, run.user!, run.auth!, approved, approvedAt, run.ip),
+      location: await issueCode(
+        deps,
+        run.user!,
+        run.auth!,
+        approved,
+        approvedAt,
+        coveredTools ?? null,
+        run.ip,
+      ),
     };
   },
 };
@@ -39,10 +48,14 @@ async function issueCode(
   auth: ValidatedAuthorization,
   approved: readonly string[] | null,
   approvedAt: Date | null,
+  rememberedTools: CoveredTools | null,
   ip: string | null,
 ): Promise<string> {
   const code = newSecret('authorizationCode');
   const scopes = await grantableOrRefuse(deps, user, approved ?? auth.scopes);
+  // EXT-RC-01: approved on the page now, the scopes cover their tools as declared now; a remembered
+  // consent passes on what it covered.
+  const coveredTools = approved ? deps.coverage.record(scopes) : rememberedTools;
   const clientId = auth.client.clientId;
   await inTransaction(deps.dataSource, async (manager) => {
     const [client] = await manager.query<{ disabled: boolean }[]>(
@@ -59,6 +72,7 @@ async function issueCode(
           scopes,
           redirectUrisDigest: redirectUrisDigest(auth.client.redirectUris),
           maxAgeSeconds: deps.config.tokens.grantMaxLifetime,
+          coveredTools: coveredTools ?? {},
         },
         manager,
       );
@@ -79,6 +93,7 @@ async function issueCode(
       scopes,
       resource: auth.resource,
       approvedAt: approved ? null : approvedAt,
+      coveredTools,
     });
     await deps.codes.insertCode(manager, {
       codeHash: digest(code),

@@ -1,7 +1,8 @@
 import { ServerError } from '../../common/oauth-errors';
 import { isLoopbackHost } from '../../clients/redirect-uri';
 import type { OAuthClientEntity } from '../../entities/oauth-client.entity';
-import type { AuthorizeStep } from './authorize-step';
+import type { ValidatedAuthorization } from '../authorize-context';
+import type { AuthorizeStep, AuthorizeStepDependencies, ConsentPage } from './authorize-step';
 import { consentCsrfToken } from './step-consent-csrf';
 
 export const DECISION_PATH = '/oauth/authorize/decision';
@@ -42,6 +43,7 @@ export const stepRenderConsent: AuthorizeStep = {
           name,
           description: deps.scopes.get(name)?.description ?? name,
         })),
+        newTools: await newTools(deps, user.id, auth),
         userName: user.displayName,
         userEmail: user.email,
         requestId: handle,
@@ -53,6 +55,22 @@ export const stepRenderConsent: AuthorizeStep = {
     };
   },
 };
+
+/**
+ * EXT-RC-03: what the person's stored consent for this client does not cover of the page's scopes (the
+ * tools added or changed since they approved them), for the "new since" list.
+ */
+async function newTools(
+  deps: AuthorizeStepDependencies,
+  userId: string,
+  auth: ValidatedAuthorization,
+): Promise<ConsentPage['newTools']> {
+  const consent = await deps.consents.find(userId, auth.client.clientId, auth.resource, 0);
+  if (!consent) return [];
+  return deps.coverage
+    .uncovered(consent.coveredTools, consent.scopes, auth.scopes)
+    .map((t) => ({ name: t.name, title: t.title ?? null, description: t.description }));
+}
 
 export function displayName(client: OAuthClientEntity): string {
   return client.clientName ?? 'An unnamed application';
