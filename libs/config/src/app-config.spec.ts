@@ -106,6 +106,29 @@ describe('loadConfig', () => {
     ]);
   });
 
+  it('trusts the company SSO issuer and ENTERPRISE_IDP_ISSUERS for ID-JAGs (EXT-EMA-03)', () => {
+    assert.deepEqual(loadConfig({}).enterprise, { idpIssuers: [], clients: [] });
+    const c = loadConfig({
+      OIDC_ISSUER: 'https://sso.example.com',
+      OIDC_CLIENT_ID: 'a',
+      OIDC_CLIENT_SECRET: 'b',
+      ENTERPRISE_IDP_ISSUERS: 'https://login.partner.example/tenant, https://sso.example.com',
+      ENTERPRISE_IDP_CLIENTS: 'agent-1,agent-2',
+    });
+    assert.deepEqual(c.enterprise.idpIssuers, [
+      'https://sso.example.com',
+      'https://login.partner.example/tenant',
+    ]);
+    assert.deepEqual(c.enterprise.clients, ['agent-1', 'agent-2']);
+    // OIDC_ISSUER alone (SSO not enabled) trusts nothing.
+    assert.deepEqual(loadConfig({ OIDC_ISSUER: 'https://sso.example.com' }).enterprise.idpIssuers, []);
+    assert.match(
+      problemsOf({ ENTERPRISE_IDP_ISSUERS: 'http://idp.example.com' })[0],
+      /^ENTERPRISE_IDP_ISSUERS entry "http:\/\/idp.example.com" must be an issuer URL/,
+    );
+    assert.equal(problemsOf({ ENTERPRISE_IDP_ISSUERS: 'https://idp.example.com?x=1' }).length, 1);
+  });
+
   describe('in production', () => {
     const secret = 'x'.repeat(40);
     const DATABASE_URL = 'postgres://mcp:pw@db.internal:5432/mcp_auth';

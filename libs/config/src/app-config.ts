@@ -113,6 +113,13 @@ export interface AppConfig {
     readonly oidc: OidcProviderConfig | undefined;
   };
   readonly allowedEmailDomains: readonly string[];
+  /** Enterprise-managed authorization: identity assertion grants (ID-JAG) from the company IdPs. */
+  readonly enterprise: {
+    /** Issuers whose ID-JAGs are accepted: OIDC_ISSUER when company SSO is on, then ENTERPRISE_IDP_ISSUERS. */
+    readonly idpIssuers: readonly string[];
+    /** ENTERPRISE_IDP_CLIENTS: the clients that may present one; empty = every client that authenticates. */
+    readonly clients: readonly string[];
+  };
   /** Origins (scheme://host[:port]) allowed to call /mcp from a browser, besides the public origin. */
   readonly mcpAllowedOrigins: readonly string[];
   readonly rateLimits: {
@@ -236,6 +243,25 @@ export function loadConfig(source: Record<string, string | undefined> = process.
   const oidcOn = pair(env.OIDC_CLIENT_ID, env.OIDC_CLIENT_SECRET, 'OIDC');
   if (oidcOn && !env.OIDC_ISSUER) problems.push('OIDC_ISSUER is required when OIDC_CLIENT_ID is set');
 
+  const idpIssuers = oidcOn && env.OIDC_ISSUER ? [env.OIDC_ISSUER] : [];
+  for (const issuer of list(env.ENTERPRISE_IDP_ISSUERS)) {
+    let url: URL | undefined;
+    try {
+      url = new URL(issuer);
+    } catch {
+      url = undefined;
+    }
+    const loopback = url !== undefined && ['localhost', '127.0.0.1', '[::1]'].includes(url.hostname);
+    const secure = url?.protocol === 'https:' || (url?.protocol === 'http:' && loopback && !isProduction);
+    if (!url || !secure || url.search || url.hash || url.username) {
+      problems.push(
+        `ENTERPRISE_IDP_ISSUERS entry "${issuer}" must be an issuer URL such as https://login.example.com (https, no query)`,
+      );
+    } else if (!idpIssuers.includes(issuer)) {
+      idpIssuers.push(issuer);
+    }
+  }
+
   const mcpAllowedOrigins: string[] = [];
   for (const origin of list(env.MCP_ALLOWED_ORIGINS)) {
     try {
@@ -342,6 +368,7 @@ export function loadConfig(source: Record<string, string | undefined> = process.
         : undefined,
     },
     allowedEmailDomains: list(env.ALLOWED_EMAIL_DOMAINS).map((d) => d.toLowerCase()),
+    enterprise: { idpIssuers, clients: list(env.ENTERPRISE_IDP_CLIENTS) },
     mcpAllowedOrigins,
     rateLimits: {
       registerPerHour: env.RATE_LIMIT_REGISTER_PER_HOUR ?? 20,

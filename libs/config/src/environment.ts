@@ -230,6 +230,14 @@ export class EnvironmentVariables {
   })
   ALLOWED_EMAIL_DOMAINS?: string;
 
+  @IsOptional() @Transform(blankToUndefined) @IsString() ENTERPRISE_IDP_ISSUERS?: string;
+  @IsOptional()
+  @Transform(blankToUndefined)
+  @Matches(/^\s*[^\s,]+(\s*,\s*[^\s,]+)*\s*$/, {
+    message: 'ENTERPRISE_IDP_CLIENTS must be a comma list of client ids',
+  })
+  ENTERPRISE_IDP_CLIENTS?: string;
+
   @IsOptional()
   @Transform(blankToUndefined)
   @IsString()
@@ -389,6 +397,8 @@ export const ENVIRONMENT_VARIABLE_NAMES = [
   'OIDC_DISPLAY_NAME',
   'OIDC_SCOPES',
   'ALLOWED_EMAIL_DOMAINS',
+  'ENTERPRISE_IDP_ISSUERS',
+  'ENTERPRISE_IDP_CLIENTS',
   'MCP_ALLOWED_ORIGINS',
   'RATE_LIMIT_REGISTER_PER_HOUR',
   'RATE_LIMIT_AUTHORIZE_PER_MINUTE',

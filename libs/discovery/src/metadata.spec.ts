@@ -25,6 +25,22 @@ const scopes: ScopeRegistry = {
 describe('discovery metadata', () => {
   const config = loadConfig({ PUBLIC_URL: 'https://mcp.example.com' });
 
+  it('AS metadata: with a trusted company IdP, the jwt-bearer grant and the ID-JAG profile (EXT-EMA-01)', () => {
+    const withIdp = loadConfig({
+      PUBLIC_URL: 'https://mcp.example.com',
+      ENTERPRISE_IDP_ISSUERS: 'https://login.example.com',
+    });
+    const m = buildAuthorizationServerMetadata(withIdp, scopes);
+    assert.deepEqual(m.grant_types_supported, [
+      'authorization_code',
+      'refresh_token',
+      'urn:ietf:params:oauth:grant-type:jwt-bearer',
+    ]);
+    assert.deepEqual(m.authorization_grant_profiles_supported, [
+      'urn:ietf:params:oauth:grant-profile:id-jag',
+    ]);
+  });
+
   it('AS metadata: issuer is PUBLIC_URL exactly and every endpoint hangs off it (AS-MD-08/09)', () => {
     const m = buildAuthorizationServerMetadata(config, scopes);
     assert.equal(m.issuer, 'https://mcp.example.com');
@@ -36,6 +52,7 @@ describe('discovery metadata', () => {
     assert.deepEqual(m.response_types_supported, ['code']);
     assert.deepEqual(m.code_challenge_methods_supported, ['S256']);
     assert.deepEqual(m.grant_types_supported, ['authorization_code', 'refresh_token']);
+    assert.equal(m.authorization_grant_profiles_supported, undefined, 'no trusted IdP, no ID-JAG profile');
     assert.equal(m.authorization_response_iss_parameter_supported, true);
     // AS-MD-11: URL client ids (Client ID Metadata Documents) are advertised.
     assert.equal(m.client_id_metadata_document_supported, true);

@@ -1,5 +1,5 @@
 import type { AppConfig } from '@app/config';
-import type { ScopeRegistry } from '@app/oauth';
+import { JWT_BEARER_GRANT_TYPE, type ScopeRegistry } from '@app/oauth';
 
 /** Paths of the authorization server's endpoints (served by OAuthModule). One list, used here only. */
 export const OAUTH_ENDPOINT_PATHS = {
@@ -14,6 +14,9 @@ export const OAUTH_ENDPOINT_PATHS = {
 export const MCP_PATH = '/mcp';
 
 const CLIENT_AUTH_METHODS = ['client_secret_basic', 'client_secret_post', 'none'];
+
+/** The ID-JAG grant profile (ID-JAG draft, Resource Authorization Server Metadata; EXT-EMA-01). */
+export const ID_JAG_GRANT_PROFILE = 'urn:ietf:params:oauth:grant-profile:id-jag';
 
 /** The path part of PUBLIC_URL ('' when it is an origin). */
 function basePath(config: AppConfig): string {
@@ -63,6 +66,8 @@ export function buildAuthorizationServerMetadata(
   scopes: ScopeRegistry,
 ): Record<string, unknown> {
   const url = (path: string) => `${config.publicUrl}${path}`;
+  // EXT-EMA-01: with a trusted company IdP, ID-JAGs are accepted; the profile goes with its grant type.
+  const enterprise = config.enterprise.idpIssuers.length > 0;
   return {
     // AS-MD-08: the issuer is PUBLIC_URL exactly, the same string as in PRM authorization_servers.
     issuer: config.issuer,
@@ -81,7 +86,12 @@ export function buildAuthorizationServerMetadata(
     ],
     response_types_supported: ['code'],
     response_modes_supported: ['query'],
-    grant_types_supported: ['authorization_code', 'refresh_token'],
+    grant_types_supported: [
+      'authorization_code',
+      'refresh_token',
+      ...(enterprise ? [JWT_BEARER_GRANT_TYPE] : []),
+    ],
+    ...(enterprise ? { authorization_grant_profiles_supported: [ID_JAG_GRANT_PROFILE] } : {}),
     // AS-MD-10 / AS-PK-02: present, and S256 only.
     code_challenge_methods_supported: ['S256'],
     token_endpoint_auth_methods_supported: CLIENT_AUTH_METHODS,

@@ -37,3 +37,11 @@ export {
 } from './rate-limit/rate-limiter';
 export { RateLimitGuard, RateLimited } from './rate-limit/rate-limit.guard';
 export { TooManyRequestsError } from './common/oauth-errors';
+export {
+  ENTERPRISE_SUBJECT_RESOLVER,
+  type EnterpriseSubjectResolver,
+  type EnterpriseSubject,
+  type EnterpriseSubjectResolution,
+  type EnterpriseSubjectRefusal,
+} from './ports/enterprise-subject';
+export { JWT_BEARER_GRANT_TYPE } from './token/grants/jwt-bearer.grant';

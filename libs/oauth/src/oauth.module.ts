@@ -10,7 +10,14 @@ import { RegistrationService } from './clients/registration.service';
 import { OAuthBodyErrorHandler } from './common/body-error.handler';
 import { oauthCors } from './common/cors.middleware';
 import { OAuthHousekeeping } from './housekeeping';
-import { JwtIdRegistry, RemoteJwksCache } from './jose';
+import {
+  fetchJson,
+  JwtIdRegistry,
+  REMOTE_JWKS_OPTIONS,
+  RemoteJwksCache,
+  type RemoteJwksOptions,
+} from './jose';
+import { APP_CONFIG, type AppConfig } from '@app/config';
 import { AuthorizeExceptionFilter, OAuthJsonExceptionFilter } from './common/oauth-error.filters';
 import { PendingAuthorizationDescriberService } from './pending-authorization-describer';
 import { ACCESS_TOKEN_VERIFIER } from './ports/access-token-verifier';
@@ -34,6 +41,8 @@ import { TokenRepository } from './repositories/token.repository';
 import { AuthorizationCodeGrant } from './token/grants/authorization-code.grant';
 import { GRANT_HANDLERS, type GrantHandler } from './token/grants/grant-handler';
 import { RefreshTokenGrant } from './token/grants/refresh-token.grant';
+import { JwtBearerGrant } from './token/grants/jwt-bearer.grant';
+import { EnterpriseGrantStore } from './enterprise/enterprise-grant.store';
 import { RevocationController } from './token/revocation.controller';
 import { RevocationService } from './token/revocation.service';
 import { TokenEndpoint } from './token/token-endpoint';
@@ -43,7 +52,7 @@ import { AccessTokenVerifierService } from './verification/access-token-verifier
 import { RevocationListener } from './verification/revocation-listener';
 
 /** The grant registry (docs/architecture.md C3): adding a grant is one class here plus its file. */
-const GRANT_HANDLER_CLASSES = [AuthorizationCodeGrant, RefreshTokenGrant];
+const GRANT_HANDLER_CLASSES = [AuthorizationCodeGrant, RefreshTokenGrant, JwtBearerGrant];
 
 /**
  * The authorization server. Global because McpModule takes ACCESS_TOKEN_VERIFIER and RateLimiter from
@@ -84,8 +93,17 @@ const GRANT_HANDLER_CLASSES = [AuthorizationCodeGrant, RefreshTokenGrant];
     AccessTokenVerifierService,
     { provide: ACCESS_TOKEN_VERIFIER, useExisting: AccessTokenVerifierService },
     OAuthHousekeeping,
+    {
+      provide: REMOTE_JWKS_OPTIONS,
+      // GEN-04: https only; http from loopback hosts outside production (local test IdPs).
+      useFactory: (config: AppConfig): RemoteJwksOptions => ({
+        fetchJson: (url) => fetchJson(url, { allowInsecureLocalhost: !config.isProduction }),
+      }),
+      inject: [APP_CONFIG],
+    },
     RemoteJwksCache,
     JwtIdRegistry,
+    EnterpriseGrantStore,
     UserGrantRevokerService,
     { provide: USER_GRANT_REVOKER, useExisting: UserGrantRevokerService },
     PendingAuthorizationDescriberService,

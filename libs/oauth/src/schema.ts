@@ -14,6 +14,7 @@ import { AddGrantLastUsedAndClientDisabled1764250000000 } from './migrations/176
 import { TokenEndpointHotPath1764270000000 } from './migrations/1764270000000-TokenEndpointHotPath';
 import { ConsentHardening1764280000000 } from './migrations/1764280000000-ConsentHardening';
 import { CreateJwtIds1764400000000 } from './migrations/1764400000000-CreateJwtIds';
+import { AddGrantGrantedByIssuer1764400000100 } from './migrations/1764400000100-AddGrantGrantedByIssuer';
 import { JwtIdEntity } from './jose/jwt-id.entity';
 
 // eslint-disable-next-line @typescript-eslint/no-unsafe-function-type
@@ -37,4 +38,5 @@ export const OAUTH_MIGRATIONS: Function[] = [
   TokenEndpointHotPath1764270000000,
   ConsentHardening1764280000000,
   CreateJwtIds1764400000000,
+  AddGrantGrantedByIssuer1764400000100,
 ];

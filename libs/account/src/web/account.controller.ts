@@ -138,6 +138,8 @@ export class AccountController {
       grantedAtIso: isoTime(app.grantedAt),
       lastUsedAt: formatTime(app.lastUsedAt),
       lastUsedAtIso: isoTime(app.lastUsedAt),
+      // EXT-EMA-08: access a company IdP granted (ID-JAG) says so; revoking it works the same.
+      grantedBy: app.grantedBy?.name,
     };
   }
 

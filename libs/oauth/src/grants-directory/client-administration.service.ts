@@ -1,7 +1,9 @@
-import { Injectable } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { AuditLog } from '@app/audit';
+import { APP_CONFIG, type AppConfig } from '@app/config';
 import { inTransaction } from '@app/persistence';
+import { idpName } from '../enterprise/idp-name';
 import { RevocationListener } from '../verification/revocation-listener';
 import { GrantsDirectoryRepository, type ClientRow } from './grants-directory.repository';
 
@@ -18,6 +20,8 @@ export interface ClientSummary {
   /** An administrator let a remembered consent skip that page (administrator-registered clients only). */
   rememberConsent: boolean;
   activeGrants: number;
+  /** The company IdPs (by name) whose ID-JAGs made some of its active grants (EXT-EMA-08). */
+  grantedBy: string[];
   /** Only never-used self-registered clients may be deleted. */
   deletable: boolean;
 }
@@ -32,6 +36,7 @@ export class ClientAdministration {
     private readonly repo: GrantsDirectoryRepository,
     private readonly audit: AuditLog,
     private readonly listener: RevocationListener,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
   async list(): Promise<ClientSummary[]> {
@@ -110,6 +115,7 @@ export class ClientAdministration {
       tokenEndpointAuthMethod: row.tokenEndpointAuthMethod,
       rememberConsent: row.rememberConsent,
       activeGrants: row.activeGrants,
+      grantedBy: row.grantedByIssuers.map((issuer) => idpName(issuer, this.config)),
       deletable: row.createdVia === 'dcr' && !row.everUsed,
     };
   }

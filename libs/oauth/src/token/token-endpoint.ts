@@ -8,6 +8,7 @@ import {
 import { paramReader } from '../common/params';
 import { ClientRepository } from '../repositories/client.repository';
 import { GRANT_HANDLERS, type GrantHandler } from './grants/grant-handler';
+import { JWT_BEARER_GRANT_TYPE } from './grants/jwt-bearer.grant';
 import type { TokenResponse } from './token-issuer';
 
 /**
@@ -38,7 +39,9 @@ export class TokenEndpoint {
       throw new UnsupportedGrantTypeError(`grant_type ${grantType.slice(0, 60)} is not supported`);
     for (const name of handler.parameters) param(name); // refuses repeated parameters up front
     const client = await this.authenticator.authenticate(request, param);
-    if (!client.grantTypes.includes(grantType as never) && grantType !== 'refresh_token') {
+    // The jwt-bearer grant decides itself which clients may use it (ENTERPRISE_IDP_CLIENTS).
+    const decidedByGrant = grantType === 'refresh_token' || grantType === JWT_BEARER_GRANT_TYPE;
+    if (!client.grantTypes.includes(grantType as never) && !decidedByGrant) {
       throw new UnauthorizedClientError(`This client is not registered for the ${grantType} grant`);
     }
     const response = await handler.handle({ client, param, ip: request.ip });
