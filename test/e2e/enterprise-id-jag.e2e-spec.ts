@@ -405,4 +405,21 @@ describe('enterprise-managed authorization: configuration narrows who may use it
     );
     assert.equal(inside.status, 200, JSON.stringify(await readJson(inside)));
   });
+
+  it('a known person stays known: a later ID-JAG without email is judged by the address on record', async () => {
+    const auth = { clientId: listed.client_id, clientSecret: listed.client_secret! };
+    const res = await tokenRequest(
+      t.url,
+      {
+        grant_type: JWT_BEARER,
+        assertion: await idp.mintIdJag({ sub: 'u4', aud: t.url, client_id: listed.client_id }),
+      },
+      auth,
+    );
+    assert.equal(res.status, 200, JSON.stringify(await readJson(res)));
+    const [identity] = await t.dataSource.query<{ email: string; email_verified: boolean }[]>(
+      `SELECT email, email_verified FROM user_identities WHERE subject = 'u4'`,
+    );
+    assert.deepEqual(identity, { email: 'u4@corp.example', email_verified: true });
+  });
 });
