@@ -2,7 +2,7 @@
  * `npm run bench:scale [-- --quick]`: token validation cost does not grow with the number of stored
  * tokens. On a fresh database it seeds oauth_access_tokens (bench/seed.ts) to 10 k rows and
  * then to 1 M rows (≈ 20 s here; --quick: 100 k), and at each size times the verifier's
- * cache-miss lookup — TokenRepository.findAccessToken, the very statement AccessTokenVerifier runs when
+ * cache-miss lookup — AccessTokenRepository.findAccessToken, the very statement AccessTokenVerifier runs when
  * a token is not in its cache — for random existing tokens and for unknown ones: wall time per lookup
  * (sequential, p50/p99), PostgreSQL backend CPU and node CPU per lookup, and the plan PostgreSQL uses.
  *   DATABASE_URL  PostgreSQL server (a database `mcp_scale_<pid>` is created on it and dropped after);
@@ -15,7 +15,7 @@ import { createScratchDatabase } from './scratch-database';
 import { Client } from 'pg';
 import { createDataSource } from '@app/persistence';
 import { ENTITIES, MIGRATIONS } from '../apps/server/src/schema';
-import { TokenRepository } from '../libs/oauth/src/repositories/token.repository';
+import { AccessTokenRepository } from '../libs/oauth/src/repositories/access-token.repository';
 import { digest } from '../libs/oauth/src/common/secrets';
 import { seedAccessTokens, seededToken } from './seed';
 
@@ -72,8 +72,7 @@ async function main(): Promise<void> {
   try {
     await ds.initialize();
     await seeder.connect();
-    // A permissive SCOPE_GRANT_POLICY: this bench only reads tokens, it stores no grant.
-    const tokens = new TokenRepository(ds, { grantable: (_userId, scopes) => Promise.resolve([...scopes]) });
+    const tokens = new AccessTokenRepository(ds);
     let seeded = 0;
     for (const size of SIZES) {
       const started = Date.now();
@@ -133,7 +132,7 @@ async function main(): Promise<void> {
           `| ${r.rows.toLocaleString('en')} | ${r.kind} | ${r.p50Us} | ${r.p99Us} | ${r.meanUs} | ${r.nodeCpuUs} | ${r.pgCpuUs} | ${r.plan} |`,
       ),
     ].join('\n');
-    const header = `verifier cache-miss lookup (TokenRepository.findAccessToken), ${LOOKUPS} sequential lookups per row${quick ? ' (--quick)' : ''}`;
+    const header = `verifier cache-miss lookup (AccessTokenRepository.findAccessToken), ${LOOKUPS} sequential lookups per row${quick ? ' (--quick)' : ''}`;
     process.stdout.write(`\n${header}\n\n${table}\n`);
     const out = join(root, 'bench', 'results');
     mkdirSync(out, { recursive: true });

@@ -16,6 +16,11 @@ const DOMAIN = ['oauth', 'identity', 'mcp', 'account', 'discovery', 'tools-*'];
  * always allowed); `not`: libraries it must not import. A name ending in `*` is a prefix.
  */
 export const RULES = [
+  {
+    lib: 'errors',
+    only: [],
+    why: 'errors holds the base every library may import (ServiceError), so it imports none',
+  },
   { lib: 'tools-*', only: ['mcp'], why: 'a tool library imports only @app/mcp' },
   { lib: 'config', not: DOMAIN, why: 'config imports no domain library' },
   { lib: 'persistence', not: DOMAIN, why: 'persistence imports no domain library' },

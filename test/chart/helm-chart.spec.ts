@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Ajv from 'ajv';
 import { parse } from 'yaml';
-import { ENVIRONMENT_VARIABLE_NAMES, loadConfig } from '@app/config';
+import { ENVIRONMENT_VARIABLE_NAMES, loadAppConfig } from '../../apps/server/src/config-slices';
 import { SERVER_NODE_FLAGS } from '../../apps/server/src/node-flags';
 import {
   CHART,
@@ -164,7 +164,7 @@ describe('Helm chart: the real helm', () => {
         Object.keys(serverEnv).filter((n) => !known.has(n)),
         [],
       );
-      const config = loadConfig(serverEnv);
+      const config = loadAppConfig(serverEnv);
       assert.equal(config.isProduction, true);
       assert.equal(config.publicUrl, 'https://mcp.example.com');
       assert.equal(config.database.migrateOnStart, false);
@@ -198,7 +198,7 @@ describe('Helm chart: the real helm', () => {
       big.remove();
     }
     for (const [k, v] of Object.entries(data)) assert.doesNotMatch(v, /^\d+(\.\d+)?e[+-]?\d+$/, k);
-    const config = loadConfig({
+    const config = loadAppConfig({
       ...data,
       DATABASE_URL: 'postgres://u:p@db/mcp',
       SESSION_SECRET: 'x'.repeat(40),
@@ -320,7 +320,7 @@ describe('Helm chart: the real helm', () => {
     const container = (spec.spec.containers as Record<string, unknown>[])[0];
     assert.deepEqual(container.command, ['node', 'dist/apps/server/src/migrate.js', '--revert']);
     const env = resolveEnv(objects, container, secretsFor('minimal', 'postgres://u:p@db:5432/mcp'));
-    assert.equal(loadConfig(env).isProduction, true);
+    assert.equal(loadAppConfig(env).isProduction, true);
     assert.equal(env.DATABASE_URL, 'postgres://u:p@db:5432/mcp');
   });
 

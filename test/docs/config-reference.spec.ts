@@ -1,19 +1,16 @@
-// Checks the configuration reference of docs/operations.md, the only table of settings: its rules column
-// is generated from the config schema, so it cannot drift; the block is exactly what `npm run docs:config`
-// writes, every variable of the schema has a row with a hand-written meaning, and the checks do fail for
-// an undocumented variable.
+// Checks the configuration reference of docs/operations.md, the only table of settings: it is generated
+// from the config slices (each variable's rule and meaning live together in its library's slice), so it
+// cannot drift; the block is exactly what `npm run docs:config` writes, every variable has a meaning, and
+// the checks do fail for an undocumented variable.
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
-import { getMetadataStorage } from 'class-validator';
-import { ENVIRONMENT_VARIABLE_NAMES, EnvironmentVariables } from '@app/config';
+import { ALL_CONFIG_SLICES, ENVIRONMENT_VARIABLE_NAMES } from '../../apps/server/src/config-slices';
 import {
-  BEGIN,
   currentBlock,
-  handWrittenRows,
   OPERATIONS_MD,
-  PLACEHOLDER,
   renderConfigReference,
+  schemaProperties,
   undocumentedVariables,
   variablesWithoutMeaning,
 } from './config-reference';
@@ -21,7 +18,7 @@ import {
 const doc = readFileSync(OPERATIONS_MD, 'utf8');
 
 describe('docs/operations.md configuration reference', () => {
-  it('documents every variable of the schema', () => {
+  it('documents every variable of the slices', () => {
     assert.deepEqual(
       undocumentedVariables(doc),
       [],
@@ -29,53 +26,35 @@ describe('docs/operations.md configuration reference', () => {
     );
   });
 
-  it('gives every variable a meaning written by hand', () => {
-    assert.deepEqual(
-      variablesWithoutMeaning(doc),
-      [],
-      'write the meaning and default of these rows in docs/operations.md',
-    );
+  it('gives every variable a meaning, written in its slice', () => {
+    assert.deepEqual(variablesWithoutMeaning(), []);
   });
 
-  it('is exactly the generated block (run `npm run docs:config` after changing libs/config)', async () => {
-    assert.equal(currentBlock(doc), await renderConfigReference(doc));
+  it('is exactly the generated block (run `npm run docs:config` after changing a config slice)', async () => {
+    assert.equal(currentBlock(doc), await renderConfigReference());
   });
 
-  it('the schema and ENVIRONMENT_VARIABLE_NAMES list the same variables', () => {
-    const validated = new Set(
-      getMetadataStorage()
-        .getTargetValidationMetadatas(EnvironmentVariables, '', true, false)
-        .map((m) => m.propertyName),
-    );
-    assert.deepEqual([...validated].sort(), [...ENVIRONMENT_VARIABLE_NAMES].sort());
+  it("each slice's schema validates exactly the variables it documents", () => {
+    for (const slice of ALL_CONFIG_SLICES) {
+      assert.deepEqual(
+        schemaProperties(slice).sort(),
+        Object.keys(slice.variables).sort(),
+        slice.schema.name,
+      );
+    }
   });
 
-  it('fails for a variable missing from the document', () => {
+  it('no variable belongs to two slices', () => {
+    assert.equal(new Set(ENVIRONMENT_VARIABLE_NAMES).size, ENVIRONMENT_VARIABLE_NAMES.length);
+  });
+
+  it('fails for a variable missing from the document, or a blank meaning', () => {
     const block = currentBlock(doc)!;
     const withoutPort = doc.replace(block, block.replace(/^\| `PORT` .*\n/m, ''));
     assert.deepEqual(undocumentedVariables(withoutPort), ['PORT']);
     assert.deepEqual(undocumentedVariables('no block at all').length, ENVIRONMENT_VARIABLE_NAMES.length);
-  });
-
-  it('keeps the hand-written meaning and default of each row, and gives a new variable a placeholder', async () => {
-    const block = currentBlock(doc)!;
-    const edited = doc.replace(
-      block,
-      block.replace(/^\| `PORT` +\| [^|]*\|/m, '| `PORT` | the port, edited by hand |'),
-    );
-    assert.deepEqual(handWrittenRows(edited).get('PORT'), {
-      meaning: 'the port, edited by hand',
-      default: '`3000`',
-    });
-    const rendered = await renderConfigReference(edited);
-    assert.match(rendered, /^\| `PORT` +\| the port, edited by hand +\| `3000` +\|/m);
-
-    const withoutPort = doc.replace(block, block.replace(/^\| `PORT` .*\n/m, ''));
-    const regenerated = await renderConfigReference(withoutPort);
-    assert.ok(regenerated.startsWith(BEGIN));
-    assert.deepEqual(variablesWithoutMeaning(withoutPort.replace(currentBlock(withoutPort)!, regenerated)), [
-      'PORT',
-    ]);
-    assert.match(regenerated, new RegExp(`^\\| \`PORT\` +\\| ${PLACEHOLDER.replace(/\*/g, '\\*')}`, 'm'));
+    const [core] = ALL_CONFIG_SLICES;
+    const blank = { ...core, variables: { ...core.variables, PORT: { meaning: ' ', default: '' } } };
+    assert.deepEqual(variablesWithoutMeaning([blank]), ['PORT']);
   });
 });

@@ -5,7 +5,7 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { ENVIRONMENT_VARIABLE_NAMES } from '@app/config';
+import { ENVIRONMENT_VARIABLE_NAMES } from '../../apps/server/src/config-slices';
 import { documentationFiles, prose, ROOT } from './markdown';
 
 const read = (path: string) => readFileSync(join(ROOT, path), 'utf8');
@@ -56,9 +56,7 @@ describe('docs name real things', () => {
       .join('\n');
     assert.deepEqual(
       [...names].filter(
-        (n) =>
-          !(ENVIRONMENT_VARIABLE_NAMES as readonly string[]).includes(n) &&
-          !new RegExp(`export const ${n}\\b`).test(code),
+        (n) => !ENVIRONMENT_VARIABLE_NAMES.includes(n) && !new RegExp(`export const ${n}\\b`).test(code),
       ),
       [],
     );

@@ -6,7 +6,8 @@ import assert from 'node:assert/strict';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { getMetadataStorage } from 'class-validator';
-import { ENVIRONMENT_VARIABLE_NAMES, EnvironmentVariables } from '@app/config';
+import { CoreEnvironment } from '@app/config';
+import { ENVIRONMENT_VARIABLE_NAMES } from '../../apps/server/src/config-slices';
 import { brokenLinks, documentationFiles, prose, ROOT } from './markdown';
 
 const readme = readFileSync(join(ROOT, 'README.md'), 'utf8');
@@ -36,7 +37,7 @@ describe('README', () => {
 
   it('npm start needs no database setting: DATABASE_URL is optional (unset = the embedded database)', () => {
     const optional = getMetadataStorage()
-      .getTargetValidationMetadatas(EnvironmentVariables, '', true, false)
+      .getTargetValidationMetadatas(CoreEnvironment, '', true, false)
       .filter((m) => m.name === 'isOptional' || m.type === 'conditionalValidation')
       .map((m) => m.propertyName);
     assert.ok(optional.includes('DATABASE_URL'));
@@ -78,11 +79,11 @@ const REFERENCE_PAGES = [
 ];
 
 describe('settings and symbols named by the README and the reference pages', () => {
-  const code = sourcesOf(join(ROOT, 'libs'))
+  const code = [...sourcesOf(join(ROOT, 'libs')), ...sourcesOf(join(ROOT, 'apps'))]
     .map((f) => readFileSync(f, 'utf8'))
     .join('\n');
   const known = (name: string) =>
-    (ENVIRONMENT_VARIABLE_NAMES as readonly string[]).includes(name) ||
+    ENVIRONMENT_VARIABLE_NAMES.includes(name) ||
     TOOLING_VARIABLES.includes(name) ||
     new RegExp(`export const ${name}\\b`).test(code);
 

@@ -155,6 +155,28 @@ describe('account: admin JSON API', () => {
     }
   });
 
+  it('reads Authorization: Bearer as /mcp does (RFC 6750 §2.1: any scheme case, 1*SP, one b64token)', async () => {
+    const call = (authorization: string) =>
+      fetch(`${t.url}/api/admin/clients`, { headers: { authorization } });
+    for (const header of [`bearer ${ops.tokens.access_token}`, `BEARER   ${ops.tokens.access_token}`]) {
+      assert.equal((await call(header)).status, 200, header.split(' ')[0]);
+    }
+    // Another scheme is no credentials at all: the challenge carries no error code (RFC 6750 §3.1).
+    const basic = await call('Basic b3BzOnNlY3JldA==');
+    assert.equal(basic.status, 401);
+    assert.equal(basic.headers.get('www-authenticate'), 'Bearer');
+    const malformed = await call('Bearer a b');
+    assert.equal(malformed.status, 401);
+    assert.equal(
+      malformed.headers.get('www-authenticate'),
+      'Bearer error="invalid_token", error_description="A bearer token is required"',
+    );
+    assert.deepEqual(await malformed.json(), {
+      error: 'invalid_token',
+      error_description: 'A bearer token is required',
+    });
+  });
+
   it('lists, disables, enables and deletes like the page', async () => {
     const unused = await registerClient(t.url, { client_name: 'Never Used' });
     const list = await api(t, '', ops.tokens.access_token);

@@ -3,7 +3,8 @@
 // The answer is one generic message whatever the reason (no network oracle); the reason is in the audit event.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { loadConfig, ConfigValidationError } from '@app/config';
+import { ConfigValidationError } from '@app/config';
+import { loadAppConfig } from '../../apps/server/src/config-slices';
 import { startTestApp, type TestApp } from '../support/app';
 import { startDocumentServer, type DocumentServer } from '../support/cimd-document-server';
 import { authorizeUrl, pkcePair, tokenRequest } from '../support/oauth-flow';
@@ -125,7 +126,7 @@ describe('metadata document fetches cannot be turned against the network', () =>
   it('the development setting is refused in production', () => {
     assert.throws(
       () =>
-        loadConfig({
+        loadAppConfig({
           NODE_ENV: 'production',
           PUBLIC_URL: 'https://mcp.example.com',
           SESSION_SECRET: 'x'.repeat(40),
@@ -138,10 +139,10 @@ describe('metadata document fetches cannot be turned against the network', () =>
           p.startsWith('CIMD_ALLOW_INSECURE_LOCALHOST=true is refused when NODE_ENV=production'),
         ),
     );
-    assert.throws(() => loadConfig({ CIMD_ALLOWED_HOSTS: 'exa mple.com' }), ConfigValidationError);
-    assert.deepEqual(loadConfig({ CIMD_ALLOWED_HOSTS: 'Example.com, .apps.example.org' }).cimd.allowedHosts, [
-      'example.com',
-      '.apps.example.org',
-    ]);
+    assert.throws(() => loadAppConfig({ CIMD_ALLOWED_HOSTS: 'exa mple.com' }), ConfigValidationError);
+    assert.deepEqual(
+      loadAppConfig({ CIMD_ALLOWED_HOSTS: 'Example.com, .apps.example.org' }).cimd.allowedHosts,
+      ['example.com', '.apps.example.org'],
+    );
   });
 });

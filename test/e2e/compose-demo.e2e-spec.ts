@@ -9,7 +9,8 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Client } from 'pg';
 import { parse } from 'yaml';
-import { ConfigValidationError, loadConfig } from '@app/config';
+import { ConfigValidationError } from '@app/config';
+import { loadAppConfig } from '../../apps/server/src/config-slices';
 import { createTestDatabase, type TestDatabase } from '../support/database';
 import { freePort } from '../support/app';
 import { HttpSession } from '../support/http-session';
@@ -80,7 +81,7 @@ describe('docker-compose.yml (the local demo)', () => {
 
   it("the app's and the migration's environments pass the config validation: development, dev login on", () => {
     for (const name of ['app', 'migrate']) {
-      const config = loadConfig(environmentOf(services[name]));
+      const config = loadAppConfig(environmentOf(services[name]));
       assert.equal(config.env, 'development', name);
       assert.equal(config.publicUrl, 'http://localhost:3000', name);
       assert.equal(config.devLogin, true, name);
@@ -89,7 +90,7 @@ describe('docker-compose.yml (the local demo)', () => {
     }
     // Why development: production would refuse this plain-http demo and its dev login.
     assert.throws(
-      () => loadConfig({ ...appEnv, NODE_ENV: 'production' }),
+      () => loadAppConfig({ ...appEnv, NODE_ENV: 'production' }),
       (e: unknown) =>
         e instanceof ConfigValidationError &&
         e.problems.some((p) => p.startsWith('PUBLIC_URL must be an https:// URL')) &&

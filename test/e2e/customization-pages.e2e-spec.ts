@@ -7,7 +7,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { loadConfig, ConfigValidationError } from '@app/config';
+import { ConfigValidationError } from '@app/config';
+import { loadAppConfig } from '../../apps/server/src/config-slices';
 import { startTestApp, type TestApp } from '../support/app';
 import { HttpSession, parseForms } from '../support/http-session';
 import { authorizeUrl, pkcePair, registerClient } from '../support/oauth-flow';
@@ -125,7 +126,7 @@ describe('Without branding settings', () => {
 describe('Branding validation', () => {
   const refused = (env: Record<string, string>): string[] => {
     try {
-      loadConfig(env);
+      loadAppConfig(env);
     } catch (error) {
       assert.ok(error instanceof ConfigValidationError);
       return [...error.problems];
@@ -137,7 +138,7 @@ describe('Branding validation', () => {
     for (const bad of ['red', '#12345', '#0b57d0;}body{display:none', 'url(https://x)', 'var(--x)']) {
       assert.match(refused({ PRIMARY_COLOR: bad }).join(), /PRIMARY_COLOR must be a hex colour/, bad);
     }
-    assert.equal(loadConfig({ PRIMARY_COLOR: '#06C' }).branding.primaryColor, '#06C');
+    assert.equal(loadAppConfig({ PRIMARY_COLOR: '#06C' }).branding.primaryColor, '#06C');
   });
 
   it('accepts only https:// logos and https:// or mailto: support links', () => {

@@ -15,7 +15,8 @@ import cookieParser from 'cookie-parser';
 import type { Strategy } from 'passport';
 import { Strategy as OAuth2Strategy, type StrategyOptions } from 'passport-oauth2';
 import { DataSource } from 'typeorm';
-import { APP_CONFIG, loadConfig, type AppConfig } from '@app/config';
+import { APP_CONFIG, type AppConfig } from '@app/config';
+import { loadAppConfig } from '../../apps/server/src/config-slices';
 import {
   AttemptContextStateStore,
   PassportIdentityProvider,
@@ -203,7 +204,7 @@ async function bootWithExtraModule(
 
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
-  const config = loadConfig({
+  const config = loadAppConfig({
     NODE_ENV: 'test',
     PORT: String(port),
     PUBLIC_URL: url,

@@ -9,7 +9,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { loadConfig } from '@app/config';
+import { loadAppConfig } from '../../apps/server/src/config-slices';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { createApp } from '../../apps/server/src/bootstrap';
 import { createRootLogger } from '../../apps/server/src/logging';
@@ -40,7 +40,7 @@ function restoreProcedure(): string {
 /** The real app on a fixed port, so the restored server keeps the issuer and resource of the first one. */
 async function startServer(databaseUrl: string, port: number): Promise<NestExpressApplication> {
   const url = `http://127.0.0.1:${port}`;
-  const config = loadConfig({
+  const config = loadAppConfig({
     NODE_ENV: 'test',
     PORT: String(port),
     PUBLIC_URL: url,

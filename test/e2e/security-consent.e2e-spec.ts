@@ -102,6 +102,18 @@ describe('consent rules and the attacks of the security review', () => {
       assert.deepEqual(await consentRows('rising@example.com', client.client_id), [
         { scopes: ['notes:read'], resource: t.config.mcpResource },
       ]);
+      // The grant and the code stored for it hold no `admin` either: the authorize flow applies the
+      // scope policy before it stores them (the repositories store what they are given).
+      assert.deepEqual(
+        await t.dataSource.query(
+          `SELECT g.scopes AS "grantScopes", c.scopes AS "codeScopes"
+             FROM oauth_authorization_codes c JOIN oauth_grants g ON g.id = c.grant_id
+             JOIN users u ON u.id = c.user_id
+            WHERE u.email = $1 AND c.client_id = $2`,
+          ['rising@example.com', client.client_id],
+        ),
+        [{ grantScopes: ['notes:read'], codeScopes: ['notes:read'] }],
+      );
       const old = await tokenRequest(
         t.url,
         {

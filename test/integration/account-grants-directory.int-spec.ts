@@ -9,15 +9,14 @@ import type { DataSource } from 'typeorm';
 import { createDataSource, inTransaction } from '@app/persistence';
 import { ENTITIES, MIGRATIONS } from '../../apps/server/src/schema';
 import { createTestDatabase, type TestDatabase } from '../support/database';
-import { grantEveryScope } from '../support/permissive-ports';
-import { TokenRepository } from '../../libs/oauth/src/repositories/token.repository';
+import { TestTokenStore } from '../support/token-store';
 import { GrantsDirectoryRepository } from '../../libs/oauth/src/grants-directory/grants-directory.repository';
 import { digest, newSecret } from '../../libs/oauth/src/common/secrets';
 
 describe('grants directory on PostgreSQL', () => {
   let db: TestDatabase;
   let ds: DataSource;
-  let tokens: TokenRepository;
+  let tokens: TestTokenStore;
   let repo: GrantsDirectoryRepository;
   const alice = randomUUID();
   const bob = randomUUID();
@@ -55,7 +54,7 @@ describe('grants directory on PostgreSQL', () => {
       await ds.query(`INSERT INTO users (id, display_name) VALUES ($1, $2)`, [id, name]);
     await addClient('c_one', 'One');
     await addClient('c_two', 'Two', 'admin');
-    tokens = new TokenRepository(ds, grantEveryScope);
+    tokens = new TestTokenStore(ds);
     repo = new GrantsDirectoryRepository(ds);
   });
   after(async () => {
@@ -152,19 +151,5 @@ describe('grants directory on PostgreSQL', () => {
     assert.ok(!removed.includes('c_live'));
     assert.ok(!removed.includes('c_recent'));
     assert.ok(!removed.includes('c_two'), 'admin-made clients are never removed');
-  });
-
-  it('a scope grant policy narrows what is stored in the grant and the code', async () => {
-    const narrowing = new TokenRepository(ds, {
-      grantable: (_userId, scopes) => Promise.resolve(scopes.filter((s) => s !== 'admin')),
-    });
-    const grantId = await inTransaction(ds, (m) =>
-      narrowing.createGrant(m, { userId: bob, clientId: 'c_one', scopes: ['admin', 'notes:read'], resource }),
-    );
-    const [{ scopes }] = await ds.query<{ scopes: string[] }[]>(
-      `SELECT scopes FROM oauth_grants WHERE id = $1`,
-      [grantId],
-    );
-    assert.deepEqual(scopes, ['notes:read']);
   });
 });

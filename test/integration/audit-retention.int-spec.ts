@@ -8,9 +8,8 @@ import type { AppConfig } from '@app/config';
 import { createDataSource } from '@app/persistence';
 import { ENTITIES, MIGRATIONS } from '../../apps/server/src/schema';
 import { createTestDatabase, type TestDatabase } from '../support/database';
-import { grantEveryScope } from '../support/permissive-ports';
 import { OAuthHousekeeping } from '../../libs/oauth/src/housekeeping';
-import { TokenRepository } from '../../libs/oauth/src/repositories/token.repository';
+import { ExpiredTokenPurge } from '../../libs/oauth/src/repositories/expired-token-purge';
 import { AuthorizationRequestRepository } from '../../libs/oauth/src/repositories/authorization-request.repository';
 import { RateLimitRepository } from '../../libs/oauth/src/repositories/rate-limit.repository';
 import { GrantsDirectoryRepository } from '../../libs/oauth/src/grants-directory/grants-directory.repository';
@@ -23,7 +22,7 @@ describe('audit-log retention in the housekeeping job (AUDIT_RETENTION_DAYS)', (
   const housekeeping = (auditRetentionDays: number) =>
     new OAuthHousekeeping(
       new AuthorizationRequestRepository(ds),
-      new TokenRepository(ds, grantEveryScope),
+      new ExpiredTokenPurge(ds),
       new RateLimitRepository(ds),
       new GrantsDirectoryRepository(ds),
       ds,

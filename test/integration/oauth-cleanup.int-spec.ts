@@ -8,8 +8,7 @@ import type { DataSource } from 'typeorm';
 import { createDataSource } from '@app/persistence';
 import { ENTITIES, MIGRATIONS } from '../../apps/server/src/schema';
 import { createTestDatabase, type TestDatabase } from '../support/database';
-import { grantEveryScope } from '../support/permissive-ports';
-import { TokenRepository } from '../../libs/oauth/src/repositories/token.repository';
+import { TestTokenStore } from '../support/token-store';
 import { HOUSEKEEPING_LOCK_KEY, OAuthHousekeeping } from '../../libs/oauth/src/housekeeping';
 import { AuthorizationRequestRepository } from '../../libs/oauth/src/repositories/authorization-request.repository';
 import { RateLimitRepository } from '../../libs/oauth/src/repositories/rate-limit.repository';
@@ -21,7 +20,7 @@ import { AuditRetention } from '@app/audit';
 describe('OAuth housekeeping: batched deletion of expired rows, one replica at a time', () => {
   let db: TestDatabase;
   let ds: DataSource;
-  let tokens: TokenRepository;
+  let tokens: TestTokenStore;
   let housekeeping: OAuthHousekeeping;
   const userId = randomUUID();
   const clientId = 'mcpc_cleanup';
@@ -60,10 +59,10 @@ describe('OAuth housekeeping: batched deletion of expired rows, one replica at a
       `INSERT INTO oauth_grants (id, user_id, client_id, scopes, resource) VALUES ($1, $2, $3, '{notes:read}', 'https://mcp.example/mcp')`,
       [grantId, userId, clientId],
     );
-    tokens = new TokenRepository(ds, grantEveryScope);
+    tokens = new TestTokenStore(ds);
     housekeeping = new OAuthHousekeeping(
       new AuthorizationRequestRepository(ds),
-      tokens,
+      tokens.purge,
       new RateLimitRepository(ds),
       new GrantsDirectoryRepository(ds),
       ds,

@@ -9,9 +9,8 @@ import type { DataSource } from 'typeorm';
 import { createDataSource, inTransaction } from '@app/persistence';
 import { ENTITIES, MIGRATIONS } from '../../apps/server/src/schema';
 import { createTestDatabase, type TestDatabase } from '../support/database';
-import { grantEveryScope } from '../support/permissive-ports';
 import { ConsentRepository, redirectUrisDigest } from '../../libs/oauth/src/repositories/consent.repository';
-import { TokenRepository } from '../../libs/oauth/src/repositories/token.repository';
+import { TestTokenStore } from '../support/token-store';
 import { RateLimitRepository } from '../../libs/oauth/src/repositories/rate-limit.repository';
 import { digest, newSecret } from '../../libs/oauth/src/common/secrets';
 import { s256 } from '../../libs/oauth/src/common/pkce';
@@ -20,7 +19,7 @@ describe('OAuth repositories on PostgreSQL', () => {
   let db: TestDatabase;
   let ds: DataSource;
   let consents: ConsentRepository;
-  let tokens: TokenRepository;
+  let tokens: TestTokenStore;
   let limits: RateLimitRepository;
   const alice = randomUUID();
   const bob = randomUUID();
@@ -44,7 +43,7 @@ describe('OAuth repositories on PostgreSQL', () => {
         [id],
       );
     consents = new ConsentRepository(ds);
-    tokens = new TokenRepository(ds, grantEveryScope);
+    tokens = new TestTokenStore(ds);
     limits = new RateLimitRepository(ds);
   });
   after(async () => {

@@ -7,7 +7,7 @@ import type { DynamicModule } from '@nestjs/common';
 import { Test } from '@nestjs/testing';
 import { DataSource } from 'typeorm';
 import { AccountModule } from '@app/account';
-import { loadConfig } from '@app/config';
+import { loadAppConfig } from '../../apps/server/src/config-slices';
 import { createDataSource } from '@app/persistence';
 import { AppModule } from '../../apps/server/src/app.module';
 import { ENTITIES, MIGRATIONS } from '../../apps/server/src/schema';
@@ -29,7 +29,7 @@ describe('boot without a SCOPE_GRANT_POLICY provider', () => {
   });
 
   function composition(withoutAccount: boolean): DynamicModule {
-    const config = loadConfig({
+    const config = loadAppConfig({
       NODE_ENV: 'test',
       PUBLIC_URL: 'http://127.0.0.1:1',
       DATABASE_URL: database.url,

@@ -18,6 +18,7 @@ const FILES = {
   config: 'libs/config/src/index.ts',
   audit: 'libs/audit/src/index.ts',
   identity: 'libs/identity/src/index.ts',
+  errors: 'libs/errors/src/index.ts',
 } as const;
 
 const eslint = new ESLint({ cwd: ROOT });
@@ -56,6 +57,16 @@ describe('lint: dependency rules between libraries', () => {
         `export * from '@app/${lib}';\n`,
         FILES.oauth,
         new RegExp(`libs/oauth may not import @app/${lib}`),
+      );
+    }
+  });
+
+  it('refuses errors importing any library, so that every library may import it', async () => {
+    for (const lib of ['config', 'persistence', 'web']) {
+      await refused(
+        `export * from '@app/${lib}';\n`,
+        FILES.errors,
+        new RegExp(`libs/errors may not import @app/${lib}: errors holds the base every library`),
       );
     }
   });

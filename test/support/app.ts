@@ -2,7 +2,8 @@ import { createServer } from 'node:net';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import type { Logger } from 'pino';
 import { DataSource } from 'typeorm';
-import { loadConfig, type AppConfig } from '@app/config';
+import { type AppConfig } from '@app/config';
+import { loadAppConfig } from '../../apps/server/src/config-slices';
 import { createApp, type CreateAppOptions } from '../../apps/server/src/bootstrap';
 import { createRootLogger } from '../../apps/server/src/logging';
 import { startMetricsServer } from '../../apps/server/src/metrics';
@@ -47,7 +48,7 @@ export async function startTestApp(options: StartTestAppOptions = {}): Promise<T
   const database = options.database ?? (await createTestDatabase());
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
-  const config = loadConfig({
+  const config = loadAppConfig({
     NODE_ENV: 'test',
     PORT: String(port),
     PUBLIC_URL: url,

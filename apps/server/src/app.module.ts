@@ -5,14 +5,13 @@ import { OAuthModule } from '@app/oauth';
 import { IdentityModule } from '@app/identity';
 import { DiscoveryModule } from '@app/discovery';
 import { McpModule } from '@app/mcp';
-import { ToolsAccountModule } from '@app/tools-account';
-import { ToolsNotesModule } from '@app/tools-notes';
 import { WebModule } from '@app/web';
 import { AuditModule } from '@app/audit';
 import { AccountModule } from '@app/account';
 import { HealthController } from './health.controller';
 import { Lifecycle } from './lifecycle';
 import { ENTITIES, MIGRATIONS } from './schema';
+import { TOOL_MODULES } from './tool-modules';
 
 export interface AppModuleOptions {
   config: AppConfig;
@@ -43,8 +42,7 @@ export class AppModule {
         OAuthModule,
         DiscoveryModule,
         McpModule,
-        ToolsAccountModule,
-        ToolsNotesModule,
+        ...TOOL_MODULES,
         AccountModule,
         ...extraModules,
       ],

@@ -1,7 +1,7 @@
 import { Catch, type ArgumentsHost } from '@nestjs/common';
 import { BaseExceptionFilter } from '@nestjs/core';
 import type { Response } from 'express';
-import { DATABASE_RETRY_AFTER_SECONDS, isBadInputForDatabase, isDatabaseUnavailable } from '@app/persistence';
+import { databaseOutage, isBadInputForDatabase } from '@app/persistence';
 
 /**
  * App-wide last resort: a database outage becomes a fast 503 with Retry-After (the process recovers by
@@ -11,18 +11,16 @@ import { DATABASE_RETRY_AFTER_SECONDS, isBadInputForDatabase, isDatabaseUnavaila
 @Catch()
 export class DatabaseOutageFilter extends BaseExceptionFilter {
   override catch(exception: unknown, host: ArgumentsHost): void {
-    if (host.getType() === 'http' && isDatabaseUnavailable(exception)) {
+    const outage = host.getType() === 'http' ? databaseOutage(exception) : undefined;
+    if (outage !== undefined) {
       const res = host.switchToHttp().getResponse<Response>();
       if (!res.headersSent) {
-        res
-          .status(503)
-          .set('Retry-After', String(DATABASE_RETRY_AFTER_SECONDS))
-          .set('Cache-Control', 'no-store')
-          .json({
-            statusCode: 503,
-            error: 'service_unavailable',
-            message: 'The service is temporarily unavailable',
-          });
+        // Nest's error body shape, with the outage mapper's status and headers.
+        res.status(outage.status).set(outage.headers).set('Cache-Control', 'no-store').json({
+          statusCode: outage.status,
+          error: 'service_unavailable',
+          message: outage.description,
+        });
         return;
       }
     }

@@ -1,5 +1,6 @@
 import 'reflect-metadata';
-import { ConfigValidationError, loadConfig, type AppConfig } from '@app/config';
+import { ConfigValidationError, type AppConfig } from '@app/config';
+import { loadAppConfig } from './config-slices';
 import { startEmbeddedDatabase, type EmbeddedDatabase } from '@app/persistence';
 import { createApp } from './bootstrap';
 import { Lifecycle } from './lifecycle';
@@ -10,7 +11,7 @@ import { DataSource } from 'typeorm';
 async function main(): Promise<void> {
   let config: AppConfig;
   try {
-    config = loadConfig();
+    config = loadAppConfig();
   } catch (error) {
     if (error instanceof ConfigValidationError) {
       process.stderr.write(

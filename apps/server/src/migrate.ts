@@ -1,5 +1,6 @@
 import 'reflect-metadata';
-import { ConfigValidationError, loadConfig, type AppConfig } from '@app/config';
+import { ConfigValidationError, type AppConfig } from '@app/config';
+import { loadAppConfig } from './config-slices';
 import { createDataSource, revertLastMigrationWithLock, runMigrationsWithLock } from '@app/persistence';
 import { ENTITIES, MIGRATIONS } from './schema';
 
@@ -21,7 +22,7 @@ async function main(args: readonly string[]): Promise<number> {
   }
   let config: AppConfig;
   try {
-    config = loadConfig();
+    config = loadAppConfig();
   } catch (error) {
     if (error instanceof ConfigValidationError) {
       process.stderr.write(`${error.message}\nNo migration ran. Fix the variables above and run it again.\n`);

@@ -1,1 +1,2 @@
 export { AccountModule } from './account.module';
+export { ADMIN_CONFIG } from './admin.config';

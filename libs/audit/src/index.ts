@@ -7,3 +7,4 @@ export { AuditEventEntity } from './audit-event.entity';
 export { AuditRetention, type AuditPurgeOptions } from './audit-retention';
 export const AUDIT_ENTITIES = [AuditEventEntity];
 export const AUDIT_MIGRATIONS = [CreateAuditEvents1764000000000];
+export { AUDIT_CONFIG } from './audit.config';

@@ -1,7 +1,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { loadConfig } from '@app/config';
-import type { ScopeDefinition, ScopeRegistry } from '@app/oauth';
+import { ENTERPRISE_CONFIG, type ScopeDefinition, type ScopeRegistry } from '@app/oauth';
 import {
   authorizationServerMetadataUrl,
   buildAuthorizationServerMetadata,
@@ -23,13 +23,13 @@ const scopes: ScopeRegistry = {
 };
 
 describe('discovery metadata', () => {
-  const config = loadConfig({ PUBLIC_URL: 'https://mcp.example.com' });
+  const config = loadConfig({ PUBLIC_URL: 'https://mcp.example.com' }, [ENTERPRISE_CONFIG]);
 
   it('AS metadata: with a trusted company IdP, the jwt-bearer grant and the ID-JAG profile (EXT-EMA-01)', () => {
-    const withIdp = loadConfig({
-      PUBLIC_URL: 'https://mcp.example.com',
-      ENTERPRISE_IDP_ISSUERS: 'https://login.example.com',
-    });
+    const withIdp = loadConfig(
+      { PUBLIC_URL: 'https://mcp.example.com', ENTERPRISE_IDP_ISSUERS: 'https://login.example.com' },
+      [ENTERPRISE_CONFIG],
+    );
     const m = buildAuthorizationServerMetadata(withIdp, scopes);
     assert.deepEqual(m.grant_types_supported, [
       'authorization_code',
@@ -76,7 +76,7 @@ describe('discovery metadata', () => {
       authorizationServerMetadataUrl(config),
       'https://mcp.example.com/.well-known/oauth-authorization-server',
     );
-    const withPath = loadConfig({ PUBLIC_URL: 'https://example.com/tenant1/' });
+    const withPath = loadConfig({ PUBLIC_URL: 'https://example.com/tenant1/' }, [ENTERPRISE_CONFIG]);
     assert.equal(
       protectedResourceMetadataUrl(withPath),
       'https://example.com/.well-known/oauth-protected-resource/tenant1/mcp',

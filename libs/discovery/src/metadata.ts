@@ -1,5 +1,5 @@
 import type { AppConfig } from '@app/config';
-import { JWT_BEARER_GRANT_TYPE, type ScopeRegistry } from '@app/oauth';
+import { JWT_BEARER_GRANT_TYPE, trustedIdpIssuers, type ScopeRegistry } from '@app/oauth';
 
 /** Paths of the authorization server's endpoints (served by OAuthModule). One list, used here only. */
 export const OAUTH_ENDPOINT_PATHS = {
@@ -67,7 +67,7 @@ export function buildAuthorizationServerMetadata(
 ): Record<string, unknown> {
   const url = (path: string) => `${config.publicUrl}${path}`;
   // EXT-EMA-01: with a trusted company IdP, ID-JAGs are accepted; the profile goes with its grant type.
-  const enterprise = config.enterprise.idpIssuers.length > 0;
+  const enterprise = trustedIdpIssuers(config).length > 0;
   return {
     // AS-MD-08: the issuer is PUBLIC_URL exactly, the same string as in PRM authorization_servers.
     issuer: config.issuer,

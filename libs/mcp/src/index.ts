@@ -35,3 +35,11 @@ export {
   LEGACY_PROTOCOL_VERSIONS,
 } from './protocol/protocol-versions';
 export { CALLER_PROFILE_READER, type CallerProfile, type CallerProfileReader } from './ports/caller-profile';
+export { MCP_CONFIG } from './config/mcp.config';
+// For tool authors' unit tests (docs/tools.md, "Test a tool").
+export {
+  newTestTool,
+  type TestTool,
+  type TestToolAnswer,
+  type TestToolOptions,
+} from './testing/new-test-tool';

@@ -12,7 +12,7 @@ import { GrantsDirectoryRepository } from './grants-directory/grants-directory.r
 import { JwtIdRegistry } from './jose/jwt-id-registry';
 import { AuthorizationRequestRepository } from './repositories/authorization-request.repository';
 import { RateLimitRepository } from './repositories/rate-limit.repository';
-import { TokenRepository, type PurgeOptions, type PurgeResult } from './repositories/token.repository';
+import { ExpiredTokenPurge, type PurgeOptions, type PurgeResult } from './repositories/expired-token-purge';
 
 const EVERY_MS = 15 * 60 * 1000;
 
@@ -32,7 +32,7 @@ export interface HousekeepingRun {
  * day, finished rate-limit windows, the ids of expired JWTs, self-registered clients unused for DCR_CLIENT_TTL_DAYS
  *, and audit events older than AUDIT_RETENTION_DAYS (batched the same way). One replica at a time (a session advisory lock on a dedicated connection;
  * the others skip that round), and expired tokens go in bounded batches with short pauses in between
- * (TokenRepository.deleteExpired), so no statement locks many rows or runs for long.
+ * (ExpiredTokenPurge.deleteExpired), so no statement locks many rows or runs for long.
  */
 @Injectable()
 export class OAuthHousekeeping implements OnApplicationBootstrap, OnApplicationShutdown {
@@ -42,7 +42,7 @@ export class OAuthHousekeeping implements OnApplicationBootstrap, OnApplicationS
 
   constructor(
     private readonly requests: AuthorizationRequestRepository,
-    private readonly tokens: TokenRepository,
+    private readonly tokens: ExpiredTokenPurge,
     private readonly rateLimits: RateLimitRepository,
     private readonly clients: GrantsDirectoryRepository,
     private readonly dataSource: DataSource,

@@ -45,3 +45,7 @@ export {
   type EnterpriseSubjectRefusal,
 } from './ports/enterprise-subject';
 export { JWT_BEARER_GRANT_TYPE } from './token/grants/jwt-bearer.grant';
+export { OAUTH_CONFIG } from './config/oauth.config';
+export { CIMD_CONFIG } from './config/cimd.config';
+export { ENTERPRISE_CONFIG } from './config/enterprise.config';
+export { trustedIdpIssuers } from './enterprise/trusted-idps';

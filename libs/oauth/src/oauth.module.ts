@@ -37,12 +37,18 @@ import { AuthorizationRequestRepository } from './repositories/authorization-req
 import { ClientRepository } from './repositories/client.repository';
 import { ConsentRepository } from './repositories/consent.repository';
 import { RateLimitRepository } from './repositories/rate-limit.repository';
-import { TokenRepository } from './repositories/token.repository';
+import { AccessTokenRepository } from './repositories/access-token.repository';
+import { CodeRepository } from './repositories/code.repository';
+import { ExpiredTokenPurge } from './repositories/expired-token-purge';
+import { GrantRepository } from './repositories/grant.repository';
+import { RefreshTokenRepository } from './repositories/refresh-token.repository';
 import { AuthorizationCodeGrant } from './token/grants/authorization-code.grant';
 import { GRANT_HANDLERS, type GrantHandler } from './token/grants/grant-handler';
 import { RefreshTokenGrant } from './token/grants/refresh-token.grant';
 import { JwtBearerGrant } from './token/grants/jwt-bearer.grant';
 import { EnterpriseGrantStore } from './enterprise/enterprise-grant.store';
+import { IntrospectionController } from './token/introspection.controller';
+import { IntrospectionService } from './token/introspection.service';
 import { RevocationController } from './token/revocation.controller';
 import { RevocationService } from './token/revocation.service';
 import { TokenEndpoint } from './token/token-endpoint';
@@ -61,12 +67,16 @@ const GRANT_HANDLER_CLASSES = [AuthorizationCodeGrant, RefreshTokenGrant, JwtBea
 @Global()
 @Module({
   imports: [WebModule],
-  controllers: [RegistrationController, AuthorizeController, RevocationController],
+  controllers: [RegistrationController, AuthorizeController, RevocationController, IntrospectionController],
   providers: [
     ClientRepository,
     AuthorizationRequestRepository,
     ConsentRepository,
-    TokenRepository,
+    GrantRepository,
+    CodeRepository,
+    AccessTokenRepository,
+    RefreshTokenRepository,
+    ExpiredTokenPurge,
     RateLimitRepository,
     RateLimitGuard,
     RateLimiter,
@@ -83,6 +93,7 @@ const GRANT_HANDLER_CLASSES = [AuthorizationCodeGrant, RefreshTokenGrant, JwtBea
     TokenEndpoint,
     TokenRoute,
     RevocationService,
+    IntrospectionService,
     ...GRANT_HANDLER_CLASSES,
     {
       provide: GRANT_HANDLERS,

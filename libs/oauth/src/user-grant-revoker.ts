@@ -3,22 +3,22 @@ import { DataSource } from 'typeorm';
 import { AuditLog } from '@app/audit';
 import { inTransaction } from '@app/persistence';
 import type { UserGrantRevoker } from './ports/user-grants';
-import { TokenRepository } from './repositories/token.repository';
+import { GrantRepository } from './repositories/grant.repository';
 import { RevocationListener } from './verification/revocation-listener';
 
 @Injectable()
 export class UserGrantRevokerService implements UserGrantRevoker {
   constructor(
     private readonly dataSource: DataSource,
-    private readonly tokens: TokenRepository,
+    private readonly grants: GrantRepository,
     private readonly audit: AuditLog,
     private readonly listener: RevocationListener,
   ) {}
 
   async revokeAllForUser(userId: string, reason: string): Promise<number> {
     const grantIds = await inTransaction(this.dataSource, async (manager) => {
-      const ids = await this.tokens.liveGrantIds(manager, userId);
-      for (const id of ids) await this.tokens.revokeGrant(manager, id, reason.slice(0, 64));
+      const ids = await this.grants.liveGrantIds(manager, userId);
+      for (const id of ids) await this.grants.revokeGrant(manager, id, reason.slice(0, 64));
       if (ids.length > 0) {
         await this.audit.record(
           { type: 'grant.revoked', userId, detail: { reason, grants: ids.length } },

@@ -5,6 +5,7 @@ export { revertLastMigrationWithLock, runMigrationsWithLock } from './migrations
 export { inTransaction } from './transaction';
 export { DatabaseHealthService, type DatabaseHealth } from './database-health';
 export { isDatabaseUnavailable, DATABASE_RETRY_AFTER_SECONDS } from './database-unavailable';
+export { databaseOutage, DatabaseOutageError } from './database-outage';
 export {
   hasUnstorableJson,
   isBadInputForDatabase,

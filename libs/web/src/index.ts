@@ -11,3 +11,4 @@ export {
 } from './http/edge-route';
 export { BODY_LIMIT_BYTES, readBody } from './http/body-reader';
 export { serveRoute, writeReply } from './http/serve-route';
+export { bearerToken, MALFORMED_BEARER, NO_BEARER, type BearerCredentials } from './http/bearer-credentials';

@@ -1,24 +1,38 @@
 import { Body, Controller, Delete, Get, HttpCode, Inject, Param, Post, Req, Res } from '@nestjs/common';
 import type { Request, Response } from 'express';
 import { APP_CONFIG, type AppConfig } from '@app/config';
+import { ServiceError } from '@app/errors';
 import { UserRepository } from '@app/identity';
 import { ACCESS_TOKEN_VERIFIER, ClientAdministration, type AccessTokenVerifier } from '@app/oauth';
+import { bearerToken, MALFORMED_BEARER, NO_BEARER } from '@app/web';
 import { AccountAccess } from '../account-access';
 import { ADMIN_SCOPE } from '../admin-scope.policy';
 
-const BEARER = /^Bearer ([A-Za-z0-9\-._~+/]+=*)$/;
 const CLIENT_ID = /^[\x21-\x7e]{1,64}$/;
 
-/** A refused API call: its status and RFC 6750-style error body (never a stack trace). */
-class ApiRefusal extends Error {
+/** A refused API call: its status, RFC 6750-style error body and challenge (never a stack trace). */
+class ApiRefusal extends ServiceError {
   constructor(
     readonly status: number,
     readonly error: string,
-    readonly description: string,
+    description: string,
+    headers?: Readonly<Record<string, string>>,
   ) {
-    super(description);
+    super(description, undefined, headers);
   }
 }
+
+/** RFC 6750 §3.1: no credentials (or another scheme), so the challenge carries no error code. */
+const NO_TOKEN = new ApiRefusal(401, 'invalid_token', 'A bearer token is required', {
+  'WWW-Authenticate': 'Bearer',
+});
+const invalidToken = (description: string): ApiRefusal =>
+  new ApiRefusal(401, 'invalid_token', description, {
+    'WWW-Authenticate': `Bearer error="invalid_token", error_description="${description}"`,
+  });
+const INSUFFICIENT_SCOPE_CHALLENGE = Object.freeze({
+  'WWW-Authenticate': `Bearer error="insufficient_scope", scope="${ADMIN_SCOPE}"`,
+});
 
 /**
  * The admin page as JSON, for scripts. A bearer token (RFC 6750) issued for the admin API's
@@ -147,18 +161,7 @@ export class AdminApiController {
       res.status(200).json(await handler(userId));
     } catch (thrown) {
       if (!(thrown instanceof ApiRefusal)) throw thrown;
-      if (thrown.status === 401) {
-        // RFC 6750 §3: the challenge; no error code when no credentials were sent.
-        const noCredentials = !req.headers.authorization;
-        res.set(
-          'WWW-Authenticate',
-          noCredentials
-            ? 'Bearer'
-            : `Bearer error="invalid_token", error_description="${thrown.description}"`,
-        );
-      } else if (thrown.error === 'insufficient_scope') {
-        res.set('WWW-Authenticate', `Bearer error="insufficient_scope", scope="${ADMIN_SCOPE}"`);
-      }
+      res.set(thrown.headers);
       res.status(thrown.status).json({ error: thrown.error, error_description: thrown.description });
     }
   }
@@ -168,12 +171,18 @@ export class AdminApiController {
    * invalid_token here), carry `admin`, and its user be an administrator.
    */
   private async authenticate(authorization: string | undefined): Promise<string> {
-    const presented = BEARER.exec(authorization?.trim() ?? '')?.[1];
-    if (!presented) throw new ApiRefusal(401, 'invalid_token', 'A bearer token is required');
+    const presented = bearerToken(authorization);
+    if (presented === NO_BEARER) throw NO_TOKEN;
+    if (presented === MALFORMED_BEARER) throw invalidToken('A bearer token is required');
     const check = await this.verifier.verify(presented, this.config.adminResource);
-    if (!check.ok) throw new ApiRefusal(401, 'invalid_token', 'The access token is not valid');
+    if (!check.ok) throw invalidToken('The access token is not valid');
     if (!check.token.scopes.includes(ADMIN_SCOPE)) {
-      throw new ApiRefusal(403, 'insufficient_scope', 'The token lacks the admin scope');
+      throw new ApiRefusal(
+        403,
+        'insufficient_scope',
+        'The token lacks the admin scope',
+        INSUFFICIENT_SCOPE_CHALLENGE,
+      );
     }
     const user = await this.users.findUser(check.token.userId);
     if (!user || user.disabled || !this.access.isAdmin(user)) {

@@ -1,7 +1,8 @@
 import { PassportStrategy } from '@nestjs/passport';
 import type { Strategy } from 'passport';
 import { Strategy as GoogleStrategy, type Profile, type StrategyOptions } from 'passport-google-oauth20';
-import type { AppConfig, GoogleProviderConfig } from '@app/config';
+import type { AppConfig } from '@app/config';
+import type { GoogleProviderConfig } from '../config/google.config';
 import { SignInRefused, type UpstreamProfile } from '../users/upstream-profile';
 import { AttemptContextStateStore } from './attempt-context';
 import type { IdentityProviderDefinition } from './identity-provider-definition';

@@ -7,7 +7,8 @@ import {
   type AuthenticateOptions,
   type StrategyOptions,
 } from 'openid-client/passport';
-import type { AppConfig, OidcProviderConfig } from '@app/config';
+import type { AppConfig } from '@app/config';
+import type { OidcProviderConfig } from '../config/oidc.config';
 import { SignInRefused, type UpstreamProfile } from '../users/upstream-profile';
 import { getAttemptContext, type AttemptContext } from './attempt-context';
 import type { IdentityProviderDefinition } from './identity-provider-definition';

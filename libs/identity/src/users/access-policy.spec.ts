@@ -1,6 +1,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { loadConfig } from '@app/config';
+import { SIGN_IN_CONFIG } from '../config/sign-in.config';
 import { AccessPolicy } from './access-policy';
 import type { UpstreamProfile } from './upstream-profile';
 
@@ -17,7 +18,11 @@ const person = (p: Partial<UpstreamProfile>): UpstreamProfile => ({
 });
 
 const policy = (domains?: string) =>
-  new AccessPolicy(loadConfig({ NODE_ENV: 'test', ...(domains ? { ALLOWED_EMAIL_DOMAINS: domains } : {}) }));
+  new AccessPolicy(
+    loadConfig({ NODE_ENV: 'test', ...(domains ? { ALLOWED_EMAIL_DOMAINS: domains } : {}) }, [
+      SIGN_IN_CONFIG,
+    ]),
+  );
 
 describe('AccessPolicy (ALLOWED_EMAIL_DOMAINS)', () => {
   it('admits anyone when no domain list is set', () => {

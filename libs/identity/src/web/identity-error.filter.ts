@@ -33,7 +33,7 @@ export class IdentityErrorFilter implements ExceptionFilter {
     if (error instanceof SignInRefused) return this.signInPages.error(res, error.reason);
     if (error instanceof TooManyRequestsError) {
       // RFC 6585 §4: 429 with Retry-After; a page, since a browser is on the other end.
-      res.set({ ...error.headers(), 'Cache-Control': 'no-store' });
+      res.set({ ...error.headers, 'Cache-Control': 'no-store' });
       this.pages.render(res, {
         viewsDir: IDENTITY_VIEWS,
         view: 'sign-in-error',

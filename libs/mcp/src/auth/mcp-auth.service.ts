@@ -7,12 +7,10 @@ import {
   TooManyRequestsError,
   type AccessTokenVerifier,
 } from '@app/oauth';
+import { bearerToken, MALFORMED_BEARER, NO_BEARER } from '@app/web';
 import { McpHttpError } from '../http/mcp-errors';
 import { ToolCatalog } from '../tools/tool-catalog';
 import type { McpCaller } from '../tools/tool-types';
-
-/** RFC 6750 §2.1: `Bearer` (case-insensitive) and one b64token. */
-const BEARER = /^Bearer +([A-Za-z0-9\-._~+/]+=*) *$/i;
 
 /**
  * OAuthModule's access tokens are `mcp_at_` + 256 random bits in base64url (libs/oauth secrets.ts). A
@@ -63,18 +61,11 @@ export class McpAuthService {
    * a lookup. Valid tokens (the verifier's cache, or found in the database) are never counted.
    */
   async authenticate(authorization: string | undefined, ip?: string | null): Promise<McpCaller> {
+    const presented = bearerToken(authorization);
+    // RFC 6750 §3.1: a request without credentials gets a challenge with no error code.
+    if (presented === NO_BEARER) throw this.unauthorized(false);
     if (
-      authorization === undefined ||
-      authorization.trim() === '' ||
-      !/^Bearer\b/i.test(authorization.trim())
-    ) {
-      // RFC 6750 §3.1: a request without credentials gets a challenge with no error code.
-      throw this.unauthorized(false);
-    }
-    const match = BEARER.exec(authorization.trim());
-    const presented = match?.[1];
-    if (
-      presented === undefined ||
+      presented === MALFORMED_BEARER ||
       (presented.startsWith(ACCESS_TOKEN_PREFIX) && !ACCESS_TOKEN_SHAPE.test(presented))
     ) {
       throw this.unauthorized(true);

@@ -1,6 +1,6 @@
 import type { IncomingHttpHeaders } from 'node:http';
 import { Injectable, Logger } from '@nestjs/common';
-import { DATABASE_RETRY_AFTER_SECONDS, isDatabaseUnavailable } from '@app/persistence';
+import { databaseOutage } from '@app/persistence';
 import { McpAuthService } from '../auth/mcp-auth.service';
 import { McpDispatcher, type McpRpcResponse, type RequestContext } from '../protocol/mcp-dispatcher';
 import { isModernRequest, readId, unsupportedVersion } from '../protocol/modern';
@@ -63,11 +63,10 @@ export class McpEndpoint {
    */
   toHttpError(exception: unknown, frameworkStatus?: number): McpHttpError {
     if (exception instanceof McpHttpError) return exception;
-    if (isDatabaseUnavailable(exception)) {
+    const outage = databaseOutage(exception);
+    if (outage !== undefined) {
       this.logger.warn('database unavailable while serving /mcp');
-      return new McpHttpError(503, 'Service temporarily unavailable', {
-        'Retry-After': String(DATABASE_RETRY_AFTER_SECONDS),
-      });
+      return new McpHttpError(outage.status, 'Service temporarily unavailable', outage.headers);
     }
     if (frameworkStatus !== undefined && frameworkStatus < 500) {
       return new McpHttpError(frameworkStatus, 'Bad Request');

@@ -12,6 +12,7 @@ import { z } from 'zod';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { ConfigModule, loadConfig } from '@app/config';
+import { MCP_CONFIG } from '../config/mcp.config';
 import { AuditLog, type AuditRecord } from '@app/audit';
 import {
   ACCESS_TOKEN_VERIFIER,
@@ -150,12 +151,15 @@ describe('/mcp endpoint (fake verifier)', () => {
       exports: [ACCESS_TOKEN_VERIFIER, AuditLog, RateLimiter, SCOPE_GRANT_POLICY],
     })
     class FakesModule {}
-    const config = loadConfig({
-      NODE_ENV: 'test',
-      PORT: String(port),
-      PUBLIC_URL: url,
-      MCP_ALLOWED_ORIGINS: 'https://app.example.com',
-    });
+    const config = loadConfig(
+      {
+        NODE_ENV: 'test',
+        PORT: String(port),
+        PUBLIC_URL: url,
+        MCP_ALLOWED_ORIGINS: 'https://app.example.com',
+      },
+      [MCP_CONFIG],
+    );
     const moduleRef = await Test.createTestingModule({
       imports: [ConfigModule.forRoot(config), FakesModule, McpModule, ThingsModule],
     }).compile();

@@ -1,3 +1,5 @@
+import { NO_HEADERS, ServiceError } from '@app/errors';
+
 /** A JSON-RPC request id (MCP: a string or an integer, never null). */
 export type RpcId = string | number;
 
@@ -13,18 +15,17 @@ export interface McpRpcErrorFields {
  * §3), a rejected Origin (TR-02), an unsupported protocol version (TR-09), a wrong method (TR-05).
  * The body is a JSON-RPC error response; its `id` is the request's whenever the body was read
  * (MCP 2026-07-28 basic §Error Responses), `null` otherwise. The OAuth error code, when there is one,
- * lives in WWW-Authenticate where RFC 6750 puts it. McpRoute writes it.
+ * lives in WWW-Authenticate where RFC 6750 puts it. McpRoute writes it (the /mcp renderer of ServiceError:
+ * the description is the JSON-RPC message).
  */
-export class McpHttpError extends Error {
+export class McpHttpError extends ServiceError {
   constructor(
     readonly status: number,
     message: string,
-    readonly headers: Readonly<Record<string, string>> = {},
+    headers: Readonly<Record<string, string>> = NO_HEADERS,
     readonly rpc: McpRpcErrorFields = {},
   ) {
-    super(message);
-    this.name = 'McpHttpError';
-    Object.freeze(this.headers);
+    super(message, undefined, Object.freeze(headers));
   }
 
   /** The same answer for a request whose id is known. */

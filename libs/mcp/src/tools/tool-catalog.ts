@@ -1,44 +1,21 @@
 import { Injectable, Logger, type OnModuleInit } from '@nestjs/common';
 import { DiscoveryService, MetadataScanner, Reflector } from '@nestjs/core';
-import { z } from 'zod';
+import type { z } from 'zod';
 import type { ScopeDefinition, ScopeRegistry } from '@app/oauth';
 import {
   MCP_REQUIRED_SCOPES_METADATA,
   MCP_SCOPE_DECLARATIONS_METADATA,
   MCP_TOOL_METADATA,
   McpDeclarationError,
-  type McpToolAnnotations,
   type ScopeDeclaration,
   type ToolMetadata,
 } from './decorators';
+import { headerParams, type HeaderParam } from './tool-header-params';
+import { toListEntry, type ToolListEntry } from './tool-list-entry';
 import type { McpCaller, ToolContext, ToolOutput } from './tool-types';
 
-/**
- * The `_meta` key under which each tools/list entry names the scopes the tool needs (MCP basic §_meta:
- * a vendor prefix, not a reserved one), so a host can show them and expect the step-up challenge.
- */
-export const REQUIRED_SCOPES_META_KEY = 'dev.mcp-auth-server/requiredScopes';
-
-/** The tools/list entry of one tool, built once at boot (never per request). */
-export interface ToolListEntry {
-  readonly name: string;
-  readonly title?: string;
-  readonly description: string;
-  readonly inputSchema: { type: 'object'; [key: string]: unknown };
-  readonly outputSchema?: { [key: string]: unknown };
-  readonly annotations?: McpToolAnnotations;
-  readonly _meta: { readonly [REQUIRED_SCOPES_META_KEY]: readonly string[] };
-}
-
-/**
- * A tool parameter mirrored into an `Mcp-Param-{header}` request header (MCP 2026-07-28 tools
- * §x-mcp-header), reached from the schema root through `properties` only.
- */
-export interface HeaderParam {
-  readonly path: readonly string[];
-  readonly header: string;
-  readonly type: 'string' | 'integer' | 'boolean';
-}
+export { headerParams, type HeaderParam } from './tool-header-params';
+export { REQUIRED_SCOPES_META_KEY, type ToolListEntry } from './tool-list-entry';
 
 export interface RegisteredTool {
   readonly name: string;
@@ -201,71 +178,6 @@ export function buildCatalog(
     scopesByName: new Map(scopes.map((s) => [s.name, s])),
     closures,
     defaults: scopes.filter((s) => s.isDefault).map((s) => s.name),
-  };
-}
-
-/** RFC 9110 §5.1 token (tchar). */
-const TOKEN = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
-
-/**
- * The `x-mcp-header` annotations of an input schema, checked as MCP 2026-07-28 tools §x-mcp-header
- * requires (a client drops a tool that breaks them, so a misdeclared one stops the boot): a token,
- * unique ignoring case, on a string, integer or boolean property reached through `properties` only.
- */
-export function headerParams(schema: Record<string, unknown>, where: string): HeaderParam[] {
-  const out: HeaderParam[] = [];
-  const visit = (node: unknown, path: string[]) => {
-    if (typeof node !== 'object' || node === null) return;
-    const record = node as Record<string, unknown>;
-    const header = record['x-mcp-header'];
-    if (header !== undefined) {
-      const type = record.type;
-      if (typeof header !== 'string' || !TOKEN.test(header)) {
-        throw new McpDeclarationError(
-          `${where}: x-mcp-header ${JSON.stringify(header)} must be an HTTP token`,
-        );
-      }
-      if (path.length === 0 || (type !== 'string' && type !== 'integer' && type !== 'boolean')) {
-        throw new McpDeclarationError(
-          `${where}: x-mcp-header "${header}" must be on a string, integer or boolean property`,
-        );
-      }
-      if (out.some((p) => p.header.toLowerCase() === header.toLowerCase())) {
-        throw new McpDeclarationError(`${where}: x-mcp-header "${header}" is used twice`);
-      }
-      out.push({ path: [...path], header, type });
-    }
-    const properties = record.properties;
-    if (typeof properties === 'object' && properties !== null) {
-      for (const [key, child] of Object.entries(properties)) visit(child, [...path, key]);
-    }
-  };
-  visit(schema, []);
-  return out;
-}
-
-function toListEntry(tool: ToolMetadata, scopes: readonly string[], modern: boolean): ToolListEntry {
-  // zod writes JSON Schema 2020-12 (its default target), `$schema` included.
-  const jsonSchema = (schema: z.ZodType, io: 'input' | 'output') => {
-    const { $schema, ...rest } = z.toJSONSchema(schema, { io }) as Record<string, unknown>;
-    return modern ? { $schema, ...rest } : rest;
-  };
-  const scopeList = scopes.join(', ');
-  // The 2025 revisions only allow an object outputSchema (and object structuredContent).
-  const output = tool.output ? jsonSchema(tool.output, 'output') : undefined;
-  return {
-    name: tool.name,
-    ...(tool.title ? { title: tool.title } : {}),
-    // The description is what every host shows the model: it names the scopes too (a host that
-    // offers only listed tools can thus tell why a call asks the person for more access).
-    description: `${tool.description}\n\nRequires the OAuth scope${scopes.length > 1 ? 's' : ''} ${scopeList}; without ${scopes.length > 1 ? 'them' : 'it'} the call asks for consent first.`,
-    // A hand-written schema is listed as its author wrote it (its own `$schema`, if any, in both eras).
-    inputSchema: tool.listedInputSchema
-      ? { ...tool.listedInputSchema, type: 'object' }
-      : { ...jsonSchema(tool.input, 'input'), type: 'object' },
-    ...(output && (modern || output.type === 'object') ? { outputSchema: output } : {}),
-    ...(tool.annotations ? { annotations: tool.annotations } : {}),
-    _meta: { [REQUIRED_SCOPES_META_KEY]: Object.freeze([...scopes]) },
   };
 }
 

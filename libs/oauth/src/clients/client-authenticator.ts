@@ -158,8 +158,3 @@ export class ClientAuthenticator {
     }
   }
 }
-
-/** Refresh tokens go to clients registered for refresh_token (public clients always are; AS-RT-05). */
-export function clientMayRefresh(client: OAuthClientEntity): boolean {
-  return client.grantTypes.includes('refresh_token') || client.tokenEndpointAuthMethod === 'none';
-}

@@ -4,6 +4,7 @@ import { DataSource } from 'typeorm';
 import { APP_CONFIG, type AppConfig } from '@app/config';
 import { AuditLog } from '@app/audit';
 import { inTransaction, isVisibleAscii } from '@app/persistence';
+import { bearerToken, MALFORMED_BEARER, NO_BEARER } from '@app/web';
 import { InvalidClientMetadataError, InvalidTokenError, MissingTokenError } from '../common/oauth-errors';
 import { digest, newSecret, secretMatches } from '../common/secrets';
 import type { OAuthClientEntity } from '../entities/oauth-client.entity';
@@ -175,17 +176,16 @@ export class RegistrationService {
 
   /** RFC 7592 §2: Bearer registration access token; a bad token or unknown client is 401 either way. */
   private async authorize(clientId: string, authorization: string | undefined): Promise<OAuthClientEntity> {
-    const match = /^Bearer +([A-Za-z0-9\-._~+/]+=*)$/i.exec(authorization?.trim() ?? '');
-    if (!match) {
-      throw authorization?.trim()
-        ? new InvalidTokenError('The registration access token is malformed')
-        : new MissingTokenError('A registration access token is required');
+    const presented = bearerToken(authorization);
+    if (presented === NO_BEARER) throw new MissingTokenError('A registration access token is required');
+    if (presented === MALFORMED_BEARER) {
+      throw new InvalidTokenError('The registration access token is malformed');
     }
     // RFC 7592 §2: an id no client can have (too long, control characters, spaces, NUL) is answered like
     // an unknown one, without a query.
     const possible = clientId.length <= 64 && isVisibleAscii(clientId);
     const client = possible ? await this.clients.findWithSecrets(clientId) : null;
-    if (!client || !secretMatches(match[1], client.registrationTokenHash)) {
+    if (!client || !secretMatches(presented, client.registrationTokenHash)) {
       throw new InvalidTokenError('The registration access token is invalid');
     }
     return client;

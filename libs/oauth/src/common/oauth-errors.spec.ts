@@ -1,7 +1,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
+import { ServiceError } from '@app/errors';
 import {
-  AccessDeniedError,
   InvalidClientError,
   InvalidClientMetadataError,
   InvalidGrantError,
@@ -10,7 +10,7 @@ import {
   InvalidScopeError,
   InvalidTargetError,
   InvalidTokenError,
-  InsufficientScopeError,
+  MissingTokenError,
   TooManyRequestsError,
   UnauthorizedClientError,
   UnsupportedGrantTypeError,
@@ -28,11 +28,28 @@ describe('OAuth errors and their wire form (docs/architecture.md C1)', () => {
     [new InvalidTargetError('d'), 400, 'invalid_target'],
     [new InvalidRedirectUriError('d'), 400, 'invalid_redirect_uri'],
     [new InvalidClientMetadataError('d'), 400, 'invalid_client_metadata'],
-    [new AccessDeniedError('d'), 403, 'access_denied'],
-    [new InsufficientScopeError('d'), 403, 'insufficient_scope'],
     [new InvalidTokenError('d'), 401, 'invalid_token'],
     [new TooManyRequestsError(7), 429, 'too_many_requests'],
   ];
+  it('every OAuth error is a ServiceError; challenges and Retry-After ride on its headers', () => {
+    assert.ok(new InvalidGrantError('d') instanceof ServiceError);
+    assert.deepEqual(toWireError(new InvalidTokenError('d')).headers, {
+      'WWW-Authenticate': 'Bearer error="invalid_token"',
+    });
+    assert.deepEqual(toWireError(new MissingTokenError('d')).headers, { 'WWW-Authenticate': 'Bearer' });
+    assert.deepEqual(toWireError(new InvalidClientError('d', undefined, true)).headers, {
+      'WWW-Authenticate': 'Basic realm="oauth", charset="UTF-8"',
+    });
+    assert.deepEqual(toWireError(new InvalidClientError('d')).headers, {});
+    assert.deepEqual(toWireError(new TooManyRequestsError(7)).headers, { 'Retry-After': '7' });
+    const outage = toWireError(Object.assign(new Error('connect ECONNREFUSED'), { code: 'ECONNREFUSED' }));
+    assert.equal(outage.status, 503);
+    assert.deepEqual(outage.body, {
+      error: 'temporarily_unavailable',
+      error_description: 'The service is temporarily unavailable; try again shortly',
+    });
+    assert.deepEqual(outage.headers, { 'Retry-After': '2' });
+  });
   for (const [error, status, code] of cases) {
     it(`${code} → ${status}`, () => {
       const wire = toWireError(error);

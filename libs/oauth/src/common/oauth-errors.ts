@@ -1,8 +1,10 @@
-import { DATABASE_RETRY_AFTER_SECONDS, isBadInputForDatabase, isDatabaseUnavailable } from '@app/persistence';
+import { ServiceError } from '@app/errors';
+import { databaseOutage, isBadInputForDatabase } from '@app/persistence';
 
 /**
- * OAuth errors are values with an RFC code (docs/architecture.md C1). Each carries its HTTP status, a public
- * description, a private detail for the logs, and whether it may be sent to a redirect_uri.
+ * OAuth errors are values with an RFC code (docs/architecture.md C1). Each is a ServiceError (HTTP status,
+ * public description, private detail for the logs, extra headers) with its RFC code and whether it may be
+ * sent to a redirect_uri.
  * `toWireError()` is the one function that turns any thrown value into the wire body.
  */
 export interface AuthorizationRedirect {
@@ -18,29 +20,17 @@ export interface AuthorizationRedirect {
   readonly untrusted?: boolean;
 }
 
-export abstract class OAuthError extends Error {
+export abstract class OAuthError extends ServiceError {
   abstract readonly error: string;
-  abstract readonly status: number;
   /** RFC 6749 §4.1.2.1: whether the authorization endpoint may send this error to the client. */
   readonly redirectable: boolean = true;
   /** Set by the authorize service once client_id and redirect_uri are known good. */
   redirect?: AuthorizationRedirect;
-
-  constructor(
-    /** Safe to show to the client (error_description). */
-    readonly description: string,
-    /** For the logs only; never sent. */
-    readonly detail?: string,
-  ) {
-    super(description);
-    this.name = new.target.name;
-  }
-
-  /** Extra response headers (WWW-Authenticate, Retry-After). */
-  headers(): Record<string, string> {
-    return {};
-  }
 }
+
+const BASIC_CHALLENGE = Object.freeze({ 'WWW-Authenticate': 'Basic realm="oauth", charset="UTF-8"' });
+const INVALID_TOKEN_CHALLENGE = Object.freeze({ 'WWW-Authenticate': `Bearer error="invalid_token"` });
+const BEARER_CHALLENGE = Object.freeze({ 'WWW-Authenticate': 'Bearer' });
 
 /** RFC 6749 §4.1.2.1 / §5.2 */
 export class InvalidRequestError extends OAuthError {
@@ -59,10 +49,7 @@ export class InvalidClientError extends OAuthError {
     /** The client tried HTTP Basic: answer with WWW-Authenticate: Basic (RFC 6749 §5.2). */
     readonly usedBasic = false,
   ) {
-    super(description, detail);
-  }
-  override headers(): Record<string, string> {
-    return this.usedBasic ? { 'WWW-Authenticate': 'Basic realm="oauth", charset="UTF-8"' } : {};
+    super(description, detail, usedBasic ? BASIC_CHALLENGE : undefined);
   }
 }
 
@@ -121,12 +108,6 @@ export class InvalidClientMetadataError extends OAuthError {
   override readonly redirectable = false;
 }
 
-/** RFC 6749 §4.1.2.1 */
-export class AccessDeniedError extends OAuthError {
-  readonly error = 'access_denied';
-  readonly status = 403;
-}
-
 /** OpenID Connect Core §3.1.2.6, used for prompt=none (MCP clients send it too). */
 export class LoginRequiredError extends OAuthError {
   readonly error = 'login_required';
@@ -153,31 +134,13 @@ export class InvalidTokenError extends OAuthError {
   readonly error = 'invalid_token';
   readonly status = 401;
   override readonly redirectable = false;
-  override headers(): Record<string, string> {
-    return { 'WWW-Authenticate': `Bearer error="invalid_token"` };
+  constructor(description: string, detail?: string) {
+    super(description, detail, new.target === MissingTokenError ? BEARER_CHALLENGE : INVALID_TOKEN_CHALLENGE);
   }
 }
 
 /** RFC 6750 §3.1: no credentials were presented, so the challenge carries no error code. */
-export class MissingTokenError extends InvalidTokenError {
-  override headers(): Record<string, string> {
-    return { 'WWW-Authenticate': 'Bearer' };
-  }
-}
-
-/** RFC 6750 §3.1 */
-export class InsufficientScopeError extends OAuthError {
-  readonly error = 'insufficient_scope';
-  readonly status = 403;
-  override readonly redirectable = false;
-}
-
-/** RFC 7009 §2.2.1 */
-export class UnsupportedTokenTypeError extends OAuthError {
-  readonly error = 'unsupported_token_type';
-  readonly status = 400;
-  override readonly redirectable = false;
-}
+export class MissingTokenError extends InvalidTokenError {}
 
 /** 429 with Retry-After; the code is the one the MCP SDK's reference server uses. */
 export class TooManyRequestsError extends OAuthError {
@@ -185,22 +148,21 @@ export class TooManyRequestsError extends OAuthError {
   readonly status = 429;
   override readonly redirectable = false;
   constructor(readonly retryAfterSeconds: number) {
-    super('Too many requests; try again later');
-  }
-  override headers(): Record<string, string> {
-    return { 'Retry-After': String(this.retryAfterSeconds) };
+    super('Too many requests; try again later', undefined, { 'Retry-After': String(retryAfterSeconds) });
   }
 }
 
 /**
  * RFC 6749 §4.1.2.1 `temporarily_unavailable`, also used by the JSON endpoints: PostgreSQL cannot be
- * reached right now. A fast, retryable 503 with Retry-After instead of a 500.
+ * reached right now. A fast, retryable 503; status and Retry-After are the outage mapper's
+ * (persistence's databaseOutage), this class only gives it the OAuth code.
  */
 export class TemporarilyUnavailableError extends OAuthError {
   readonly error = 'temporarily_unavailable';
-  readonly status = 503;
-  override headers(): Record<string, string> {
-    return { 'Retry-After': String(DATABASE_RETRY_AFTER_SECONDS) };
+  readonly status: number;
+  constructor(outage: ServiceError) {
+    super('The service is temporarily unavailable; try again shortly', outage.detail, outage.headers);
+    this.status = outage.status;
   }
 }
 
@@ -213,33 +175,31 @@ export class ServerError extends OAuthError {
 export interface WireError {
   readonly status: number;
   readonly body: { error: string; error_description?: string };
-  readonly headers: Record<string, string>;
+  readonly headers: Readonly<Record<string, string>>;
   /** The typed error (a ServerError for anything unknown). */
   readonly cause: OAuthError;
 }
 
 /** The one function that turns any thrown value into the RFC 6749 §5.2 wire form. */
 export function toWireError(thrown: unknown): WireError {
+  if (thrown instanceof OAuthError) return wire(thrown);
+  const outage = databaseOutage(thrown);
   const error =
-    thrown instanceof OAuthError
-      ? thrown
-      : isDatabaseUnavailable(thrown)
-        ? new TemporarilyUnavailableError(
-            'The service is temporarily unavailable; try again shortly',
-            describeUnknown(thrown),
-          )
-        : isBadInputForDatabase(thrown)
-          ? // Safety net behind the input rules (params.ts, client-metadata.ts): PostgreSQL refused a
-            // value (NUL, unpaired surrogate, out-of-range number), so the request was bad, not the server.
-            new InvalidRequestError(
-              'The request contains a value that is not allowed',
-              describeUnknown(thrown),
-            )
-          : new ServerError('The server could not complete the request', describeUnknown(thrown));
+    outage !== undefined
+      ? new TemporarilyUnavailableError(outage)
+      : isBadInputForDatabase(thrown)
+        ? // Safety net behind the input rules (params.ts, client-metadata.ts): PostgreSQL refused a
+          // value (NUL, unpaired surrogate, out-of-range number), so the request was bad, not the server.
+          new InvalidRequestError('The request contains a value that is not allowed', describeUnknown(thrown))
+        : new ServerError('The server could not complete the request', describeUnknown(thrown));
+  return wire(error);
+}
+
+function wire(error: OAuthError): WireError {
   return {
     status: error.status,
     body: { error: error.error, error_description: error.description },
-    headers: error.headers(),
+    headers: error.headers,
     cause: error,
   };
 }

@@ -1,7 +1,7 @@
-import { randomUUID } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
-import type { PreparedToken } from '../repositories/token.repository';
+import { GrantRepository } from '../repositories/grant.repository';
+import type { PreparedToken } from '../repositories/prepared-token';
 
 export interface EnterpriseGrant {
   userId: string;
@@ -20,13 +20,16 @@ export interface EnterpriseGrant {
  */
 @Injectable()
 export class EnterpriseGrantStore {
+  constructor(private readonly grants: GrantRepository) {}
+
   async issue(manager: EntityManager, grant: EnterpriseGrant): Promise<string> {
-    const grantId = randomUUID();
-    await manager.query(
-      `INSERT INTO oauth_grants (id, user_id, client_id, scopes, resource, approved_at, granted_by_issuer)
-       VALUES ($1, $2, $3, $4, $5, now(), $6)`,
-      [grantId, grant.userId, grant.clientId, grant.scopes, grant.resource, grant.issuer],
-    );
+    const grantId = await this.grants.createGrant(manager, {
+      userId: grant.userId,
+      clientId: grant.clientId,
+      scopes: grant.scopes,
+      resource: grant.resource,
+      grantedByIssuer: grant.issuer,
+    });
     await manager.query(
       `INSERT INTO oauth_access_tokens (id, token_hash, grant_id, client_id, user_id, scopes, audience, expires_at)
        VALUES ($1, $2, $3, $4, $5, $6, $7, now() + make_interval(secs => $8))`,

@@ -6,7 +6,7 @@ import { inTransaction } from '@app/persistence';
 import { isAllowedPublisher } from '../cimd/trust-policy';
 import { idpName } from '../enterprise/idp-name';
 import { SCOPE_REGISTRY, type ScopeRegistry } from '../ports/scope-registry';
-import { TokenRepository } from '../repositories/token.repository';
+import { GrantRepository } from '../repositories/grant.repository';
 import { RevocationListener } from '../verification/revocation-listener';
 import { GrantsDirectoryRepository, type ActiveGrantRow } from './grants-directory.repository';
 
@@ -54,7 +54,7 @@ export class GrantsDirectory {
   constructor(
     private readonly dataSource: DataSource,
     private readonly grants: GrantsDirectoryRepository,
-    private readonly tokens: TokenRepository,
+    private readonly grantRepository: GrantRepository,
     private readonly audit: AuditLog,
     private readonly listener: RevocationListener,
     @Inject(SCOPE_REGISTRY) private readonly scopeRegistry: ScopeRegistry,
@@ -80,7 +80,7 @@ export class GrantsDirectory {
     const revoked = await inTransaction(this.dataSource, async (manager) => {
       const grant = await this.grants.lockUserGrant(manager, userId, grantId);
       if (!grant) return null;
-      await this.tokens.revokeGrant(manager, grantId, 'revoked_by_user');
+      await this.grantRepository.revokeGrant(manager, grantId, 'revoked_by_user');
       await this.grants.deleteConsent(manager, userId, grant.clientId, grant.resource);
       await this.audit.record(
         {

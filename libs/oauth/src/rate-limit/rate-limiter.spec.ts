@@ -228,7 +228,7 @@ describe(
       const first = await attempt(limiter, 'register', ip);
       assert.ok(first instanceof TooManyRequestsError);
       assert.equal(first.retryAfterSeconds, Math.ceil((windowEnd - clock) / 1000));
-      assert.equal(first.headers()['Retry-After'], String(first.retryAfterSeconds));
+      assert.equal(first.headers['Retry-After'], String(first.retryAfterSeconds));
       const statements = repo.statements;
       const refusals = await Promise.all(Array.from({ length: 50 }, () => attempt(limiter, 'register', ip)));
       assert.ok(refusals.every((r) => r instanceof TooManyRequestsError));

@@ -1,44 +1,25 @@
-import { Inject, Injectable } from '@nestjs/common';
+import { Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
-import { APP_CONFIG, type AppConfig } from '@app/config';
 import { AuditLog } from '@app/audit';
 import { inTransaction } from '@app/persistence';
 import { InvalidRequestError } from '../common/oauth-errors';
-import { digest, SECRET_PREFIX } from '../common/secrets';
+import { digest } from '../common/secrets';
 import type { OAuthClientEntity } from '../entities/oauth-client.entity';
-import { TokenRepository } from '../repositories/token.repository';
+import { AccessTokenRepository } from '../repositories/access-token.repository';
+import { GrantRepository } from '../repositories/grant.repository';
+import { RefreshTokenRepository } from '../repositories/refresh-token.repository';
 import { RevocationListener } from '../verification/revocation-listener';
-
-export type TokenTypeHint = 'access_token' | 'refresh_token';
-
-/** RFC 7009 §2.1 / RFC 7662 §2.1: the hint only orders the search; an unknown one is ignored. */
-export function parseTokenTypeHint(hint: string | undefined): TokenTypeHint | undefined {
-  return hint === 'access_token' || hint === 'refresh_token' ? hint : undefined;
-}
-
-/** RFC 7662 §2.2 introspection response. */
-export interface IntrospectionResponse {
-  active: boolean;
-  scope?: string;
-  client_id?: string;
-  sub?: string;
-  aud?: string;
-  iss?: string;
-  exp?: number;
-  iat?: number;
-  token_type?: string;
-}
-
-const seconds = (d: Date) => Math.floor(d.getTime() / 1000);
+import { lookupOrder, type TokenTypeHint } from './token-lookup';
 
 @Injectable()
 export class RevocationService {
   constructor(
     private readonly dataSource: DataSource,
-    private readonly tokens: TokenRepository,
+    private readonly accessTokens: AccessTokenRepository,
+    private readonly refreshTokens: RefreshTokenRepository,
+    private readonly grants: GrantRepository,
     private readonly audit: AuditLog,
     private readonly listener: RevocationListener,
-    @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
   /**
@@ -54,11 +35,11 @@ export class RevocationService {
     const hash = digest(token);
     for (const type of lookupOrder(token, hint)) {
       if (type === 'access_token') {
-        const access = await this.tokens.findAccessToken(hash);
+        const access = await this.accessTokens.findAccessToken(hash);
         if (!access) continue;
         this.requireOwner(access.clientId, client);
         await inTransaction(this.dataSource, async (manager) => {
-          if (await this.tokens.revokeAccessToken(manager, access.id)) {
+          if (await this.accessTokens.revokeAccessToken(manager, access.id)) {
             await this.audit.record(
               {
                 type: 'token.revoked',
@@ -75,11 +56,11 @@ export class RevocationService {
         this.listener.deliverLocally({ kind: 'token', id: access.id });
         return;
       }
-      const refresh = await this.tokens.findRefreshToken(hash);
+      const refresh = await this.refreshTokens.findRefreshToken(hash);
       if (!refresh) continue;
       this.requireOwner(refresh.clientId, client);
       await inTransaction(this.dataSource, async (manager) => {
-        if (await this.tokens.revokeGrant(manager, refresh.grantId, 'revoked_by_client')) {
+        if (await this.grants.revokeGrant(manager, refresh.grantId, 'revoked_by_client')) {
           await this.audit.record(
             {
               type: 'token.revoked',
@@ -98,56 +79,6 @@ export class RevocationService {
     }
   }
 
-  /**
-   * RFC 7662: only about the caller's own tokens; anything else is simply inactive (§2.2 allows the
-   * server to answer active=false rather than reveal more).
-   */
-  async introspect(
-    client: OAuthClientEntity,
-    token: string,
-    hint: TokenTypeHint | undefined,
-  ): Promise<IntrospectionResponse> {
-    const hash = digest(token);
-    for (const type of lookupOrder(token, hint)) {
-      if (type === 'access_token') {
-        const access = await this.tokens.findAccessToken(hash);
-        if (!access) continue;
-        if (
-          access.clientId !== client.clientId ||
-          access.revoked ||
-          access.expiresAt.getTime() <= Date.now()
-        ) {
-          return { active: false };
-        }
-        return {
-          active: true,
-          scope: access.scopes.join(' '),
-          client_id: access.clientId,
-          sub: access.userId,
-          aud: access.audience,
-          iss: this.config.issuer,
-          exp: seconds(access.expiresAt),
-          iat: seconds(access.createdAt),
-          token_type: 'Bearer',
-        };
-      }
-      const refresh = await this.tokens.findRefreshToken(hash);
-      if (!refresh) continue;
-      if (refresh.clientId !== client.clientId || !refresh.active) return { active: false };
-      return {
-        active: true,
-        scope: refresh.scopes.join(' '),
-        client_id: refresh.clientId,
-        sub: refresh.userId,
-        aud: refresh.resource,
-        iss: this.config.issuer,
-        exp: seconds(refresh.expiresAt),
-        iat: seconds(refresh.createdAt),
-      };
-    }
-    return { active: false };
-  }
-
   private requireOwner(ownerClientId: string, client: OAuthClientEntity): void {
     if (ownerClientId !== client.clientId) {
       // RFC 7009 §2.1: the server verifies the token was issued to the requesting client; if not,
@@ -158,13 +89,4 @@ export class RevocationService {
       );
     }
   }
-}
-
-/**
- * RFC 7009 §2.1 / RFC 7662 §2.1: the hint (or, without one, the token's prefix) says which table to
- * search first; the other is searched too when the first has nothing.
- */
-function lookupOrder(token: string, hint: TokenTypeHint | undefined): TokenTypeHint[] {
-  const kind = hint ?? (token.startsWith(SECRET_PREFIX.refreshToken) ? 'refresh_token' : 'access_token');
-  return kind === 'refresh_token' ? ['refresh_token', 'access_token'] : ['access_token', 'refresh_token'];
 }

@@ -1,14 +1,12 @@
 import { Inject, Injectable } from '@nestjs/common';
+import { APP_CONFIG, type AppConfig } from '@app/config';
 import { ClientAuthenticator, type ClientRequest } from '../clients/client-authenticator';
-import {
-  InvalidRequestError,
-  UnauthorizedClientError,
-  UnsupportedGrantTypeError,
-} from '../common/oauth-errors';
+import { InvalidRequestError, UnsupportedGrantTypeError } from '../common/oauth-errors';
 import { paramReader } from '../common/params';
 import { ClientRepository } from '../repositories/client.repository';
+import { idJagPolicy } from '../enterprise/trusted-idps';
+import { requireGrantEligibility } from './grant-eligibility';
 import { GRANT_HANDLERS, type GrantHandler } from './grants/grant-handler';
-import { JWT_BEARER_GRANT_TYPE } from './grants/jwt-bearer.grant';
 import type { TokenResponse } from './token-issuer';
 
 /**
@@ -26,6 +24,7 @@ export class TokenEndpoint {
     @Inject(GRANT_HANDLERS) handlers: GrantHandler[],
     private readonly authenticator: ClientAuthenticator,
     private readonly clients: ClientRepository,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {
     this.handlers = new Map(handlers.map((h) => [h.grantType, h]));
   }
@@ -39,11 +38,7 @@ export class TokenEndpoint {
       throw new UnsupportedGrantTypeError(`grant_type ${grantType.slice(0, 60)} is not supported`);
     for (const name of handler.parameters) param(name); // refuses repeated parameters up front
     const client = await this.authenticator.authenticate(request, param);
-    // The jwt-bearer grant decides itself which clients may use it (ENTERPRISE_IDP_CLIENTS).
-    const decidedByGrant = grantType === 'refresh_token' || grantType === JWT_BEARER_GRANT_TYPE;
-    if (!client.grantTypes.includes(grantType as never) && !decidedByGrant) {
-      throw new UnauthorizedClientError(`This client is not registered for the ${grantType} grant`);
-    }
+    requireGrantEligibility(client, grantType, idJagPolicy(this.config));
     const response = await handler.handle({ client, param, ip: request.ip });
     this.touchLastUsed(client.clientId);
     return response;

@@ -3,7 +3,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import { APP_CONFIG, type AppConfig } from '@app/config';
 import { formatScope } from '../common/scopes';
 import { digest, newSecret } from '../common/secrets';
-import type { PreparedToken } from '../repositories/token.repository';
+import type { PreparedToken } from '../repositories/prepared-token';
 
 /** RFC 6749 §5.1 successful token response (AS-RT-08). */
 export interface TokenResponse {

@@ -8,7 +8,7 @@ import type {
   VerifiedAccessToken,
 } from '../ports/access-token-verifier';
 import type { RevocationNotice } from '../repositories/sql';
-import { TokenRepository, type AccessTokenRecord } from '../repositories/token.repository';
+import { AccessTokenRepository, type AccessTokenRecord } from '../repositories/access-token.repository';
 import { GrantUsageRecorder } from '../grants-directory/grant-usage';
 import { RevocationListener } from './revocation-listener';
 
@@ -36,7 +36,7 @@ export class AccessTokenVerifierService implements AccessTokenVerifier {
   private generation = 0;
 
   constructor(
-    private readonly tokens: TokenRepository,
+    private readonly tokens: AccessTokenRepository,
     private readonly listener: RevocationListener,
     @Optional() private readonly usage?: GrantUsageRecorder,
   ) {

@@ -1,7 +1,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import type { RevocationNotice } from '../repositories/sql';
-import type { AccessTokenRecord, TokenRepository } from '../repositories/token.repository';
+import type { AccessTokenRecord, AccessTokenRepository } from '../repositories/access-token.repository';
 import { AccessTokenVerifierService } from './access-token-verifier.service';
 import type { RevocationListener } from './revocation-listener';
 
@@ -34,7 +34,7 @@ function setup(record: Partial<AccessTokenRecord> | null, healthy = true) {
     },
   };
   const verifier = new AccessTokenVerifierService(
-    repo as unknown as TokenRepository,
+    repo as unknown as AccessTokenRepository,
     listener as unknown as RevocationListener,
   );
   return {

@@ -2,12 +2,19 @@ import { Inject, Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { APP_CONFIG, type AppConfig } from '@app/config';
 import { AuditLog } from '@app/audit';
-import { clientMayRefresh } from '../../clients/client-authenticator';
-import { InvalidGrantError, InvalidRequestError, InvalidTargetError } from '../../common/oauth-errors';
-import { isValidCodeVerifier, s256 } from '../../common/pkce';
+import { InvalidGrantError, InvalidRequestError } from '../../common/oauth-errors';
 import { tokenRequestResource } from '../../common/resource';
 import { digest } from '../../common/secrets';
-import { TokenRepository } from '../../repositories/token.repository';
+import { CodeRepository, type CodeRedemption } from '../../repositories/code.repository';
+import { GrantRepository } from '../../repositories/grant.repository';
+import { firstFailure } from '../conditions/condition';
+import {
+  CODE_NO_LONGER_VALID,
+  CODE_NOT_REDEEMED,
+  CODE_REDEMPTION_CONDITIONS,
+  presentedCodeChallenge,
+} from '../conditions/code-conditions';
+import { mayReceiveRefreshToken } from '../grant-eligibility';
 import { RevocationListener } from '../../verification/revocation-listener';
 import { revokeGrantOnReplay } from './revoke-on-replay';
 import { TokenIssuer, type TokenResponse } from '../token-issuer';
@@ -21,7 +28,8 @@ export class AuthorizationCodeGrant implements GrantHandler {
 
   constructor(
     private readonly dataSource: DataSource,
-    private readonly tokens: TokenRepository,
+    private readonly codes: CodeRepository,
+    private readonly grants: GrantRepository,
     private readonly issuer: TokenIssuer,
     private readonly audit: AuditLog,
     private readonly listener: RevocationListener,
@@ -31,21 +39,23 @@ export class AuthorizationCodeGrant implements GrantHandler {
   async handle({ client, param, ip }: GrantContext): Promise<TokenResponse> {
     const code = param('code');
     if (!code) throw new InvalidRequestError('code is required');
-    const verifier = param('code_verifier');
     // AS-PK-01: PKCE is required for every client, so every code has a challenge to meet.
-    if (!verifier) throw new InvalidRequestError('code_verifier is required');
-    if (!isValidCodeVerifier(verifier))
-      throw new InvalidRequestError('code_verifier is malformed (RFC 7636 §4.1)');
+    const codeChallenge = presentedCodeChallenge(param('code_verifier'));
     const resource = tokenRequestResource(param('resource'), this.config.mcpResource, [
       this.config.adminResource,
     ]);
-    const redirectUri = param('redirect_uri');
-    const codeHash = digest(code);
+    const redemption: CodeRedemption = {
+      codeHash: digest(code),
+      clientId: client.clientId,
+      codeChallenge,
+      redirectUri: param('redirect_uri'),
+      resource,
+    };
 
     // Redemption and issuance are one statement; the event commits with it.
-    const minted = this.issuer.mint(clientMayRefresh(client));
-    const redeemed = await this.tokens.redeemCodeAndIssue(
-      { codeHash, clientId: client.clientId, codeChallenge: s256(verifier), redirectUri, resource },
+    const minted = this.issuer.mint(mayReceiveRefreshToken(client));
+    const redeemed = await this.codes.redeemCodeAndIssue(
+      redemption,
       minted.access,
       minted.refresh ?? null,
       ip,
@@ -62,48 +72,30 @@ export class AuthorizationCodeGrant implements GrantHandler {
     }
     const issued = redeemed ? this.issuer.response(minted, redeemed.scopes) : null;
     if (issued) return issued;
-    return this.explainFailure(codeHash, client.clientId, redirectUri, verifier, resource, ip);
+    return this.explainFailure(redemption, ip);
   }
 
-  /** Read only after the atomic UPDATE matched nothing: says why, and handles replay. */
-  private async explainFailure(
-    codeHash: Buffer,
-    clientId: string,
-    redirectUri: string | undefined,
-    verifier: string,
-    resource: string | null,
-    ip: string,
-  ): Promise<never> {
-    const state = await this.tokens.findCodeState(codeHash);
+  /**
+   * Read only after the atomic UPDATE matched nothing: the first of CODE_REDEMPTION_CONDITIONS the
+   * stored code fails says why; a replay also revokes the grant.
+   */
+  private async explainFailure(redemption: CodeRedemption, ip: string): Promise<never> {
+    const state = await this.codes.findCodeState(redemption.codeHash);
     if (!state) throw new InvalidGrantError('The authorization code is invalid', 'unknown code');
-    if (state.consumed) {
+    const failure = firstFailure(CODE_REDEMPTION_CONDITIONS, state, redemption);
+    if (failure?.name === CODE_NOT_REDEEMED.name) {
       // RFC 6749 §4.1.2 / §10.5: a used code presented again revokes every token of its grant.
       await revokeGrantOnReplay(
-        { dataSource: this.dataSource, tokens: this.tokens, audit: this.audit, listener: this.listener },
+        { dataSource: this.dataSource, grants: this.grants, audit: this.audit, listener: this.listener },
         {
           type: 'code.replay_detected',
           reason: 'code_replay',
           grantId: state.grantId,
-          clientId,
+          clientId: redemption.clientId,
           ip,
         },
       );
-      throw new InvalidGrantError('The authorization code has already been used', 'code replay');
     }
-    if (state.expired) throw new InvalidGrantError('The authorization code has expired');
-    if (state.clientId !== clientId) {
-      throw new InvalidGrantError('The authorization code was issued to another client', 'client mismatch');
-    }
-    if (redirectUri === undefined ? state.redirectUriProvided : redirectUri !== state.redirectUri) {
-      // RFC 6749 §4.1.3: the code is bound to the redirect_uri used at authorization.
-      throw new InvalidGrantError('redirect_uri does not match the authorization request');
-    }
-    if (s256(verifier) !== state.codeChallenge) {
-      throw new InvalidGrantError('PKCE verification failed: code_verifier does not match code_challenge');
-    }
-    if (resource !== null && state.resource !== resource) {
-      throw new InvalidTargetError('resource differs from the one the code was issued for');
-    }
-    throw new InvalidGrantError('The authorization code is no longer valid', 'grant revoked');
+    throw failure?.error ?? CODE_NO_LONGER_VALID();
   }
 }

@@ -8,11 +8,11 @@ import {
   InvalidRequestError,
   InvalidScopeError,
   InvalidTargetError,
-  UnauthorizedClientError,
 } from '../../common/oauth-errors';
 import { tokenRequestResource } from '../../common/resource';
 import { EnterpriseGrantStore } from '../../enterprise/enterprise-grant.store';
 import { verifyIdJag } from '../../enterprise/id-jag';
+import { trustedIdpIssuers } from '../../enterprise/trusted-idps';
 import { idJagScopes } from '../../enterprise/id-jag-scopes';
 import { SCOPE_GRANT_POLICY, type ScopeGrantPolicy } from '../../grants-directory/scope-grant-policy';
 import { JwtIdRegistry } from '../../jose/jwt-id-registry';
@@ -32,8 +32,8 @@ const SUBJECT_REFUSALS = {
 
 /**
  * RFC 7523 §2.1 JWT bearer grant, for identity assertion grants (ID-JAG) from the company's trusted
- * IdPs (EXT-EMA-01..08). The client must authenticate (RFC 7521 §5.2 / extension §5) and, when
- * ENTERPRISE_IDP_CLIENTS is set, be listed. The ID-JAG is checked (enterprise/id-jag.ts); then, in one
+ * IdPs (EXT-EMA-01..08). The client must authenticate (RFC 7521 §5.2 / extension §5); whether it may
+ * present ID-JAGs at all (ENTERPRISE_IDP_CLIENTS) is the token endpoint's eligibility check. The ID-JAG is checked (enterprise/id-jag.ts); then, in one
  * transaction: its jti is used once (EXT-EMA-05), its subject becomes our user by the SSO rules, and
  * the grant, its access token and the audit event are written. No refresh token (EXT-EMA-07).
  */
@@ -62,17 +62,14 @@ export class JwtBearerGrant implements GrantHandler {
     if (client.tokenEndpointAuthMethod === 'none') {
       throw new InvalidClientError('This grant needs client authentication; public clients cannot use it');
     }
-    const { idpIssuers, clients } = this.config.enterprise;
-    if (idpIssuers.length === 0 || (clients.length > 0 && !clients.includes(client.clientId))) {
-      throw new UnauthorizedClientError('This client may not present identity assertion grants');
-    }
+    // Which clients may present one (ENTERPRISE_IDP_CLIENTS): TokenEndpoint checks it (grant-eligibility.ts).
     const assertion = param('assertion');
     if (!assertion) throw new InvalidRequestError('assertion is required');
     const requestedResource = tokenRequestResource(param('resource'), this.config.mcpResource, []);
     const jag = await verifyIdJag(
       assertion,
       {
-        trustedIssuers: idpIssuers,
+        trustedIssuers: trustedIdpIssuers(this.config),
         audience: this.config.issuer,
         resource: this.config.mcpResource,
         clientId: client.clientId,

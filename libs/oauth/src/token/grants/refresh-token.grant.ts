@@ -2,19 +2,21 @@ import { Inject, Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { APP_CONFIG, type AppConfig } from '@app/config';
 import { AuditLog } from '@app/audit';
-import { clientMayRefresh } from '../../clients/client-authenticator';
-import {
-  InvalidGrantError,
-  InvalidRequestError,
-  InvalidScopeError,
-  InvalidTargetError,
-  UnauthorizedClientError,
-} from '../../common/oauth-errors';
+import { InvalidGrantError, InvalidRequestError, InvalidScopeError } from '../../common/oauth-errors';
 import { tokenRequestResource } from '../../common/resource';
 import { formatScope, parseScope, scopesCovered } from '../../common/scopes';
 import { digest, openWithSecret, sealWithSecret } from '../../common/secrets';
 import { SCOPE_REGISTRY, type ScopeRegistry } from '../../ports/scope-registry';
-import { TokenRepository } from '../../repositories/token.repository';
+import { AccessTokenRepository } from '../../repositories/access-token.repository';
+import { GrantRepository } from '../../repositories/grant.repository';
+import { RefreshTokenRepository } from '../../repositories/refresh-token.repository';
+import { firstFailure } from '../conditions/condition';
+import {
+  graceRetryAllowed,
+  REFRESH_NO_LONGER_VALID,
+  REFRESH_NOT_CONSUMED,
+  REFRESH_ROTATION_CONDITIONS,
+} from '../conditions/refresh-conditions';
 import { RevocationListener } from '../../verification/revocation-listener';
 import { revokeGrantOnReplay } from './revoke-on-replay';
 import { TokenIssuer, type TokenResponse } from '../token-issuer';
@@ -33,7 +35,9 @@ export class RefreshTokenGrant implements GrantHandler {
 
   constructor(
     private readonly dataSource: DataSource,
-    private readonly tokens: TokenRepository,
+    private readonly refreshTokens: RefreshTokenRepository,
+    private readonly accessTokens: AccessTokenRepository,
+    private readonly grants: GrantRepository,
     private readonly issuer: TokenIssuer,
     private readonly audit: AuditLog,
     private readonly listener: RevocationListener,
@@ -42,9 +46,7 @@ export class RefreshTokenGrant implements GrantHandler {
   ) {}
 
   async handle({ client, param, ip }: GrantContext): Promise<TokenResponse> {
-    if (!clientMayRefresh(client)) {
-      throw new UnauthorizedClientError('This client is not registered for the refresh_token grant');
-    }
+    // Which clients may use this grant: TokenEndpoint checks it (grant-eligibility.ts) before handle().
     const refreshToken = param('refresh_token');
     if (!refreshToken) throw new InvalidRequestError('refresh_token is required');
     const requestedScopes = parseScope(param('scope'));
@@ -59,7 +61,7 @@ export class RefreshTokenGrant implements GrantHandler {
     // token is consumed, so a bad request does not burn it (only when the token would be accepted).
     const scopes = requestedScopes.length > 0 ? requestedScopes : null;
     if (scopes) {
-      const granted = await this.tokens.liveRefreshGrantScopes(tokenHash, client.clientId, resource);
+      const granted = await this.refreshTokens.liveRefreshGrantScopes(tokenHash, client.clientId, resource);
       if (granted && !scopesCovered(scopes, granted, this.scopeRegistry)) {
         throw new InvalidScopeError('scope exceeds what was originally granted');
       }
@@ -81,7 +83,7 @@ export class RefreshTokenGrant implements GrantHandler {
           )
         : null;
     // The rotation and its audit event commit together: one statement (rotateRefreshToken).
-    const consumed = await this.tokens.rotateRefreshToken({
+    const consumed = await this.refreshTokens.rotateRefreshToken({
       tokenHash,
       clientId: client.clientId,
       resource, // AS-RI-03: the resource stays bound across refresh
@@ -114,37 +116,15 @@ export class RefreshTokenGrant implements GrantHandler {
     grace: number,
     ip: string,
   ): Promise<TokenResponse> {
-    const state = await this.tokens.findRefreshTokenState(tokenHash);
+    const state = await this.refreshTokens.findRefreshTokenState(tokenHash);
     if (!state) throw new InvalidGrantError('The refresh token is invalid', 'unknown refresh token');
-    // RFC 6749 §6: bound to the client it was issued to. Another client's attempt revokes nothing.
-    if (state.clientId !== clientId)
-      throw new InvalidGrantError('The refresh token is invalid', 'client mismatch');
-    if (!state.consumed) {
-      if (state.grantRevoked)
-        throw new InvalidGrantError('The refresh token has been revoked', 'grant revoked');
-      // GRANT_MAX_LIFETIME: the approval is too old; the person approves again (consent page).
-      if (state.grantExpired)
-        throw new InvalidGrantError(
-          'The authorization has reached its maximum lifetime; authorize again',
-          'grant lifetime over',
-        );
-      if (state.expired) throw new InvalidGrantError('The refresh token has expired');
-      // AS-RI-03: a live token presented for another resource (the rotation matched nothing).
-      if (resource !== null && state.resource !== resource)
-        throw new InvalidTargetError("resource differs from the grant's resource");
-      throw new InvalidGrantError('The refresh token has expired');
-    }
+    // The first of REFRESH_ROTATION_CONDITIONS the stored token fails says why the rotation missed.
+    const failure = firstFailure(REFRESH_ROTATION_CONDITIONS, state, { clientId, resource });
+    if (failure?.name !== REFRESH_NOT_CONSUMED.name) throw failure?.error ?? REFRESH_NO_LONGER_VALID();
 
     // A consumed token presented again: a retry inside the grace window, or reuse (even after the
     // grant was revoked by an earlier reuse, so that every reuse is recorded).
-    if (
-      !state.grantRevoked &&
-      grace > 0 &&
-      state.consumedSecondsAgo !== null &&
-      state.consumedSecondsAgo <= grace &&
-      state.successorUnused &&
-      state.graceResponse
-    ) {
+    if (graceRetryAllowed(state, grace)) {
       const replay = await this.openGrace(refreshToken, state.id, state.replacedBy, state.graceResponse);
       if (replay) {
         this.audit.recordInBackground({
@@ -161,7 +141,7 @@ export class RefreshTokenGrant implements GrantHandler {
 
     // AS-RT-03 / OAuth 2.1 §4.3.1: reuse of a rotated refresh token revokes the whole grant.
     await revokeGrantOnReplay(
-      { dataSource: this.dataSource, tokens: this.tokens, audit: this.audit, listener: this.listener },
+      { dataSource: this.dataSource, grants: this.grants, audit: this.audit, listener: this.listener },
       {
         type: 'refresh.reuse_detected',
         reason: 'refresh_reuse',
@@ -172,7 +152,7 @@ export class RefreshTokenGrant implements GrantHandler {
         detail: { secondsAfterRotation: Math.round(state.consumedSecondsAgo ?? 0) },
       },
     );
-    throw new InvalidGrantError('The refresh token has already been used', 'refresh token reuse');
+    throw failure.error;
   }
 
   /**
@@ -194,7 +174,7 @@ export class RefreshTokenGrant implements GrantHandler {
     const grace = JSON.parse(opened) as SealedGrace;
     let scopes = grace.s;
     if (!scopes) {
-      const access = await this.tokens.findAccessToken(digest(grace.a));
+      const access = await this.accessTokens.findAccessToken(digest(grace.a));
       if (!access) return null;
       scopes = access.scopes;
     }

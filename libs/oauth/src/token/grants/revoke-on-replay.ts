@@ -1,12 +1,12 @@
 import type { DataSource } from 'typeorm';
 import type { AuditLog } from '@app/audit';
 import { inTransaction } from '@app/persistence';
-import type { TokenRepository } from '../../repositories/token.repository';
+import type { GrantRepository } from '../../repositories/grant.repository';
 import type { RevocationListener } from '../../verification/revocation-listener';
 
 export interface ReplayDependencies {
   dataSource: DataSource;
-  tokens: TokenRepository;
+  grants: GrantRepository;
   audit: AuditLog;
   listener: RevocationListener;
 }
@@ -31,7 +31,7 @@ export interface ReplayEvent {
 export async function revokeGrantOnReplay(deps: ReplayDependencies, event: ReplayEvent): Promise<void> {
   const { grantId, userId, clientId, ip } = event;
   await inTransaction(deps.dataSource, async (manager) => {
-    const revoked = await deps.tokens.revokeGrant(manager, grantId, event.reason);
+    const revoked = await deps.grants.revokeGrant(manager, grantId, event.reason);
     await deps.audit.record(
       { type: event.type, userId, clientId, grantId, ip, detail: { grantRevoked: revoked, ...event.detail } },
       manager,

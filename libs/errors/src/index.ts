@@ -1,0 +1,1 @@
+export { NO_HEADERS, ServiceError } from './service-error';

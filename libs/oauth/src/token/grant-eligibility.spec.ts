@@ -1,0 +1,38 @@
+// Who may use which grant (AS-RT-05, RFC 6749 §5.2 unauthorized_client): one check for every grant.
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { UnauthorizedClientError } from '../common/oauth-errors';
+import type { OAuthClientEntity } from '../entities/oauth-client.entity';
+import { mayReceiveRefreshToken, requireGrantEligibility } from './grant-eligibility';
+
+const client = (grantTypes: string[], method: string) =>
+  ({ grantTypes, tokenEndpointAuthMethod: method }) as unknown as OAuthClientEntity;
+
+describe('grant eligibility', () => {
+  it('a grant the client registered is allowed; another is unauthorized_client', () => {
+    requireGrantEligibility(client(['authorization_code'], 'client_secret_basic'), 'authorization_code');
+    assert.throws(
+      () => requireGrantEligibility(client(['refresh_token'], 'client_secret_basic'), 'authorization_code'),
+      (e: Error) =>
+        e instanceof UnauthorizedClientError &&
+        e.description === 'This client is not registered for the authorization_code grant',
+    );
+  });
+
+  it('refresh: registered confidential clients and every public client; other confidential ones not', () => {
+    const confidential = client(['authorization_code'], 'client_secret_basic');
+    assert.equal(mayReceiveRefreshToken(confidential), false);
+    assert.throws(
+      () => requireGrantEligibility(confidential, 'refresh_token'),
+      (e: Error) =>
+        e instanceof UnauthorizedClientError &&
+        e.description === 'This client is not registered for the refresh_token grant',
+    );
+    assert.equal(mayReceiveRefreshToken(client(['authorization_code'], 'none')), true);
+    requireGrantEligibility(client(['authorization_code'], 'none'), 'refresh_token');
+    requireGrantEligibility(
+      client(['authorization_code', 'refresh_token'], 'client_secret_post'),
+      'refresh_token',
+    );
+  });
+});
