@@ -9,6 +9,7 @@ import type { OAuthClientEntity } from '../../entities/oauth-client.entity';
 import type { ScopeGrantPolicy } from '../../grants-directory/scope-grant-policy';
 import type { AuthorizeRun, AuthorizeStepDependencies } from './authorize-step';
 import { stepIssueCode } from './step-issue-code';
+import { OAUTH_CONFIG } from '../../config/oauth.config';
 
 const onlyNotes: ScopeGrantPolicy = {
   grantable: (_userId, scopes) => Promise.resolve(scopes.filter((s) => s === 'notes:read')),
@@ -28,7 +29,7 @@ function fixture(policy: ScopeGrantPolicy) {
     },
     codes: { insertCode: (_m: unknown, code: { scopes: string[] }) => written.code.push(code.scopes) },
     audit: { record: () => Promise.resolve() },
-    config: loadConfig({ PUBLIC_URL: 'https://mcp.example.com' }),
+    config: loadConfig({ PUBLIC_URL: 'https://mcp.example.com' }, [OAUTH_CONFIG]),
     scopePolicy: policy,
   } as unknown as AuthorizeStepDependencies;
   const run: AuthorizeRun = {
