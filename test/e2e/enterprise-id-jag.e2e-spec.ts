@@ -44,7 +44,9 @@ describe('enterprise-managed authorization: identity assertion grants (ID-JAG)',
   before(async () => {
     idp = await startFakeEnterpriseIdp();
     sso = await startFakeOidcProvider();
-    t = await startTestApp({ env: { ...sso.oidcEnv(), ENTERPRISE_IDP_ISSUERS: idp.url } });
+    t = await startTestApp({
+      env: { ...sso.oidcEnv(), ENTERPRISE_IDP_ISSUERS: idp.url, ADMIN_EMAILS: 'alice@corp.example' },
+    });
     client = await registerClient(t.url, {
       client_name: 'Corp Agent',
       token_endpoint_auth_method: 'client_secret_basic',
@@ -301,9 +303,34 @@ describe('enterprise-managed authorization: identity assertion grants (ID-JAG)',
     assert.equal(live[0].n, 0);
   });
 
+  it('a renewal with a new ID-JAG reuses the live grant the IdP made (one row on the page)', async () => {
+    const grants = async () =>
+      (
+        await t.dataSource.query<{ n: number }[]>(
+          `SELECT count(*)::int AS n FROM oauth_grants WHERE client_id = $1 AND revoked_at IS NULL`,
+          [client.client_id],
+        )
+      )[0].n;
+    assert.equal((await present(await idp.mintIdJag(claimsFor(alice)))).status, 200);
+    const before = await grants();
+    assert.equal((await present(await idp.mintIdJag(claimsFor(alice)))).status, 200);
+    assert.equal((await present(await idp.mintIdJag(claimsFor(alice, { scope: 'notes:read' })))).status, 200);
+    assert.equal(await grants(), before);
+  });
+
   it('admin pages name the IdP that granted a client its grants', async () => {
     const res = await present(await idp.mintIdJag(claimsFor(alice)));
     assert.equal(res.status, 200, JSON.stringify(await readJson(res)));
+    // Alice (ADMIN_EMAILS, verified by company SSO) opens the clients page.
+    const session = new HttpSession(t.url);
+    await signInWithProvider(session, 'oidc');
+    const page = await session.follow('/admin/clients');
+    assert.equal(page.response.status, 200);
+    const card = page.text.slice(page.text.indexOf(`data-client-id="${client.client_id}"`));
+    assert.match(
+      card.slice(0, card.indexOf('</li>')),
+      new RegExp(`class="granted-by">${new URL(idp.url).host.replace(/\./g, '\\.')} `),
+    );
     const summary = await t.app.get(ClientAdministration).list();
     const row = summary.find((c) => c.clientId === client.client_id)!;
     assert.deepEqual(row.grantedBy, [new URL(idp.url).host]);

@@ -37,6 +37,30 @@ export class GrantRepository {
   }
 
   /**
+   * The live grant an IdP already made for this person, client and resource that covers `scopes`
+   * (EXT-EMA-08): its approval moves to now and it is reused, so a client renewing its token with a
+   * new ID-JAG keeps one grant (one row on the Connected apps page) instead of adding one each time.
+   */
+  async renewIdpGrant(
+    manager: EntityManager,
+    grant: { userId: string; clientId: string; issuer: string; resource: string; scopes: readonly string[] },
+  ): Promise<string | null> {
+    const rows = rowsOf<{ id: string }>(
+      await manager.query(
+        `UPDATE oauth_grants SET approved_at = now()
+          WHERE id = (SELECT id FROM oauth_grants
+                       WHERE user_id = $1 AND client_id = $2 AND granted_by_issuer = $3 AND resource = $4
+                         AND revoked_at IS NULL AND scopes @> $5::text[]
+                       ORDER BY created_at DESC LIMIT 1 FOR UPDATE)
+            AND revoked_at IS NULL
+          RETURNING id`,
+        [grant.userId, grant.clientId, grant.issuer, grant.resource, grant.scopes],
+      ),
+    );
+    return rows[0]?.id ?? null;
+  }
+
+  /**
    * Revokes a grant and every token on it (RFC 6749 §10.5, reuse detection, RFC 7009) and announces
    * it to every replica. Returns false when it was already revoked.
    */
