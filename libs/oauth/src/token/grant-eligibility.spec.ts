@@ -41,7 +41,7 @@ describe('grant eligibility', () => {
     const agent = {
       ...client(['authorization_code'], 'client_secret_basic'),
       clientId: 'agent',
-    } as OAuthClientEntity;
+    };
     const refused = (e: Error) =>
       e instanceof UnauthorizedClientError &&
       e.description === 'This client may not present identity assertion grants';
