@@ -291,6 +291,9 @@ describe('enterprise-managed authorization: identity assertion grants (ID-JAG)',
     assert.equal(audit.detail.grantedBy, idp.url);
     assert.equal(audit.detail.refreshToken, false);
 
+    const activity = await session.follow('/account/activity');
+    assert.match(activity.text, /Access granted through your company identity provider/);
+
     const forms = parseForms(page.text).filter((f) => f.action.endsWith('/revoke'));
     assert.ok(forms.length >= 1);
     for (const form of forms) await session.submit(form, page.url);

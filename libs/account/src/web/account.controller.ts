@@ -108,7 +108,7 @@ export class AccountController {
         events: page.map((e) => ({
           id: e.id,
           type: e.type,
-          what: describeEvent(e.type),
+          what: describeEvent(e.type, e.detail),
           tool: typeof e.detail?.tool === 'string' ? e.detail.tool : undefined,
           outcome: typeof e.detail?.outcome === 'string' ? e.detail.outcome : undefined,
           clientId: e.clientId,

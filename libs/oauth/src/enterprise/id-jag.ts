@@ -76,7 +76,10 @@ export async function verifyIdJag(
   }
   const issuer = unverified.iss;
   if (typeof issuer !== 'string' || !expected.trustedIssuers.includes(issuer)) {
-    throw refuse('The assertion was not issued by a trusted identity provider', `iss ${String(issuer)}`);
+    throw refuse(
+      'The assertion was not issued by a trusted identity provider',
+      `iss ${String(issuer).slice(0, 200)}`,
+    );
   }
   const now = Math.floor((expected.now ?? Date.now)() / 1000);
   let payload: JWTPayload;
@@ -101,7 +104,10 @@ export async function verifyIdJag(
   const aud = payload.aud;
   const audiences = Array.isArray(aud) ? aud : [aud];
   if (audiences.length !== 1 || audiences[0] !== expected.audience) {
-    throw refuse('The assertion is not for this authorization server (aud)', `aud ${JSON.stringify(aud)}`);
+    throw refuse(
+      'The assertion is not for this authorization server (aud)',
+      `aud ${JSON.stringify(aud)?.slice(0, 200)}`,
+    );
   }
   const resource = resourceOf(payload.resource, expected.resource);
   if (payload.client_id !== expected.clientId) {
