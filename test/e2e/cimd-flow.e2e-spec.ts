@@ -207,7 +207,7 @@ describe('URL client ids (Client ID Metadata Documents)', () => {
       [{ redirect_uris: undefined }, /has no redirect_uris/],
       [{ redirect_uris: ['http://evil.example/cb'] }, /is invalid: redirect_uri .* must use https/],
       [{ token_endpoint_auth_method: 'client_secret_basic' }, /token_endpoint_auth_method none/],
-      [{ token_endpoint_auth_method: 'private_key_jwt' }, /private_key_jwt .*not support/],
+      [{ token_endpoint_auth_method: 'private_key_jwt' }, /private_key_jwt needs the public keys/],
     ];
     for (const [overrides, description] of cases) {
       const { clientId } = publish(overrides);
@@ -286,7 +286,7 @@ describe('URL client ids (Client ID Metadata Documents)', () => {
     );
   });
 
-  it('token endpoint: only none; client secrets and private_key_jwt refused with invalid_client (401)', async () => {
+  it('token endpoint: a document without keys is a public client; client secrets and assertions refused with invalid_client (401)', async () => {
     const { clientId } = publish();
     const params = {
       grant_type: 'authorization_code',
@@ -299,7 +299,7 @@ describe('URL client ids (Client ID Metadata Documents)', () => {
     assert.deepEqual(await post.json(), {
       error: 'invalid_client',
       error_description:
-        'A client identified by a metadata document URL authenticates with token_endpoint_auth_method none; client_secret_post is not accepted (a document cannot carry a client secret)',
+        'A client identified by a metadata document URL authenticates with none or private_key_jwt; client_secret_post is not accepted (a document cannot carry a client secret)',
     });
     const basic = await tokenRequest(t.url, params, { clientId, clientSecret: 's' });
     assert.equal(basic.status, 401);
@@ -315,8 +315,7 @@ describe('URL client ids (Client ID Metadata Documents)', () => {
     assert.equal(jwt.headers.get('cache-control'), 'no-store');
     assert.deepEqual(await jwt.json(), {
       error: 'invalid_client',
-      error_description:
-        'private_key_jwt client authentication (client_assertion) is not supported by this server; use a public client (token_endpoint_auth_method none)',
+      error_description: 'The client assertion is not a signed JWT (RFC 7523 §2.2)',
     });
     // A document that cannot be used: 401 invalid_client with the reason.
     const bad = publish({ client_id: 'https://elsewhere.example/x.json' });

@@ -99,6 +99,7 @@ describe('MCP SDK client against the running server', () => {
     ]);
     assert.equal(rows.length, 1);
     assert.deepEqual(result.structuredContent, {
+      caller: 'person',
       user: { id: rows[0].id, name: 'Alice Example', email: 'alice@example.com' },
       client: { id: alice.clientInformation()!.client_id },
       scopes: ['notes:read', 'profile:read'],

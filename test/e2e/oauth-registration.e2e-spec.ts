@@ -94,12 +94,12 @@ describe('OAuth dynamic client registration (RFC 7591/7592)', () => {
       'invalid_redirect_uri',
     ],
     [
-      'an unsupported auth method',
+      'private_key_jwt without its keys (jwks or jwks_uri)',
       { redirect_uris: ['https://a.example/cb'], token_endpoint_auth_method: 'private_key_jwt' },
       'invalid_client_metadata',
     ],
     [
-      'client_credentials',
+      'client_credentials (not offered, and never to self-registered clients)',
       { redirect_uris: ['https://a.example/cb'], grant_types: ['client_credentials'] },
       'invalid_client_metadata',
     ],

@@ -710,14 +710,14 @@ describe('OAuth token, revocation and introspection endpoints', () => {
       assert.ok(check.ok);
       const other = await obtainOther();
       const revoker = t.app.get<UserGrantRevoker>(USER_GRANT_REVOKER);
-      assert.ok((await revoker.revokeAllForUser(check.token.userId, 'account_disabled')) >= 2);
+      assert.ok((await revoker.revokeAllForUser(check.token.userId!, 'account_disabled')) >= 2);
       for (const tok of mine)
         assert.deepEqual(await verifier.verify(tok.access_token, t.config.mcpResource), {
           ok: false,
           reason: 'revoked',
         });
       assert.equal(await valid(other), true);
-      assert.equal(await revoker.revokeAllForUser(check.token.userId, 'again'), 0);
+      assert.equal(await revoker.revokeAllForUser(check.token.userId!, 'again'), 0);
     });
 
     async function obtainOther(): Promise<string> {

@@ -1,7 +1,7 @@
 // Checks the rate limits of the shared PostgreSQL limiter beyond register/authorize/token: IPv6 clients are
 // counted by their /64, GET /auth/:provider, /oauth/authorize/continue and the RFC 7592 endpoints have limits,
-// and unknown bearer tokens on /mcp are limited per client IP (429 + Retry-After, RFC 6585 §4) while a
-// valid token keeps working. Client IPs come from X-Forwarded-For under TRUST_PROXY=1.
+// and unknown bearer tokens on /mcp and the admin API are limited per client IP, one count for both
+// (429 + Retry-After, RFC 6585 §4) while a valid token keeps working. Client IPs come from X-Forwarded-For under TRUST_PROXY=1.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { startTestApp, type TestApp } from '../support/app';
@@ -140,5 +140,31 @@ describe('Rate limits: IPv6 /64, sign-in routes, RFC 7592, unknown bearer tokens
     assert.equal(valid.status, 200);
     // Another client is not affected.
     assert.equal((await call(unknown(5), '203.0.113.51')).status, 401);
+  });
+
+  it('the admin API shares the unknown-token limit with /mcp: 429 in its RFC 6750 body, then /mcp too', async () => {
+    const flooder = '203.0.113.60';
+    const unknown = (i: number) => `mcp_at_${String(i).padStart(43, 'y')}`;
+    const admin = (token: string) =>
+      fetch(`${t.url}/api/admin/clients`, {
+        headers: { authorization: `Bearer ${token}`, ...from(flooder) },
+      });
+    for (let i = 0; i < 3; i++) {
+      const res = await admin(unknown(i));
+      assert.equal(res.status, 401);
+      assert.equal(((await res.json()) as { error: string }).error, 'invalid_token');
+    }
+    const limited = await admin(unknown(3));
+    assert.equal(limited.status, 429);
+    assert.ok(Number(limited.headers.get('retry-after')) >= 1);
+    assert.equal(limited.headers.get('cache-control'), 'no-store');
+    assert.deepEqual(await limited.json(), {
+      error: 'too_many_requests',
+      error_description: 'Too many requests with unknown bearer tokens; try again later',
+    });
+    const mcp = await fetch(`${t.url}/mcp`, {
+      headers: { authorization: `Bearer ${unknown(4)}`, ...from(flooder) },
+    });
+    assert.equal(mcp.status, 429);
   });
 });

@@ -14,6 +14,7 @@ import { AuthorizationRequestRepository } from '../../libs/oauth/src/repositorie
 import { RateLimitRepository } from '../../libs/oauth/src/repositories/rate-limit.repository';
 import { GrantsDirectoryRepository } from '../../libs/oauth/src/grants-directory/grants-directory.repository';
 import { JwtIdRegistry } from '../../libs/oauth/src/jose/jwt-id-registry';
+import { ClientGrantRepository } from '../../libs/oauth/src/repositories/client-grant.repository';
 
 describe('audit-log retention in the housekeeping job (AUDIT_RETENTION_DAYS)', () => {
   let db: TestDatabase;
@@ -29,6 +30,7 @@ describe('audit-log retention in the housekeeping job (AUDIT_RETENTION_DAYS)', (
       { dcrClientTtlDays: 90, auditRetentionDays } as AppConfig,
       new AuditRetention(ds),
       new JwtIdRegistry(ds),
+      new ClientGrantRepository(ds),
     );
   /** `n` events of `type` created at now() - `age`, inserted in that order (ids grow with time). */
   const seed = (n: number, type: string, age: string) =>

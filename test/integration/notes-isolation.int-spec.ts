@@ -5,7 +5,7 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { createDataSource } from '@app/persistence';
-import { ToolError, type McpCaller } from '@app/mcp';
+import { ToolError, type PersonCaller } from '@app/mcp';
 import { NotesRepository, NotesTools } from '@app/tools-notes';
 import type { DataSource } from 'typeorm';
 import { ENTITIES, MIGRATIONS } from '../../apps/server/src/schema';
@@ -86,7 +86,8 @@ describe('notes repository: strictly per user', () => {
 
   it('the tools act for the caller only: another user gets "not found" from notes_get and notes_delete', async () => {
     const tools = new NotesTools(notes);
-    const caller = (userId: string): McpCaller => ({
+    const caller = (userId: string): PersonCaller => ({
+      kind: 'person',
       userId,
       clientId: 'c',
       grantId: randomUUID(),

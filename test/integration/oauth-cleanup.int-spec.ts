@@ -14,6 +14,7 @@ import { AuthorizationRequestRepository } from '../../libs/oauth/src/repositorie
 import { RateLimitRepository } from '../../libs/oauth/src/repositories/rate-limit.repository';
 import { GrantsDirectoryRepository } from '../../libs/oauth/src/grants-directory/grants-directory.repository';
 import { JwtIdRegistry } from '../../libs/oauth/src/jose/jwt-id-registry';
+import { ClientGrantRepository } from '../../libs/oauth/src/repositories/client-grant.repository';
 import type { AppConfig } from '@app/config';
 import { AuditRetention } from '@app/audit';
 
@@ -69,6 +70,7 @@ describe('OAuth housekeeping: batched deletion of expired rows, one replica at a
       { dcrClientTtlDays: 90, auditRetentionDays: 0 } as AppConfig,
       new AuditRetention(ds),
       new JwtIdRegistry(ds),
+      new ClientGrantRepository(ds),
     );
   });
   after(async () => {
@@ -96,6 +98,34 @@ describe('OAuth housekeeping: batched deletion of expired rows, one replica at a
     assert.equal(await count('oauth_access_tokens', `expires_at > now()`), 5);
     assert.equal(await count('oauth_refresh_tokens', 'true'), 4);
     assert.equal(await count('oauth_grants', `id = '${grantId}'`), 1, 'the grant stays for the audit trail');
+  });
+
+  it("deletes client_credentials grants whose token is gone, a day on; never a person's grant (EXT-CC-05)", async () => {
+    const spent = randomUUID();
+    const live = randomUUID();
+    const fresh = randomUUID();
+    for (const [id, age] of [
+      [spent, '2 days'],
+      [live, '2 days'],
+      [fresh, '1 hour'],
+    ]) {
+      await ds.query(
+        `INSERT INTO oauth_grants (id, user_id, client_id, scopes, resource, created_at)
+         VALUES ($1, NULL, $2, '{notes:read}', 'https://mcp.example/mcp', now() - $3::interval)`,
+        [id, clientId, age],
+      );
+    }
+    await ds.query(
+      `INSERT INTO oauth_access_tokens (id, token_hash, grant_id, client_id, user_id, scopes, audience, expires_at)
+       VALUES (gen_random_uuid(), sha256('live'::bytea), $1, $2, NULL, '{notes:read}', 'https://mcp.example/mcp', now() + interval '1 hour')`,
+      [live, clientId],
+    );
+    assert.equal((await housekeeping.run()).ran, true);
+    const left = await ds.query<{ id: string }[]>(`SELECT id FROM oauth_grants WHERE id = ANY($1)`, [
+      [spent, live, fresh],
+    ]);
+    assert.deepEqual(left.map((r) => r.id).sort(), [live, fresh].sort());
+    assert.equal(await count('oauth_grants', `id = '${grantId}'`), 1, "the person's grant stays");
   });
 
   it('skips the round while another replica holds the advisory lock, and runs once it is released', async () => {

@@ -1,5 +1,10 @@
 import type { AppConfig } from '@app/config';
-import { JWT_BEARER_GRANT_TYPE, trustedIdpIssuers, type ScopeRegistry } from '@app/oauth';
+import {
+  ASSERTION_SIGNING_ALGORITHMS,
+  JWT_BEARER_GRANT_TYPE,
+  trustedIdpIssuers,
+  type ScopeRegistry,
+} from '@app/oauth';
 
 /** Paths of the authorization server's endpoints (served by OAuthModule). One list, used here only. */
 export const OAUTH_ENDPOINT_PATHS = {
@@ -13,7 +18,9 @@ export const OAUTH_ENDPOINT_PATHS = {
 /** Path of the MCP endpoint relative to PUBLIC_URL. */
 export const MCP_PATH = '/mcp';
 
-const CLIENT_AUTH_METHODS = ['client_secret_basic', 'client_secret_post', 'none'];
+const CLIENT_AUTH_METHODS = ['client_secret_basic', 'client_secret_post', 'private_key_jwt', 'none'];
+/** Introspection is for confidential clients: every method but none. */
+const CONFIDENTIAL_AUTH_METHODS = ['client_secret_basic', 'client_secret_post', 'private_key_jwt'];
 
 /** The ID-JAG grant profile (ID-JAG draft, Resource Authorization Server Metadata; EXT-EMA-01). */
 export const ID_JAG_GRANT_PROFILE = 'urn:ietf:params:oauth:grant-profile:id-jag';
@@ -86,9 +93,11 @@ export function buildAuthorizationServerMetadata(
     ],
     response_types_supported: ['code'],
     response_modes_supported: ['query'],
+    // EXT-CC-08: client_credentials only when CLIENT_CREDENTIALS_GRANT=true.
     grant_types_supported: [
       'authorization_code',
       'refresh_token',
+      ...(config.clientCredentialsGrant ? ['client_credentials'] : []),
       ...(enterprise ? [JWT_BEARER_GRANT_TYPE] : []),
     ],
     ...(enterprise ? { authorization_grant_profiles_supported: [ID_JAG_GRANT_PROFILE] } : {}),
@@ -96,7 +105,11 @@ export function buildAuthorizationServerMetadata(
     code_challenge_methods_supported: ['S256'],
     token_endpoint_auth_methods_supported: CLIENT_AUTH_METHODS,
     revocation_endpoint_auth_methods_supported: CLIENT_AUTH_METHODS,
-    introspection_endpoint_auth_methods_supported: ['client_secret_basic', 'client_secret_post'],
+    introspection_endpoint_auth_methods_supported: CONFIDENTIAL_AUTH_METHODS,
+    // EXT-CC-03, RFC 8414 §2 / RFC 7523 §2.2: the JWS algorithms private_key_jwt assertions may use (no none, no HS*).
+    token_endpoint_auth_signing_alg_values_supported: ASSERTION_SIGNING_ALGORITHMS,
+    revocation_endpoint_auth_signing_alg_values_supported: ASSERTION_SIGNING_ALGORITHMS,
+    introspection_endpoint_auth_signing_alg_values_supported: ASSERTION_SIGNING_ALGORITHMS,
     // RFC 9207 / AS-PK-08, AS-MD-13: `iss` is sent in every authorization response.
     authorization_response_iss_parameter_supported: true,
     // AS-MD-11 / AS-REG-02: a client_id may be an https URL naming a Client ID Metadata Document.

@@ -21,6 +21,8 @@ export {
   elicit,
   LOGGING_LEVELS,
   type McpCaller,
+  type PersonCaller,
+  type ClientCaller,
   type ToolContext,
   type ToolContent,
   type ToolOutput,

@@ -11,6 +11,7 @@ import { APP_CONFIG, type AppConfig } from '@app/config';
 import { GrantsDirectoryRepository } from './grants-directory/grants-directory.repository';
 import { JwtIdRegistry } from './jose/jwt-id-registry';
 import { AuthorizationRequestRepository } from './repositories/authorization-request.repository';
+import { ClientGrantRepository } from './repositories/client-grant.repository';
 import { RateLimitRepository } from './repositories/rate-limit.repository';
 import { ExpiredTokenPurge, type PurgeOptions, type PurgeResult } from './repositories/expired-token-purge';
 
@@ -49,6 +50,7 @@ export class OAuthHousekeeping implements OnApplicationBootstrap, OnApplicationS
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     private readonly audit: AuditRetention,
     private readonly jwtIds: JwtIdRegistry,
+    private readonly clientGrants: ClientGrantRepository,
   ) {}
 
   onApplicationBootstrap(): void {
@@ -75,6 +77,8 @@ export class OAuthHousekeeping implements OnApplicationBootstrap, OnApplicationS
         const tokens = await this.tokens.deleteExpired({ shouldStop: () => this.stopping, ...purge });
         if (tokens.deleted > 0) this.logger.log(`deleted ${tokens.deleted} expired code/token row(s)`);
         await this.rateLimits.deleteExpired();
+        // client_credentials grants whose one token is gone (EXT-CC-05: nothing to refresh).
+        await this.clientGrants.deleteSpent();
         // A JWT id matters only while its JWT could still be accepted.
         await this.jwtIds.deleteExpired();
         // Self-registered clients unused for DCR_CLIENT_TTL_DAYS go, with all rows on them.

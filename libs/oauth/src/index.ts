@@ -1,6 +1,7 @@
 export { OAuthModule } from './oauth.module';
 export { OAUTH_ENTITIES, OAUTH_MIGRATIONS } from './schema';
 export { ADMIN_SCOPE } from './common/resource';
+export { ASSERTION_SIGNING_ALGORITHMS } from './clients/client-keys';
 export { TokenRoute } from './token/token-route';
 export {
   ACCESS_TOKEN_VERIFIER,
@@ -9,6 +10,7 @@ export {
   type AccessTokenRejection,
   type VerifiedAccessToken,
 } from './ports/access-token-verifier';
+export { ResourceServerAuthenticator, type ResourceServerOutcome } from './verification/resource-server';
 export { SCOPE_REGISTRY, type ScopeRegistry, type ScopeDefinition } from './ports/scope-registry';
 export {
   SIGNED_IN_USER_RESOLVER,

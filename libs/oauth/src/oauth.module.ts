@@ -1,5 +1,10 @@
 import { Global, Module, RequestMethod, type MiddlewareConsumer, type NestModule } from '@nestjs/common';
 import { WebModule } from '@app/web';
+import { APP_CONFIG, type AppConfig } from '@app/config';
+import { AssertionAuthenticator } from './clients/assertion-authenticator';
+import { ClientKeySource } from './clients/client-key-source';
+import { ClientGrantRepository } from './repositories/client-grant.repository';
+import { ClientCredentialsGrant } from './token/grants/client-credentials.grant';
 import { AuthorizeController } from './authorize/authorize.controller';
 import { AuthorizeService } from './authorize/authorize.service';
 import { ClientAuthenticator } from './clients/client-authenticator';
@@ -17,7 +22,6 @@ import {
   RemoteJwksCache,
   type RemoteJwksOptions,
 } from './jose';
-import { APP_CONFIG, type AppConfig } from '@app/config';
 import { AuthorizeExceptionFilter, OAuthJsonExceptionFilter } from './common/oauth-error.filters';
 import { PendingAuthorizationDescriberService } from './pending-authorization-describer';
 import { ACCESS_TOKEN_VERIFIER } from './ports/access-token-verifier';
@@ -45,7 +49,8 @@ import { RefreshTokenRepository } from './repositories/refresh-token.repository'
 import { AuthorizationCodeGrant } from './token/grants/authorization-code.grant';
 import { GRANT_HANDLERS, type GrantHandler } from './token/grants/grant-handler';
 import { RefreshTokenGrant } from './token/grants/refresh-token.grant';
-import { JwtBearerGrant } from './token/grants/jwt-bearer.grant';
+import { JWT_BEARER_GRANT_TYPE, JwtBearerGrant } from './token/grants/jwt-bearer.grant';
+import { trustedIdpIssuers } from './enterprise/trusted-idps';
 import { EnterpriseGrantStore } from './enterprise/enterprise-grant.store';
 import { IntrospectionController } from './token/introspection.controller';
 import { IntrospectionService } from './token/introspection.service';
@@ -55,14 +60,20 @@ import { TokenEndpoint } from './token/token-endpoint';
 import { TokenRoute } from './token/token-route';
 import { TokenIssuer } from './token/token-issuer';
 import { AccessTokenVerifierService } from './verification/access-token-verifier.service';
+import { ResourceServerAuthenticator } from './verification/resource-server';
 import { RevocationListener } from './verification/revocation-listener';
 
 /** The grant registry (docs/architecture.md C3): adding a grant is one class here plus its file. */
-const GRANT_HANDLER_CLASSES = [AuthorizationCodeGrant, RefreshTokenGrant, JwtBearerGrant];
+const GRANT_HANDLER_CLASSES = [
+  AuthorizationCodeGrant,
+  RefreshTokenGrant,
+  ClientCredentialsGrant,
+  JwtBearerGrant,
+];
 
 /**
- * The authorization server. Global because McpModule takes ACCESS_TOKEN_VERIFIER and RateLimiter from
- * the global scope (its unit spec stands in fakes there); identity and account import it explicitly.
+ * The authorization server. Global because McpModule takes ResourceServerAuthenticator from the global
+ * scope (its unit spec builds one on fakes there); identity and account import it explicitly.
  */
 @Global()
 @Module({
@@ -85,6 +96,9 @@ const GRANT_HANDLER_CLASSES = [AuthorizationCodeGrant, RefreshTokenGrant, JwtBea
     AuthorizeExceptionFilter,
     OAuthBodyErrorHandler,
     ClientAuthenticator,
+    AssertionAuthenticator,
+    ClientKeySource,
+    ClientGrantRepository,
     CimdDocumentRepository,
     CimdClientResolver,
     RegistrationService,
@@ -97,12 +111,20 @@ const GRANT_HANDLER_CLASSES = [AuthorizationCodeGrant, RefreshTokenGrant, JwtBea
     ...GRANT_HANDLER_CLASSES,
     {
       provide: GRANT_HANDLERS,
-      useFactory: (...handlers: GrantHandler[]) => handlers,
-      inject: GRANT_HANDLER_CLASSES,
+      // RFC 6749 §4.4 only with CLIENT_CREDENTIALS_GRANT=true, ID-JAGs (EXT-EMA-01) only with a trusted
+      // company IdP; otherwise unsupported_grant_type.
+      useFactory: (config: AppConfig, ...handlers: GrantHandler[]) =>
+        handlers.filter(
+          (h) =>
+            (h.grantType !== 'client_credentials' || config.clientCredentialsGrant) &&
+            (h.grantType !== JWT_BEARER_GRANT_TYPE || trustedIdpIssuers(config).length > 0),
+        ),
+      inject: [APP_CONFIG, ...GRANT_HANDLER_CLASSES],
     },
     RevocationListener,
     AccessTokenVerifierService,
     { provide: ACCESS_TOKEN_VERIFIER, useExisting: AccessTokenVerifierService },
+    ResourceServerAuthenticator,
     OAuthHousekeeping,
     {
       provide: REMOTE_JWKS_OPTIONS,
@@ -128,6 +150,8 @@ const GRANT_HANDLER_CLASSES = [AuthorizationCodeGrant, RefreshTokenGrant, JwtBea
     TokenRoute,
     RateLimiter,
     ACCESS_TOKEN_VERIFIER,
+    // The one resource-server check, for /mcp and the admin API.
+    ResourceServerAuthenticator,
     PENDING_AUTHORIZATION_DESCRIBER,
     USER_GRANT_REVOKER,
     GrantsDirectory,

@@ -16,6 +16,7 @@ import { ConsentHardening1764280000000 } from './migrations/1764280000000-Consen
 import { CreateJwtIds1764400000000 } from './migrations/1764400000000-CreateJwtIds';
 import { AddGrantGrantedByIssuer1764400000100 } from './migrations/1764400000100-AddGrantGrantedByIssuer';
 import { JwtIdEntity } from './jose/jwt-id.entity';
+import { MachineClients1764410000000 } from './migrations/1764410000000-MachineClients';
 
 // eslint-disable-next-line @typescript-eslint/no-unsafe-function-type
 export const OAUTH_ENTITIES: Function[] = [
@@ -39,4 +40,5 @@ export const OAUTH_MIGRATIONS: Function[] = [
   ConsentHardening1764280000000,
   CreateJwtIds1764400000000,
   AddGrantGrantedByIssuer1764400000100,
+  MachineClients1764410000000,
 ];

@@ -19,11 +19,24 @@ describe('whoami (newTestTool)', () => {
     const answer = await tool.call('whoami');
     assert.equal(answer.kind, 'result');
     assert.deepEqual(answer.result.structuredContent, {
+      caller: 'person',
       user: { id: 'user-ada', name: 'Ada', email: 'ada@example.com' },
       client: { id: 'test-client' },
       scopes: ['profile:read'],
     });
     assert.notEqual(answer.result.isError, true);
+  });
+
+  it('answers a machine client (client_credentials) with the client and no user (EXT-CC-06)', async () => {
+    const tool = newTestTool(AccountTools, { scopes: ['profile:read'], machine: true, instance: tools() });
+    const answer = await tool.call('whoami');
+    assert.equal(answer.kind, 'result');
+    assert.deepEqual(answer.result.structuredContent, {
+      caller: 'client',
+      user: null,
+      client: { id: 'test-client' },
+      scopes: ['profile:read'],
+    });
   });
 
   it('refuses a caller without profile:read with the 403 step-up naming the scope (RS-SC-04/05)', async () => {

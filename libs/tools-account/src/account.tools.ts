@@ -47,19 +47,23 @@ export class AccountTools {
     name: 'whoami',
     title: 'Who am I',
     description:
-      'Show the signed-in user (id, name, email) and which client application is calling on their behalf.',
+      'Show the signed-in user (id, name, email) and which client application is calling on their behalf; for a machine client acting for itself, that client and no user.',
     input: whoamiInput,
     annotations: { readOnlyHint: true, openWorldHint: false },
   })
   @RequireScopes('profile:read')
   async whoami(_input: z.output<typeof whoamiInput>, caller: McpCaller) {
+    const client = { id: await this.publicClientId(caller.clientId) };
+    // A machine client's token (client_credentials) names no person: whoami says so.
+    if (caller.kind === 'client') return { caller: caller.kind, user: null, client, scopes: caller.scopes };
     const user = await this.profile(caller.userId);
     if (!user) throw new ToolError('Your account no longer exists');
     return {
+      caller: caller.kind,
       user: { id: user.id, name: user.name, email: user.email },
       // The client_id the client itself knows: for a URL client (Client ID Metadata Document) that is
       // its document URL, never the internal row id.
-      client: { id: await this.publicClientId(caller.clientId) },
+      client,
       scopes: caller.scopes,
     };
   }

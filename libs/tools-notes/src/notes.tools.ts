@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { z } from 'zod';
-import { McpScopes, McpTool, RequireScopes, ToolError, type McpCaller } from '@app/mcp';
+import { McpScopes, McpTool, RequireScopes, ToolError, type PersonCaller } from '@app/mcp';
 import type { NoteEntity } from './note.entity';
 import { NotesRepository } from './notes.repository';
 
@@ -34,9 +34,10 @@ export class NotesTools {
     description: 'Save a new note (title and text) for the signed-in user. Returns the note with its id.',
     input: createInput,
     annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: false, openWorldHint: false },
+    requiresPerson: true,
   })
   @RequireScopes('notes:write')
-  async create(input: z.output<typeof createInput>, caller: McpCaller) {
+  async create(input: z.output<typeof createInput>, caller: PersonCaller) {
     return { note: toDto(await this.notes.create(caller.userId, input)) };
   }
 
@@ -46,9 +47,10 @@ export class NotesTools {
     description: "List the signed-in user's notes, newest first (id, title, creation time).",
     input: listInput,
     annotations: { readOnlyHint: true, openWorldHint: false },
+    requiresPerson: true,
   })
   @RequireScopes('notes:read')
-  async list(input: z.output<typeof listInput>, caller: McpCaller) {
+  async list(input: z.output<typeof listInput>, caller: PersonCaller) {
     const notes = await this.notes.list(caller.userId, input.limit, input.before);
     return {
       notes: notes.map((n) => ({ id: n.id, title: n.title, createdAt: n.createdAt.toISOString() })),
@@ -62,9 +64,10 @@ export class NotesTools {
     description: 'Read one of your notes in full by its id.',
     input: idInput,
     annotations: { readOnlyHint: true, openWorldHint: false },
+    requiresPerson: true,
   })
   @RequireScopes('notes:read')
-  async get(input: z.output<typeof idInput>, caller: McpCaller) {
+  async get(input: z.output<typeof idInput>, caller: PersonCaller) {
     const note = await this.notes.find(caller.userId, input.id);
     if (!note) throw new ToolError(`No note with id ${input.id}`);
     return { note: toDto(note) };
@@ -76,9 +79,10 @@ export class NotesTools {
     description: 'Delete one of your notes by its id. This cannot be undone.',
     input: idInput,
     annotations: { readOnlyHint: false, destructiveHint: true, idempotentHint: true, openWorldHint: false },
+    requiresPerson: true,
   })
   @RequireScopes('notes:write')
-  async delete(input: z.output<typeof idInput>, caller: McpCaller) {
+  async delete(input: z.output<typeof idInput>, caller: PersonCaller) {
     if (!(await this.notes.delete(caller.userId, input.id)))
       throw new ToolError(`No note with id ${input.id}`);
     return { deleted: input.id };

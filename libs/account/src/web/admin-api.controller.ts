@@ -1,38 +1,19 @@
 import { Body, Controller, Delete, Get, HttpCode, Inject, Param, Post, Req, Res } from '@nestjs/common';
 import type { Request, Response } from 'express';
 import { APP_CONFIG, type AppConfig } from '@app/config';
-import { ServiceError } from '@app/errors';
 import { UserRepository } from '@app/identity';
-import { ACCESS_TOKEN_VERIFIER, ClientAdministration, type AccessTokenVerifier } from '@app/oauth';
-import { bearerToken, MALFORMED_BEARER, NO_BEARER } from '@app/web';
+import { ClientAdministration, ResourceServerAuthenticator } from '@app/oauth';
 import { AccountAccess } from '../account-access';
 import { ADMIN_SCOPE } from '../admin-scope.policy';
+import {
+  ApiRefusal,
+  apiRefusalOf,
+  INSUFFICIENT_SCOPE,
+  NO_PERSON,
+  NOT_AN_ADMINISTRATOR,
+} from './admin-api-refusal';
 
 const CLIENT_ID = /^[\x21-\x7e]{1,64}$/;
-
-/** A refused API call: its status, RFC 6750-style error body and challenge (never a stack trace). */
-class ApiRefusal extends ServiceError {
-  constructor(
-    readonly status: number,
-    readonly error: string,
-    description: string,
-    headers?: Readonly<Record<string, string>>,
-  ) {
-    super(description, undefined, headers);
-  }
-}
-
-/** RFC 6750 §3.1: no credentials (or another scheme), so the challenge carries no error code. */
-const NO_TOKEN = new ApiRefusal(401, 'invalid_token', 'A bearer token is required', {
-  'WWW-Authenticate': 'Bearer',
-});
-const invalidToken = (description: string): ApiRefusal =>
-  new ApiRefusal(401, 'invalid_token', description, {
-    'WWW-Authenticate': `Bearer error="invalid_token", error_description="${description}"`,
-  });
-const INSUFFICIENT_SCOPE_CHALLENGE = Object.freeze({
-  'WWW-Authenticate': `Bearer error="insufficient_scope", scope="${ADMIN_SCOPE}"`,
-});
 
 /**
  * The admin page as JSON, for scripts. A bearer token (RFC 6750) issued for the admin API's
@@ -42,7 +23,7 @@ const INSUFFICIENT_SCOPE_CHALLENGE = Object.freeze({
 @Controller('api/admin/clients')
 export class AdminApiController {
   constructor(
-    @Inject(ACCESS_TOKEN_VERIFIER) private readonly verifier: AccessTokenVerifier,
+    private readonly resourceServer: ResourceServerAuthenticator,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     private readonly access: AccountAccess,
     private readonly users: UserRepository,
@@ -66,6 +47,25 @@ export class AdminApiController {
         deletable: c.deletable,
       })),
     }));
+  }
+
+  /**
+   * RFC 7591 metadata, registered by an administrator: how machine clients (client_credentials,
+   * private_key_jwt) are created. 201 with the client information, its secret shown once.
+   */
+  @Post()
+  @HttpCode(201)
+  async register(@Req() req: Request, @Res() res: Response, @Body() body: unknown): Promise<void> {
+    await this.run(
+      req,
+      res,
+      async (userId) => {
+        const outcome = await this.clients.register(body, userId, req.ip ?? null);
+        if (!outcome.ok) throw new ApiRefusal(400, outcome.error, outcome.description);
+        return outcome.client;
+      },
+      201,
+    );
   }
 
   @Post(':clientId/disable')
@@ -154,11 +154,12 @@ export class AdminApiController {
     req: Request,
     res: Response,
     handler: (userId: string) => Promise<object>,
+    status = 200,
   ): Promise<void> {
     res.set('Cache-Control', 'no-store').set('Pragma', 'no-cache');
     try {
-      const userId = await this.authenticate(req.headers.authorization);
-      res.status(200).json(await handler(userId));
+      const userId = await this.authenticate(req);
+      res.status(status).json(await handler(userId));
     } catch (thrown) {
       if (!(thrown instanceof ApiRefusal)) throw thrown;
       res.set(thrown.headers);
@@ -168,26 +169,21 @@ export class AdminApiController {
 
   /**
    * RFC 6750: the token must be valid for the admin resource (RFC 8707; a token for /mcp is
-   * invalid_token here), carry `admin`, and its user be an administrator.
+   * invalid_token here) by the one resource-server check, carry `admin`, and its user be an
+   * administrator now.
    */
-  private async authenticate(authorization: string | undefined): Promise<string> {
-    const presented = bearerToken(authorization);
-    if (presented === NO_BEARER) throw NO_TOKEN;
-    if (presented === MALFORMED_BEARER) throw invalidToken('A bearer token is required');
-    const check = await this.verifier.verify(presented, this.config.adminResource);
-    if (!check.ok) throw invalidToken('The access token is not valid');
-    if (!check.token.scopes.includes(ADMIN_SCOPE)) {
-      throw new ApiRefusal(
-        403,
-        'insufficient_scope',
-        'The token lacks the admin scope',
-        INSUFFICIENT_SCOPE_CHALLENGE,
-      );
-    }
-    const user = await this.users.findUser(check.token.userId);
-    if (!user || user.disabled || !this.access.isAdmin(user)) {
-      throw new ApiRefusal(403, 'forbidden', 'Only administrators may use this API');
-    }
+  private async authenticate(req: Request): Promise<string> {
+    const outcome = await this.resourceServer.authenticate(
+      req.headers.authorization,
+      this.config.adminResource,
+      req.ip ?? null,
+    );
+    if (outcome.kind !== 'ok') throw apiRefusalOf(outcome);
+    // EXT-CC-06: a machine client's token (client_credentials) names no person; administration needs one.
+    if (outcome.token.userId === null) throw NO_PERSON;
+    if (!outcome.token.scopes.includes(ADMIN_SCOPE)) throw INSUFFICIENT_SCOPE;
+    const user = await this.users.findUser(outcome.token.userId);
+    if (!user || user.disabled || !this.access.isAdmin(user)) throw NOT_AN_ADMINISTRATOR;
     return user.id;
   }
 }

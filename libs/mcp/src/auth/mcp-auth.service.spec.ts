@@ -1,9 +1,10 @@
-// McpAuthService with a fake AccessTokenVerifier: RFC 6750 §2.1 header parsing, RS-TOK-02/04 (every
+// McpAuthService on the real ResourceServerAuthenticator with a fake AccessTokenVerifier: RFC 6750 §2.1 header parsing, RS-TOK-02/04 (every
 // rejection is a 401 invalid_token), RS-SC-06 (the caller's scopes include what they imply).
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { loadConfig } from '@app/config';
 import {
+  ResourceServerAuthenticator,
   TooManyRequestsError,
   type AccessTokenVerifier,
   type RateLimiter,
@@ -48,7 +49,7 @@ function service(seen: (string | undefined)[] = []) {
       };
     },
   };
-  return new McpAuthService(verifier, config, catalog, unlimited);
+  return new McpAuthService(new ResourceServerAuthenticator(verifier, unlimited), config, catalog);
 }
 
 /** A limiter that never refuses (the tests below that do not look at the unknown-token limit). */
@@ -79,6 +80,7 @@ describe('McpAuthService', () => {
     const seen: (string | undefined)[] = [];
     const caller = await service(seen).authenticate('bearer good.token-1~');
     assert.deepEqual(caller, {
+      kind: 'person',
       userId: 'u1',
       clientId: 'c1',
       grantId: 'g1',
@@ -199,7 +201,8 @@ describe('McpAuthService: unknown bearer tokens per client IP (shared limiter)',
       },
       verifyCached: (token, audience) => (token === good ? verified(audience) : null),
     };
-    return { auth: new McpAuthService(verifier, config, catalog, limiter), lookups, counted };
+    const auth = new McpAuthService(new ResourceServerAuthenticator(verifier, limiter), config, catalog);
+    return { auth, lookups, counted };
   }
   const unknown = (i: number) => `Bearer mcp_at_${String(i).padStart(43, 'u')}`;
 

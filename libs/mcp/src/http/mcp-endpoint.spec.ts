@@ -17,6 +17,7 @@ import { AuditLog, type AuditRecord } from '@app/audit';
 import {
   ACCESS_TOKEN_VERIFIER,
   RateLimiter,
+  ResourceServerAuthenticator,
   SCOPE_GRANT_POLICY,
   type AccessTokenCheck,
   type AccessTokenVerifier,
@@ -147,8 +148,15 @@ describe('/mcp endpoint (fake verifier)', () => {
         { provide: AuditLog, useValue: { recordInBackground: (e: AuditRecord) => audit.push(e) } },
         { provide: RateLimiter, useValue: { consume: async () => undefined, refusedFor: () => null } },
         { provide: SCOPE_GRANT_POLICY, useValue: scopePolicy },
+        ResourceServerAuthenticator,
       ],
-      exports: [ACCESS_TOKEN_VERIFIER, AuditLog, RateLimiter, SCOPE_GRANT_POLICY],
+      exports: [
+        ACCESS_TOKEN_VERIFIER,
+        AuditLog,
+        RateLimiter,
+        ResourceServerAuthenticator,
+        SCOPE_GRANT_POLICY,
+      ],
     })
     class FakesModule {}
     const config = loadConfig(

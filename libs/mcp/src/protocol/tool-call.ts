@@ -69,6 +69,15 @@ export class ToolCall {
       record('insufficient_scope');
       throw new JsonRpcError(ErrorCodes.InvalidRequest, 'insufficient_scope');
     }
+    if (tool.requiresPerson && caller.kind === 'client') {
+      record('tool_error');
+      // EXT-CC-06. A tool execution error (MCP tools §Error Handling), not a 403: no scope or step-up
+      // makes a machine client's token (client_credentials, RFC 6749 §4.4) a person's, so a challenge
+      // would only loop.
+      return errorResult(
+        `${name} works on a person's own data; this token belongs to the client ${caller.clientId.slice(0, 200)} acting for itself (client_credentials), so it cannot call it. Use a token a person authorized.`,
+      );
+    }
     if (hasUnstorableJson(args)) {
       // A NUL byte or an unpaired surrogate in any argument: no tool could store or echo it faithfully.
       record('invalid_input');
@@ -89,7 +98,7 @@ export class ToolCall {
     let state: unknown;
     if (options.modern && options.requestState !== undefined) {
       const opened = this.sealer.open(options.requestState, {
-        userId: caller.userId,
+        userId: callerKey(caller),
         tool: name,
         args: parsed.data,
       });
@@ -140,7 +149,7 @@ export class ToolCall {
       record('error');
       // The detail goes to the log only; the client gets a safe message.
       this.logger.error(
-        `tool ${name} (${tool.owner}) failed for user ${caller.userId}: ${error instanceof Error ? error.message : String(error)}`,
+        `tool ${name} (${tool.owner}) failed for ${callerKey(caller)}: ${error instanceof Error ? error.message : String(error)}`,
         error instanceof Error ? error.stack : undefined,
       );
       return errorResult(GENERIC_FAILURE);
@@ -211,7 +220,7 @@ export class ToolCall {
     return {
       resultType: 'input_required',
       ...(Object.keys(requests).length > 0 && { inputRequests: requests }),
-      requestState: this.sealer.seal({ userId: caller.userId, tool: tool.name, args }, output.state),
+      requestState: this.sealer.seal({ userId: callerKey(caller), tool: tool.name, args }, output.state),
     };
   }
 
@@ -232,4 +241,9 @@ export class ToolCall {
       detail: { tool, outcome, durationMs: Math.round((performance.now() - started) * 10) / 10 },
     });
   }
+}
+
+/** Whom a sealed requestState and a log line name: the person, or the machine client acting for itself. */
+function callerKey(caller: McpCaller): string {
+  return caller.userId ?? `client ${caller.clientId}`;
 }

@@ -27,9 +27,15 @@ export class ToolListing {
     for (const tool of all) {
       for (const scope of tool.requiredScopes) if (!caller.scopes.includes(scope)) missing.add(scope);
     }
-    const grantable = missing.size === 0 ? missing : await this.grantable(caller.userId, [...missing]);
+    // A machine client (EXT-CC-06) cannot step up to scopes it does not hold, nor call a tool that
+    // needs a person: neither is listed for it.
+    const grantable =
+      missing.size === 0 || caller.userId === null
+        ? new Set<string>()
+        : await this.grantable(caller.userId, [...missing]);
     const tools: ToolListEntry[] = [];
     for (const tool of all) {
+      if (tool.requiresPerson && caller.kind === 'client') continue;
       if (tool.requiredScopes.every((s) => caller.scopes.includes(s) || grantable.has(s))) {
         tools.push(modern ? tool.modernListEntry : tool.listEntry);
       }

@@ -2,7 +2,7 @@ import type { Type } from '@nestjs/common';
 import { DiscoveryService, MetadataScanner, Reflector } from '@nestjs/core';
 import type { AuditLog } from '@app/audit';
 import { loadConfig } from '@app/config';
-import type { AccessTokenVerifier, RateLimiter } from '@app/oauth';
+import { ResourceServerAuthenticator, type AccessTokenVerifier, type RateLimiter } from '@app/oauth';
 import { McpAuthService } from '../auth/mcp-auth.service';
 import { McpEndpoint } from '../http/mcp-endpoint.service';
 import { McpHttpError } from '../http/mcp-errors';
@@ -29,6 +29,8 @@ export interface TestToolOptions<T> {
   readonly user?: string;
   /** The client id the caller authorized; `test-client` by default. */
   readonly clientId?: string;
+  /** The caller is a machine client acting for itself (client_credentials): kind `client`, no user. */
+  readonly machine?: boolean;
   /** The tools instance, when its class takes constructor arguments (fakes of its dependencies). */
   readonly instance?: T;
 }
@@ -60,14 +62,16 @@ export function newTestTool<T extends object>(tools: Type<T>, options: TestToolO
   const discovery = { getProviders: () => [wrapper] } as unknown as DiscoveryService;
   const catalog = new ToolCatalog(discovery, new Reflector(), new MetadataScanner());
   const config = loadConfig({ NODE_ENV: 'test', PUBLIC_URL: 'https://mcp.test.example' });
-  const auth = new McpAuthService(noToken, config, catalog, noLimits);
+  const auth = new McpAuthService(new ResourceServerAuthenticator(noToken, noLimits), config, catalog);
   const endpoint = new McpEndpoint(new McpDispatcher(catalog, auth, noAudit, config), catalog, auth);
-  const caller: McpCaller = {
-    userId: options.user ?? 'test-user',
+  const token = {
     clientId: options.clientId ?? 'test-client',
     grantId: 'test-grant',
     scopes: [...catalog.expand(options.scopes)].sort(),
   };
+  const caller: McpCaller = options.machine
+    ? { kind: 'client', userId: null, ...token }
+    : { kind: 'person', userId: options.user ?? 'test-user', ...token };
   let id = 0;
   const post = async (method: string, params: Record<string, unknown>) => {
     const response = await endpoint.handle(

@@ -26,6 +26,23 @@ describe('@McpTool', () => {
     }
   });
 
+  it('requiresPerson must be a boolean (EXT-CC-06), and is stored', () => {
+    assert.throws(
+      declare(() => {
+        class T {
+          @McpTool({ name: 'p', description: 'd', input, requiresPerson: 'yes' as unknown as boolean })
+          m() {
+            return '';
+          }
+        }
+        return T;
+      }),
+      (e: unknown) =>
+        e instanceof McpDeclarationError &&
+        /T\.m: requiresPerson, when given, must be true or false/.test(e.message),
+    );
+  });
+
   it('accepts the MCP name alphabet (A-Z a-z 0-9 _ - .) up to 128 characters', () => {
     class T {
       @McpTool({ name: 'a.B-c_9'.padEnd(128, 'x'), description: 'd', input })

@@ -42,6 +42,11 @@ export interface McpToolOptions<S extends z.ZodObject> {
    */
   readonly listedInputSchema?: Readonly<Record<string, unknown>> & { readonly type: 'object' };
   readonly annotations?: McpToolAnnotations;
+  /**
+   * The tool acts on a person's own data: a machine client's token (client_credentials, no person)
+   * gets a tool error instead of a call, and tools/list does not show it to such a client.
+   */
+  readonly requiresPerson?: boolean;
 }
 
 /** What @McpTool stores on the method (validated). */
@@ -53,6 +58,7 @@ export interface ToolMetadata {
   readonly output?: z.ZodType;
   readonly listedInputSchema?: Readonly<Record<string, unknown>>;
   readonly annotations?: McpToolAnnotations;
+  readonly requiresPerson: boolean;
 }
 
 export interface ScopeDeclaration {
@@ -72,7 +78,13 @@ export class McpDeclarationError extends Error {
   }
 }
 
-type ToolMethod<I> = (input: I, caller: McpCaller, context: ToolContext) => ToolOutput | Promise<ToolOutput>;
+/**
+ * A tool method. Written as a method signature so that a tool declared `requiresPerson` may type its
+ * caller parameter as PersonCaller (method parameters are compared bivariantly).
+ */
+type ToolMethod<I> = {
+  tool(input: I, caller: McpCaller, context: ToolContext): ToolOutput | Promise<ToolOutput>;
+}['tool'];
 
 const where = (target: object, key: string | symbol) =>
   `${(target as { constructor?: { name?: string } }).constructor?.name ?? 'anonymous'}.${String(key)}`;
@@ -126,6 +138,9 @@ export function McpTool<S extends z.ZodObject>(options: McpToolOptions<S>) {
         `${at}: listedInputSchema, when given, must be a JSON Schema with type "object"`,
       );
     }
+    if (options.requiresPerson !== undefined && typeof options.requiresPerson !== 'boolean') {
+      throw new McpDeclarationError(`${at}: requiresPerson, when given, must be true or false`);
+    }
     if (typeof descriptor?.value !== 'function') {
       throw new McpDeclarationError(`${at}: @McpTool goes on a method`);
     }
@@ -137,6 +152,7 @@ export function McpTool<S extends z.ZodObject>(options: McpToolOptions<S>) {
       output: options.output,
       listedInputSchema: listed ? structuredClone(listed) : undefined,
       annotations: options.annotations ? { ...options.annotations } : undefined,
+      requiresPerson: options.requiresPerson ?? false,
     };
     SetMetadata(MCP_TOOL_METADATA, metadata)(target, key, descriptor);
   };

@@ -225,7 +225,7 @@ describe('ToolCatalog (Nest DiscoveryService)', () => {
     assert.equal(
       await catalog
         .tool('b_write')!
-        .invoke({}, { userId: 'u', clientId: 'c', grantId: 'g', scopes: [] }, context),
+        .invoke({}, { kind: 'person', userId: 'u', clientId: 'c', grantId: 'g', scopes: [] }, context),
       'b',
     );
     await moduleRef.close();

@@ -28,6 +28,8 @@ export interface RegisteredTool {
   readonly output: z.ZodType | undefined;
   /** Every scope the tool needs (the 403 challenge names all of them; RS-SC-05). */
   readonly requiredScopes: readonly string[];
+  /** Only a person's token may call it (a machine client gets a tool error). */
+  readonly requiresPerson: boolean;
   /** The 2025 revisions' entry: schemas without `$schema` (SDK 1.x validates with a draft-07 Ajv). */
   readonly listEntry: ToolListEntry;
   /** The 2026-07-28 entry: JSON Schema 2020-12 with its `$schema` (basic §JSON Schema Usage). */
@@ -157,6 +159,7 @@ export function buildCatalog(
         input: tool.input,
         output: tool.output,
         requiredScopes: Object.freeze([...required]),
+        requiresPerson: tool.requiresPerson,
         listEntry: Object.freeze(toListEntry(tool, required, false)),
         modernListEntry,
         invoke: async (input, caller, context) => {

@@ -1,11 +1,27 @@
 /**
- * Who is calling a tool, as proven by the bearer token of this very request (RS-TOK-03/07). A tool
- * uses `userId` to scope every read and write to the caller's own data (docs/architecture.md C6).
+ * Who is calling a tool, as proven by the bearer token of this very request (RS-TOK-03/07): a person
+ * through a client application, or a machine client acting for itself (an RFC 6749 §4.4
+ * client_credentials token, which names no person). A tool uses `userId` to scope every read and write
+ * to the caller's own data (docs/architecture.md C6); a tool declared with `requiresPerson` is never
+ * called by a client, and may type its caller as PersonCaller.
  */
-export interface McpCaller {
+export type McpCaller = PersonCaller | ClientCaller;
+
+/** A person, through the client application they authorized. */
+export interface PersonCaller extends CallerBase {
+  readonly kind: 'person';
   /** The user's stable id (token `sub`). */
   readonly userId: string;
-  /** The OAuth client (MCP client application) the user authorized. */
+}
+
+/** A machine client acting on its own behalf (client_credentials): no person, so no userId. */
+export interface ClientCaller extends CallerBase {
+  readonly kind: 'client';
+  readonly userId: null;
+}
+
+interface CallerBase {
+  /** The OAuth client (MCP client application) the user authorized, or the machine client itself. */
   readonly clientId: string;
   /** The grant the token hangs off; revoking it ends every token of this authorization. */
   readonly grantId: string;

@@ -68,7 +68,7 @@ export class CimdClientResolver {
 
     try {
       const fetched = await fetchClientDocument(clientIdUrl, { allowInsecureLocalhost: allowInsecure });
-      const metadata = validateClientDocument(clientIdUrl, fetched.body, this.scopes);
+      const metadata = validateClientDocument(clientIdUrl, fetched.body, this.scopes, allowInsecure);
       const lifetime = cacheLifetimeSeconds(fetched.cacheControl);
       await this.documents.store(
         clientIdUrl,

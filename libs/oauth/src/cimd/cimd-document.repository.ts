@@ -34,15 +34,17 @@ export class CimdDocumentRepository {
       await manager.query(
         `INSERT INTO oauth_clients (client_id, token_endpoint_auth_method, redirect_uris, grant_types,
             response_types, client_name, client_uri, logo_uri, tos_uri, policy_uri, contacts, scope,
-            software_id, software_version, application_type, created_via)
-         VALUES ($1, 'none', $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, 'cimd')
+            software_id, software_version, application_type, jwks, jwks_uri, created_via)
+         VALUES ($1, $15, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $16, $17, 'cimd')
          ON CONFLICT (client_id) DO UPDATE SET
             redirect_uris = EXCLUDED.redirect_uris, grant_types = EXCLUDED.grant_types,
             response_types = EXCLUDED.response_types, client_name = EXCLUDED.client_name,
             client_uri = EXCLUDED.client_uri, logo_uri = EXCLUDED.logo_uri, tos_uri = EXCLUDED.tos_uri,
             policy_uri = EXCLUDED.policy_uri, contacts = EXCLUDED.contacts, scope = EXCLUDED.scope,
             software_id = EXCLUDED.software_id, software_version = EXCLUDED.software_version,
-            application_type = EXCLUDED.application_type, updated_at = now()
+            application_type = EXCLUDED.application_type, updated_at = now(),
+            token_endpoint_auth_method = EXCLUDED.token_endpoint_auth_method, jwks = EXCLUDED.jwks,
+            jwks_uri = EXCLUDED.jwks_uri
           WHERE oauth_clients.created_via = 'cimd'`,
         [
           clientId,
@@ -59,6 +61,9 @@ export class CimdDocumentRepository {
           metadata.softwareId,
           metadata.softwareVersion,
           metadata.applicationType,
+          metadata.tokenEndpointAuthMethod,
+          metadata.jwks === null ? null : JSON.stringify(metadata.jwks),
+          metadata.jwksUri,
         ],
       );
       await manager.query(

@@ -99,16 +99,25 @@ describe('validateClientDocument', () => {
       );
     }
   });
-  it('only none: client_secret_* refused, private_key_jwt named as not supported', () => {
+  it('none or private_key_jwt with its keys (RFC 7523 §2.2); client_secret_* refused', () => {
     assert.throws(
       () =>
         validateClientDocument(URL_ID, { ...good, token_endpoint_auth_method: 'private_key_jwt' }, scopes),
-      refused('invalid_document', /private_key_jwt .* not support/),
+      refused('invalid_document', /private_key_jwt needs the public keys/),
     );
+    const jwksUri = 'https://app.example.com/jwks.json';
+    const withKeys = validateClientDocument(
+      URL_ID,
+      { ...good, token_endpoint_auth_method: 'private_key_jwt', jwks_uri: jwksUri },
+      scopes,
+    );
+    assert.equal(withKeys.tokenEndpointAuthMethod, 'private_key_jwt');
+    assert.equal(withKeys.jwksUri, jwksUri);
+    assert.equal(withKeys.jwks, null);
     for (const method of ['client_secret_basic', 'client_secret_post']) {
       assert.throws(
         () => validateClientDocument(URL_ID, { ...good, token_endpoint_auth_method: method }, scopes),
-        refused('invalid_document', /token_endpoint_auth_method none/),
+        refused('invalid_document', /token_endpoint_auth_method none or private_key_jwt/),
       );
     }
     assert.throws(

@@ -67,6 +67,7 @@ export function validateClientDocument(
   url: string,
   document: unknown,
   scopes: ScopeRegistry,
+  allowInsecureLocalhost = false,
 ): ValidatedClientMetadata {
   const bad = (why: string, outcome = 'invalid_document') =>
     new CimdClientError(`The client metadata document ${why}`, outcome);
@@ -83,21 +84,23 @@ export function validateClientDocument(
     throw bad('has no client_name');
   }
   if (doc.redirect_uris === undefined) throw bad('has no redirect_uris');
-  // A document cannot carry a shared secret: only public clients, or private_key_jwt (not yet supported).
+  // A document cannot carry a shared secret: a public client, or private_key_jwt with its public keys
+  // (jwks or jwks_uri, RFC 7523 §2.2).
   const method = doc.token_endpoint_auth_method ?? 'none';
-  if (method === 'private_key_jwt') {
+  if (method !== 'none' && method !== 'private_key_jwt') {
     throw bad(
-      'asks for private_key_jwt client authentication, which this server does not support yet; use none',
+      'must use token_endpoint_auth_method none or private_key_jwt (a document cannot carry a client secret)',
     );
-  }
-  if (method !== 'none') {
-    throw bad('must use token_endpoint_auth_method none (a document cannot carry a client secret)');
   }
   if (doc.client_secret !== undefined || doc.client_secret_expires_at !== undefined) {
     throw bad('must not contain a client_secret');
   }
   try {
-    return validateClientMetadata({ ...doc, token_endpoint_auth_method: 'none' }, scopes);
+    return validateClientMetadata({ ...doc, token_endpoint_auth_method: method }, scopes, {
+      via: 'cimd',
+      clientCredentials: false,
+      allowInsecureLocalhost,
+    });
   } catch (error) {
     if (error instanceof OAuthError) throw bad(`is invalid: ${error.description}`);
     throw error;

@@ -8,6 +8,7 @@ import { ClientCache } from './client-cache';
 import { CimdClientResolver } from '../cimd/cimd-client.resolver';
 import { CimdClientError, isUrlClientId } from '../cimd/client-document';
 import { clientIp } from '../common/params';
+import { AssertionAuthenticator } from './assertion-authenticator';
 
 interface PresentedCredentials {
   method: TokenEndpointAuthMethod;
@@ -21,6 +22,7 @@ const HOW_TO_AUTHENTICATE: Record<TokenEndpointAuthMethod, string> = {
   none: 'client_id in the request body, no secret',
   client_secret_basic: 'client_id and client_secret in an HTTP Basic Authorization header',
   client_secret_post: 'client_id and client_secret in the request body',
+  private_key_jwt: 'a signed JWT in client_assertion (RFC 7523 §2.2)',
 };
 
 /** RFC 6749 §2.3.1: Basic credentials are form-urlencoded before base64. */
@@ -87,13 +89,14 @@ export class ClientAuthenticator {
   constructor(
     private readonly clients: ClientCache,
     private readonly urlClients: CimdClientResolver,
+    private readonly assertions: AssertionAuthenticator,
   ) {}
 
   async authenticate(request: ClientRequest, param: ParamReader): Promise<OAuthClientEntity> {
-    // RFC 7523 §2.2 assertions (private_key_jwt) are named, not silently ignored.
-    if (param('client_assertion') !== undefined || param('client_assertion_type') !== undefined) {
-      throw new InvalidClientError(
-        'private_key_jwt client authentication (client_assertion) is not supported by this server; use a public client (token_endpoint_auth_method none)',
+    // RFC 7523 §2.2: private_key_jwt (a signed client assertion).
+    if (AssertionAuthenticator.presented(param)) {
+      return this.assertions.authenticate(request.authorization, param, (id) =>
+        this.assertingClient(id, request),
       );
     }
     const presented = presentedCredentials(request.authorization, param);
@@ -129,6 +132,22 @@ export class ClientAuthenticator {
     return client;
   }
 
+  /** The client an assertion names (null: unknown); a URL client's document is resolved as usual. */
+  private async assertingClient(clientId: string, request: ClientRequest): Promise<OAuthClientEntity | null> {
+    if (isUrlClientId(clientId)) {
+      try {
+        return await this.urlClients.resolve(clientId, request.ip);
+      } catch (thrown) {
+        if (thrown instanceof CimdClientError)
+          throw new InvalidClientError(thrown.description, thrown.outcome);
+        throw thrown;
+      }
+    }
+    if (clientId.length > 64) return null;
+    const client = await this.clients.findWithSecrets(clientId);
+    return client && client.createdVia !== 'cimd' ? client : null;
+  }
+
   /**
    * AS-REG-04 / AS-REG-05: a URL client (Client ID Metadata Document) is public: it presents its
    * client_id and no secret. The document comes from the shared cache or is fetched again; when it
@@ -140,13 +159,20 @@ export class ClientAuthenticator {
   ): Promise<OAuthClientEntity> {
     if (presented.method !== 'none') {
       throw new InvalidClientError(
-        `A client identified by a metadata document URL authenticates with token_endpoint_auth_method none; ${presented.method} is not accepted (a document cannot carry a client secret)`,
+        `A client identified by a metadata document URL authenticates with none or private_key_jwt; ${presented.method} is not accepted (a document cannot carry a client secret)`,
         undefined,
         presented.usedBasic,
       );
     }
     try {
-      return await this.urlClients.resolve(presented.clientId, request.ip);
+      const client = await this.urlClients.resolve(presented.clientId, request.ip);
+      // A document that names private_key_jwt (RFC 7523 §2.2) binds the client to its keys.
+      if (client.tokenEndpointAuthMethod !== 'none') {
+        throw new InvalidClientError(
+          `This client authenticates with ${client.tokenEndpointAuthMethod} (${HOW_TO_AUTHENTICATE[client.tokenEndpointAuthMethod]}); the request used none`,
+        );
+      }
+      return client;
     } catch (thrown) {
       if (thrown instanceof CimdClientError) {
         throw new InvalidClientError(

@@ -2,7 +2,7 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { InvalidClientMetadataError, InvalidRedirectUriError } from '../common/oauth-errors';
 import { fakeScopeRegistry } from '../common/testing';
-import { validateClientMetadata } from './client-metadata';
+import { validateClientMetadata, type MetadataRules } from './client-metadata';
 
 const scopes = fakeScopeRegistry();
 const base = { redirect_uris: ['https://app.example.com/cb'] };
@@ -98,4 +98,58 @@ describe('validateClientMetadata (RFC 7591, AS-REG-*)', () => {
     it(`invalid_client_metadata: ${name}`, () =>
       assert.throws(() => validateClientMetadata(body, scopes), InvalidClientMetadataError));
   }
+
+  describe('machine clients and private_key_jwt (EXT-CC-01, RFC 7523 §2.2)', () => {
+    const admin: MetadataRules = { via: 'admin', clientCredentials: true, allowInsecureLocalhost: false };
+    const key = { kty: 'EC', crv: 'P-256', x: 'x', y: 'y', kid: 'k1' };
+    const machine = {
+      grant_types: ['client_credentials'],
+      token_endpoint_auth_method: 'client_secret_basic',
+    };
+    const refused = (body: object, rules: MetadataRules | undefined, pattern: RegExp) =>
+      assert.throws(
+        () => validateClientMetadata(body, scopes, rules),
+        (e: InvalidClientMetadataError) =>
+          e instanceof InvalidClientMetadataError && pattern.test(e.description),
+      );
+
+    it('an administrator registers a machine-only client: no redirect URIs, no response types', () => {
+      const m = validateClientMetadata(machine, scopes, admin);
+      assert.deepEqual(m.grantTypes, ['client_credentials']);
+      assert.deepEqual(m.redirectUris, []);
+      assert.deepEqual(m.responseTypes, []);
+    });
+    it('client_credentials: off → not supported; self-registration → refused; public → refused', () => {
+      refused(
+        machine,
+        { ...admin, clientCredentials: false },
+        /may contain only authorization_code, refresh_token;/,
+      );
+      refused(machine, { ...admin, via: 'dcr' }, /administrator registers/);
+      refused(machine, undefined, /client_credentials" is not supported/);
+      refused({ ...machine, token_endpoint_auth_method: 'none' }, admin, /confidential client/);
+      refused({ ...machine, response_types: ['code'] }, admin, /response_types must be \[\] when/);
+    });
+    it('private_key_jwt: exactly one of jwks and jwks_uri, public keys only, https jwks_uri', () => {
+      const pk = { ...base, token_endpoint_auth_method: 'private_key_jwt' };
+      assert.deepEqual(validateClientMetadata({ ...pk, jwks: { keys: [key] } }, scopes).jwks, {
+        keys: [key],
+      });
+      const uri = 'https://app.example.com/jwks.json';
+      assert.equal(validateClientMetadata({ ...pk, jwks_uri: uri }, scopes).jwksUri, uri);
+      refused(pk, undefined, /needs the public keys/);
+      refused({ ...pk, jwks: { keys: [key] }, jwks_uri: uri }, undefined, /not both/);
+      refused({ ...pk, jwks: { keys: [{ ...key, d: 'private' }] } }, undefined, /public keys only/);
+      refused({ ...pk, jwks_uri: 'http://app.example.com/jwks.json' }, undefined, /https/);
+      refused({ ...pk, jwks_uri: 'https://user:pw@app.example.com/jwks.json' }, undefined, /https/);
+    });
+    it('other methods ignore jwks and jwks_uri', () => {
+      const m = validateClientMetadata(
+        { ...base, token_endpoint_auth_method: 'none', jwks: { keys: [] } },
+        scopes,
+      );
+      assert.equal(m.jwks, null);
+      assert.equal(m.jwksUri, null);
+    });
+  });
 });

@@ -2,7 +2,12 @@ import { isSafeLine, isVisibleAscii } from '@app/persistence';
 import type { ScopeRegistry } from '../ports/scope-registry';
 import { InvalidClientMetadataError, InvalidRedirectUriError } from '../common/oauth-errors';
 import { narrowScopes, parseScope, formatScope } from '../common/scopes';
-import type { ClientGrantType, TokenEndpointAuthMethod } from '../entities/oauth-client.entity';
+import type {
+  ClientGrantType,
+  JsonWebKeySet,
+  TokenEndpointAuthMethod,
+} from '../entities/oauth-client.entity';
+import { checkedJwks, checkedJwksUri } from './client-keys';
 import {
   applicationTypeProblem,
   checkRedirectUri,
@@ -27,14 +32,29 @@ export interface ValidatedClientMetadata {
   softwareId: string | null;
   softwareVersion: string | null;
   applicationType: ApplicationType;
+  jwks: JsonWebKeySet | null;
+  jwksUri: string | null;
 }
+
+/** Who is registering, and what this server allows them (the defaults are those of RFC 7591 DCR). */
+export interface MetadataRules {
+  /** 'dcr': RFC 7591 self-registration; 'admin': an administrator; 'cimd': a metadata document. */
+  readonly via: 'dcr' | 'admin' | 'cimd';
+  /** CLIENT_CREDENTIALS_GRANT. */
+  readonly clientCredentials: boolean;
+  /** CIMD_ALLOW_INSECURE_LOCALHOST: an http jwks_uri on loopback (development). */
+  readonly allowInsecureLocalhost: boolean;
+}
+
+const DCR_RULES: MetadataRules = { via: 'dcr', clientCredentials: false, allowInsecureLocalhost: false };
 
 const AUTH_METHODS: readonly TokenEndpointAuthMethod[] = [
   'none',
   'client_secret_basic',
   'client_secret_post',
+  'private_key_jwt',
 ];
-const GRANT_TYPES: readonly ClientGrantType[] = ['authorization_code', 'refresh_token'];
+const GRANT_TYPES: readonly ClientGrantType[] = ['authorization_code', 'refresh_token', 'client_credentials'];
 
 const REDIRECT_PROBLEM_TEXT: Record<RedirectUriProblem, string> = {
   not_a_url: 'is not an absolute URI',
@@ -105,7 +125,11 @@ function optionalStringArray(body: Record<string, unknown>, field: string): stri
  * Validates an RFC 7591 registration (or RFC 7592 update) body. Unknown fields are ignored (and not
  * echoed). Throws InvalidRedirectUriError / InvalidClientMetadataError (RFC 7591 §3.2.2).
  */
-export function validateClientMetadata(body: unknown, scopes: ScopeRegistry): ValidatedClientMetadata {
+export function validateClientMetadata(
+  body: unknown,
+  scopes: ScopeRegistry,
+  rules: MetadataRules = DCR_RULES,
+): ValidatedClientMetadata {
   if (typeof body !== 'object' || body === null || Array.isArray(body)) {
     throw invalid('The request body must be a JSON object of client metadata');
   }
@@ -120,7 +144,11 @@ export function validateClientMetadata(body: unknown, scopes: ScopeRegistry): Va
     }
     redirectUris = [...new Set(rawRedirectUris as string[])];
   }
-  if (!redirectUris || redirectUris.length === 0) {
+  // RFC 7591 §2: grant_types defaults to ["authorization_code"], response_types to ["code"].
+  const grantTypesIn = optionalStringArray(input, 'grant_types') ?? ['authorization_code'];
+  const usesCode = grantTypesIn.includes('authorization_code');
+  redirectUris ??= [];
+  if (usesCode && redirectUris.length === 0) {
     throw new InvalidRedirectUriError('redirect_uris is required and must list at least one URI');
   }
   if (redirectUris.length > 20)
@@ -140,24 +168,30 @@ export function validateClientMetadata(body: unknown, scopes: ScopeRegistry): Va
   }
   const tokenEndpointAuthMethod = method as TokenEndpointAuthMethod;
 
-  // RFC 7591 §2: grant_types defaults to ["authorization_code"], response_types to ["code"].
-  const grantTypesIn = optionalStringArray(input, 'grant_types') ?? ['authorization_code'];
-  const responseTypes = optionalStringArray(input, 'response_types') ?? ['code'];
+  const responseTypes = optionalStringArray(input, 'response_types') ?? (usesCode ? ['code'] : []);
+  const supported = GRANT_TYPES.filter((g) => g !== 'client_credentials' || rules.clientCredentials);
   for (const g of grantTypesIn) {
-    if (!GRANT_TYPES.includes(g as ClientGrantType)) {
+    if (!supported.includes(g as ClientGrantType)) {
       throw invalid(
-        `grant_types may contain only ${GRANT_TYPES.join(' and ')}; ${JSON.stringify(g.slice(0, 100))} is not supported`,
+        `grant_types may contain only ${supported.join(', ')}; ${JSON.stringify(g.slice(0, 100))} is not supported`,
       );
     }
   }
-  if (responseTypes.length === 0 || responseTypes.some((r) => r !== 'code')) {
+  // RFC 7591 §2.1: response_type "code" goes with grant_type "authorization_code", and only with it;
+  // a machine client (client_credentials without authorization_code) has no response type.
+  const machineOnly = !usesCode && grantTypesIn.includes('client_credentials');
+  if (machineOnly) {
+    if (responseTypes.length > 0) {
+      throw invalid('response_types must be [] when grant_types does not include authorization_code');
+    }
+  } else if (responseTypes.length === 0 || responseTypes.some((r) => r !== 'code')) {
     throw invalid('response_types must be ["code"]');
-  }
-  // RFC 7591 §2.1: response_type "code" goes with grant_type "authorization_code".
-  if (!grantTypesIn.includes('authorization_code')) {
+  } else if (!usesCode) {
     throw invalid('grant_types must include authorization_code when response_types is ["code"]');
   }
   const grantTypes = new Set(grantTypesIn as ClientGrantType[]);
+  checkClientCredentials(grantTypes, tokenEndpointAuthMethod, rules);
+  const keys = clientKeys(input, tokenEndpointAuthMethod, rules);
   // RFC 7591's default grant_types lacks refresh_token and real clients omit it; a public client
   // registered for authorization_code only is treated as allowing refresh too (see docs/endpoints.md, AS-RT-05).
   if (tokenEndpointAuthMethod === 'none') grantTypes.add('refresh_token');
@@ -199,7 +233,8 @@ export function validateClientMetadata(body: unknown, scopes: ScopeRegistry): Va
     redirectUris,
     tokenEndpointAuthMethod,
     grantTypes: GRANT_TYPES.filter((g) => grantTypes.has(g)),
-    responseTypes: ['code'],
+    responseTypes: usesCode ? ['code'] : [],
+    ...keys,
     // Shown on the consent page: control and format characters (e.g. U+202E right-to-left override)
     // could disguise the name, so they are removed.
     clientName:
@@ -216,4 +251,44 @@ export function validateClientMetadata(body: unknown, scopes: ScopeRegistry): Va
     softwareVersion: optionalString(input, 'software_version', 200),
     applicationType,
   };
+}
+
+/**
+ * RFC 6749 §4.4, EXT-CC-01: the client_credentials grant is for confidential clients. The MCP client-credentials
+ * extension has them registered out of band, not by dynamic registration: only an administrator
+ * registers one (and only with CLIENT_CREDENTIALS_GRANT=true, checked by the caller's grant list).
+ */
+function checkClientCredentials(
+  grantTypes: ReadonlySet<ClientGrantType>,
+  method: TokenEndpointAuthMethod,
+  rules: MetadataRules,
+): void {
+  if (!grantTypes.has('client_credentials')) return;
+  if (rules.via !== 'admin') {
+    throw invalid(
+      'grant_types client_credentials is for machine clients an administrator registers (POST /api/admin/clients), not for self-registration',
+    );
+  }
+  if (method === 'none') {
+    throw invalid(
+      'grant_types client_credentials needs a confidential client (token_endpoint_auth_method other than none)',
+    );
+  }
+}
+
+/** RFC 7591 §2: `jwks` or `jwks_uri` (never both) for private_key_jwt (RFC 7523 §2.2), and only for it. */
+function clientKeys(
+  input: Record<string, unknown>,
+  method: TokenEndpointAuthMethod,
+  rules: MetadataRules,
+): { jwks: JsonWebKeySet | null; jwksUri: string | null } {
+  const hasJwks = input.jwks !== undefined && input.jwks !== null;
+  const hasUri = input.jwks_uri !== undefined && input.jwks_uri !== null;
+  // Other methods ignore them (real public clients send an empty `jwks`; nothing here would use it).
+  if (method !== 'private_key_jwt') return { jwks: null, jwksUri: null };
+  if (hasJwks && hasUri) throw invalid('Send jwks or jwks_uri, not both (RFC 7591 §2)');
+  if (!hasJwks && !hasUri) throw invalid('private_key_jwt needs the public keys: jwks or jwks_uri');
+  return hasJwks
+    ? { jwks: checkedJwks(input.jwks), jwksUri: null }
+    : { jwks: null, jwksUri: checkedJwksUri(input.jwks_uri, rules.allowInsecureLocalhost) };
 }

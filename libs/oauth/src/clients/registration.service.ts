@@ -7,13 +7,14 @@ import { inTransaction, isVisibleAscii } from '@app/persistence';
 import { bearerToken, MALFORMED_BEARER, NO_BEARER } from '@app/web';
 import { InvalidClientMetadataError, InvalidTokenError, MissingTokenError } from '../common/oauth-errors';
 import { digest, newSecret, secretMatches } from '../common/secrets';
-import type { OAuthClientEntity } from '../entities/oauth-client.entity';
+import type { JsonWebKeySet, OAuthClientEntity } from '../entities/oauth-client.entity';
 import { SCOPE_REGISTRY, type ScopeRegistry } from '../ports/scope-registry';
 import { ClientRepository } from '../repositories/client.repository';
 import { redirectUrisDigest } from '../repositories/consent.repository';
 import { RevocationListener } from '../verification/revocation-listener';
 import { notifyRevocation } from '../repositories/sql';
-import { validateClientMetadata } from './client-metadata';
+import { validateClientMetadata, type MetadataRules } from './client-metadata';
+import { usesSecret } from './client-keys';
 
 export const REGISTRATION_PATH = '/api/oauth/register';
 
@@ -24,7 +25,7 @@ export interface ClientInformationResponse {
   client_secret?: string;
   client_secret_expires_at?: number;
   registration_access_token?: string;
-  registration_client_uri: string;
+  registration_client_uri?: string;
   redirect_uris: string[];
   token_endpoint_auth_method: string;
   grant_types: string[];
@@ -39,6 +40,8 @@ export interface ClientInformationResponse {
   software_id?: string;
   software_version?: string;
   application_type?: string;
+  jwks?: JsonWebKeySet;
+  jwks_uri?: string;
 }
 
 /** Dynamic client registration (RFC 7591) and management (RFC 7592). */
@@ -53,12 +56,20 @@ export class RegistrationService {
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
-  async register(body: unknown, ip: string): Promise<ClientInformationResponse> {
-    const metadata = validateClientMetadata(body, this.scopes);
+  /**
+   * RFC 7591 §3 registration; `administrator` (the admin API) may register machine clients
+   * (client_credentials), which get no registration access token: administrators manage them.
+   */
+  async register(
+    body: unknown,
+    ip: string,
+    administrator?: { userId: string },
+  ): Promise<ClientInformationResponse> {
+    const metadata = validateClientMetadata(body, this.scopes, this.rules(administrator ? 'admin' : 'dcr'));
     const clientId = `mcpc_${randomBytes(16).toString('base64url')}`;
     // AS-REG-10: a secret only for confidential clients; shown once, stored as a digest.
-    const clientSecret = metadata.tokenEndpointAuthMethod === 'none' ? undefined : newSecret('clientSecret');
-    const registrationAccessToken = newSecret('registrationAccessToken');
+    const clientSecret = usesSecret(metadata.tokenEndpointAuthMethod) ? newSecret('clientSecret') : undefined;
+    const registrationAccessToken = administrator ? undefined : newSecret('registrationAccessToken');
     // One transaction: a failure leaves neither the client nor its audit event behind.
     const client = await inTransaction(this.dataSource, async (manager) => {
       const created = await this.clients.insert(
@@ -66,14 +77,16 @@ export class RegistrationService {
         metadata,
         {
           clientSecretHash: clientSecret ? digest(clientSecret) : null,
-          registrationTokenHash: digest(registrationAccessToken),
+          registrationTokenHash: registrationAccessToken ? digest(registrationAccessToken) : null,
         },
         manager,
+        administrator ? 'admin' : 'dcr',
       );
       await this.audit.record(
         {
           type: 'client.registered',
           clientId,
+          userId: administrator?.userId ?? null,
           ip,
           detail: {
             tokenEndpointAuthMethod: metadata.tokenEndpointAuthMethod,
@@ -114,22 +127,23 @@ export class RegistrationService {
         throw new InvalidClientMetadataError('client_secret does not match the current secret');
       }
     }
-    const metadata = validateClientMetadata(body, this.scopes);
+    const metadata = validateClientMetadata(body, this.scopes, this.rules('dcr'));
     // RFC 7592 §2.2: a client_secret in the body must match the current one. Leaving a secret-based
     // method (to `none`) requires it: the registration access token alone must not turn off the
     // client authentication that protects every code and refresh token already issued to it.
+    // Moving to private_key_jwt likewise: new keys would authenticate as the client.
     if (
-      client.tokenEndpointAuthMethod !== 'none' &&
-      metadata.tokenEndpointAuthMethod === 'none' &&
+      usesSecret(client.tokenEndpointAuthMethod) &&
+      !usesSecret(metadata.tokenEndpointAuthMethod) &&
       input.client_secret === undefined
     ) {
       throw new InvalidClientMetadataError(
-        'Changing token_endpoint_auth_method to none requires the current client_secret in the request',
+        `Changing token_endpoint_auth_method to ${metadata.tokenEndpointAuthMethod} requires the current client_secret in the request`,
       );
     }
     let clientSecret: string | undefined;
     let secretHash: Buffer | null | undefined;
-    if (metadata.tokenEndpointAuthMethod === 'none') secretHash = null;
+    if (!usesSecret(metadata.tokenEndpointAuthMethod)) secretHash = null;
     else if (!client.clientSecretHash) {
       clientSecret = newSecret('clientSecret');
       secretHash = digest(clientSecret);
@@ -200,12 +214,20 @@ export class RegistrationService {
     return token;
   }
 
+  private rules(via: 'dcr' | 'admin'): MetadataRules {
+    return {
+      via,
+      clientCredentials: this.config.clientCredentialsGrant,
+      allowInsecureLocalhost: this.config.cimd.allowInsecureLocalhost,
+    };
+  }
+
   private toResponse(
     client: OAuthClientEntity,
     secrets: { clientSecret?: string; registrationAccessToken?: string },
   ): ClientInformationResponse {
     const optional = <T>(value: T | null): T | undefined => (value === null ? undefined : value);
-    const confidential = client.tokenEndpointAuthMethod !== 'none';
+    const confidential = usesSecret(client.tokenEndpointAuthMethod);
     return {
       client_id: client.clientId,
       client_id_issued_at: Math.floor(client.createdAt.getTime() / 1000),
@@ -216,7 +238,9 @@ export class RegistrationService {
           : 0
         : undefined,
       registration_access_token: secrets.registrationAccessToken,
-      registration_client_uri: `${this.config.publicUrl}${REGISTRATION_PATH}/${encodeURIComponent(client.clientId)}`,
+      registration_client_uri: secrets.registrationAccessToken
+        ? `${this.config.publicUrl}${REGISTRATION_PATH}/${encodeURIComponent(client.clientId)}`
+        : undefined,
       redirect_uris: client.redirectUris,
       token_endpoint_auth_method: client.tokenEndpointAuthMethod,
       grant_types: client.grantTypes,
@@ -231,6 +255,8 @@ export class RegistrationService {
       software_id: optional(client.softwareId),
       software_version: optional(client.softwareVersion),
       application_type: optional(client.applicationType),
+      jwks: optional(client.jwks),
+      jwks_uri: optional(client.jwksUri),
     };
   }
 }

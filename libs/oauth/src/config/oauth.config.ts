@@ -1,5 +1,5 @@
 import { Transform } from 'class-transformer';
-import { IsInt, IsOptional, Max, Min } from 'class-validator';
+import { IsBooleanString, IsInt, IsOptional, Max, Min } from 'class-validator';
 import { defineConfigSlice, toInt, type AppConfig } from '@app/config';
 
 /** Token lifetimes, rate limits and the cleanup of self-registered clients. */
@@ -68,6 +68,10 @@ export class OAuthEnvironment {
   @Min(1, { message: 'DCR_CLIENT_TTL_DAYS must be a whole number of days from 1 to 3650' })
   @Max(3650, { message: 'DCR_CLIENT_TTL_DAYS must be a whole number of days from 1 to 3650' })
   DCR_CLIENT_TTL_DAYS?: number;
+
+  @IsOptional()
+  @IsBooleanString({ message: 'CLIENT_CREDENTIALS_GRANT must be true or false' })
+  CLIENT_CREDENTIALS_GRANT?: string;
 }
 
 declare module '@app/config' {
@@ -88,6 +92,8 @@ declare module '@app/config' {
     };
     /** Self-registered clients unused for this many days are deleted by the periodic cleanup. */
     readonly dcrClientTtlDays: number;
+    /** CLIENT_CREDENTIALS_GRANT: machine clients may use the RFC 6749 §4.4 grant (EXT-CC-08; off by default). */
+    readonly clientCredentialsGrant: boolean;
   }
 }
 
@@ -124,8 +130,13 @@ export const OAUTH_CONFIG = defineConfigSlice({
       meaning: 'self-registered clients unused for this many days are deleted by the periodic cleanup',
       default: '`90`',
     },
+    CLIENT_CREDENTIALS_GRANT: {
+      meaning:
+        'machine clients: the `client_credentials` grant (RFC 6749 §4.4) for confidential clients an administrator registers; off means `unsupported_grant_type` and the grant is neither advertised nor registrable (see [machine-clients.md](machine-clients.md))',
+      default: '`false`',
+    },
   },
-  map: (env): Pick<AppConfig, 'tokens' | 'rateLimits' | 'dcrClientTtlDays'> => ({
+  map: (env): Pick<AppConfig, 'tokens' | 'rateLimits' | 'dcrClientTtlDays' | 'clientCredentialsGrant'> => ({
     tokens: {
       accessTokenTtl: env.ACCESS_TOKEN_TTL ?? 3600,
       refreshTokenTtl: env.REFRESH_TOKEN_TTL ?? 2592000,
@@ -140,5 +151,6 @@ export const OAUTH_CONFIG = defineConfigSlice({
       tokenPerMinute: env.RATE_LIMIT_TOKEN_PER_MINUTE ?? 600,
     },
     dcrClientTtlDays: env.DCR_CLIENT_TTL_DAYS ?? 90,
+    clientCredentialsGrant: env.CLIENT_CREDENTIALS_GRANT === 'true',
   }),
 });

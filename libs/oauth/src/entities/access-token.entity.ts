@@ -20,8 +20,9 @@ export class AccessTokenEntity {
   @Column({ name: 'client_id', type: 'varchar', length: 64 })
   clientId: string;
 
-  @Column({ name: 'user_id', type: 'uuid' })
-  userId: string;
+  /** Null for a token of a client_credentials grant (RFC 6749 §4.4). */
+  @Column({ name: 'user_id', type: 'uuid', nullable: true })
+  userId: string | null;
 
   @Column({ type: 'text', array: true })
   scopes: string[];

@@ -9,9 +9,10 @@ export class GrantEntity {
   @PrimaryColumn({ type: 'uuid', primaryKeyConstraintName: 'PK_oauth_grants' })
   id: string;
 
-  @Column({ name: 'user_id', type: 'uuid' })
+  /** The person who approved; null for a client_credentials grant (RFC 6749 §4.4: the client alone). */
+  @Column({ name: 'user_id', type: 'uuid', nullable: true })
   @ForeignKey('users', 'id', { name: 'FK_oauth_grants_user', onDelete: 'CASCADE' })
-  userId: string;
+  userId: string | null;
 
   @Column({ name: 'client_id', type: 'varchar', length: 64 })
   @ForeignKey(() => OAuthClientEntity, 'clientId', { name: 'FK_oauth_grants_client', onDelete: 'CASCADE' })

@@ -1,10 +1,17 @@
-import { Column, CreateDateColumn, Entity, PrimaryColumn, UpdateDateColumn } from 'typeorm';
+import { Check, Column, CreateDateColumn, Entity, PrimaryColumn, UpdateDateColumn } from 'typeorm';
 
-export type TokenEndpointAuthMethod = 'none' | 'client_secret_basic' | 'client_secret_post';
-export type ClientGrantType = 'authorization_code' | 'refresh_token';
+export type TokenEndpointAuthMethod =
+  'none' | 'client_secret_basic' | 'client_secret_post' | 'private_key_jwt';
+export type ClientGrantType = 'authorization_code' | 'refresh_token' | 'client_credentials';
+
+/** An RFC 7517 §5 JWK Set (public keys only; checked by clients/client-keys.ts). */
+export interface JsonWebKeySet {
+  keys: Record<string, unknown>[];
+}
 
 /** A registered client (RFC 7591). Secrets are stored only as SHA-256 digests (docs/architecture.md C5). */
 @Entity({ name: 'oauth_clients' })
+@Check('CHK_oauth_clients_one_key_source', '"jwks" IS NULL OR "jwks_uri" IS NULL')
 export class OAuthClientEntity {
   @PrimaryColumn({
     name: 'client_id',
@@ -32,6 +39,14 @@ export class OAuthClientEntity {
 
   @Column({ name: 'grant_types', type: 'text', array: true })
   grantTypes: ClientGrantType[];
+
+  /** RFC 7591 §2 `jwks`: the client's public keys by value (private_key_jwt, RFC 7523 §2.2). */
+  @Column({ type: 'jsonb', nullable: true })
+  jwks: JsonWebKeySet | null;
+
+  /** RFC 7591 §2 `jwks_uri`: where the client publishes them (fetched like a metadata document, SEC-04). */
+  @Column({ name: 'jwks_uri', type: 'varchar', length: 2048, nullable: true })
+  jwksUri: string | null;
 
   @Column({ name: 'response_types', type: 'text', array: true })
   responseTypes: string[];

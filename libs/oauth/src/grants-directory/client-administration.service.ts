@@ -5,6 +5,8 @@ import { APP_CONFIG, type AppConfig } from '@app/config';
 import { inTransaction } from '@app/persistence';
 import { idpName } from '../enterprise/idp-name';
 import { RevocationListener } from '../verification/revocation-listener';
+import { RegistrationService, type ClientInformationResponse } from '../clients/registration.service';
+import { OAuthError } from '../common/oauth-errors';
 import { GrantsDirectoryRepository, type ClientRow } from './grants-directory.repository';
 
 export interface ClientSummary {
@@ -28,6 +30,11 @@ export interface ClientSummary {
 
 export type DeleteOutcome = 'deleted' | 'not_deletable';
 
+/** An administrator's registration: the RFC 7591 §3.2.1 response, or its §3.2.2 error. */
+export type AdminRegistration =
+  | { readonly ok: true; readonly client: ClientInformationResponse }
+  | { readonly ok: false; readonly error: string; readonly description: string };
+
 /** What administrators may do with clients. Callers check that the actor is an admin. */
 @Injectable()
 export class ClientAdministration {
@@ -36,8 +43,25 @@ export class ClientAdministration {
     private readonly repo: GrantsDirectoryRepository,
     private readonly audit: AuditLog,
     private readonly listener: RevocationListener,
+    private readonly registration: RegistrationService,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
+
+  /**
+   * Registers a client on an administrator's behalf (RFC 7591 metadata): the one way to create a
+   * machine client (client_credentials), which the MCP client-credentials extension has registered out
+   * of band. The secret, if any, is in this answer only.
+   */
+  async register(body: unknown, actorUserId: string, ip: string | null): Promise<AdminRegistration> {
+    try {
+      const client = await this.registration.register(body, ip ?? 'unknown', { userId: actorUserId });
+      return { ok: true, client };
+    } catch (thrown) {
+      if (thrown instanceof OAuthError)
+        return { ok: false, error: thrown.error, description: thrown.description };
+      throw thrown;
+    }
+  }
 
   async list(): Promise<ClientSummary[]> {
     return (await this.repo.listClients()).map((row) => this.toDto(row));

@@ -1,7 +1,7 @@
 /** What a resource server learns from a valid access token. */
 export interface VerifiedAccessToken {
-  /** The user's stable id (token `sub`). */
-  readonly userId: string;
+  /** The user's stable id (token `sub`); null for a client_credentials token (RFC 6749 §4.4: no person). */
+  readonly userId: string | null;
   readonly clientId: string;
   readonly grantId: string;
   readonly scopes: readonly string[];

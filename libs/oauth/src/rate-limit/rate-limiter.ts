@@ -7,7 +7,8 @@ import { RateLimitRepository } from '../repositories/rate-limit.repository';
 /**
  * The counted routes. `sign_in` (GET /auth/:provider, which writes a sign-in state row) and
  * `authorize_continue` share the authorize limit; `client_configuration` (RFC 7592 GET/PUT/DELETE) too;
- * `unknown_token` counts bearer tokens on /mcp that the database did not know, at the token limit.
+ * `unknown_token` counts bearer tokens on /mcp and the admin API that the database did not know (one
+ * counter for both, see verification/resource-server.ts), at the token limit.
  */
 export type RateLimitBucket =
   | 'register'

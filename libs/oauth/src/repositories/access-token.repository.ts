@@ -7,7 +7,8 @@ export interface AccessTokenRecord {
   id: string;
   grantId: string;
   clientId: string;
-  userId: string;
+  /** Null for a client_credentials token (no person; RFC 6749 §4.4). */
+  userId: string | null;
   scopes: string[];
   audience: string;
   createdAt: Date;

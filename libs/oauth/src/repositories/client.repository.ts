@@ -26,15 +26,17 @@ export class ClientRepository {
     metadata: ValidatedClientMetadata,
     secrets: ClientSecrets,
     manager?: EntityManager,
+    createdVia: 'dcr' | 'admin' = 'dcr',
   ): Promise<OAuthClientEntity> {
+    // `jwks` is a jsonb document, which TypeORM's deep-partial type does not describe.
     await this.repo(manager).insert({
       clientId,
       ...metadata,
       clientSecretHash: secrets.clientSecretHash,
       clientSecretExpiresAt: null,
       registrationTokenHash: secrets.registrationTokenHash,
-      createdVia: 'dcr',
-    });
+      createdVia,
+    } as QueryDeepPartialEntity<OAuthClientEntity>);
     return (await this.find(clientId, manager))!;
   }
 
@@ -68,9 +70,7 @@ export class ClientRepository {
     clientSecretHash: Buffer | null | undefined,
     manager?: EntityManager,
   ): Promise<void> {
-    const patch: QueryDeepPartialEntity<OAuthClientEntity> = {
-      ...metadata,
-    };
+    const patch = { ...metadata } as QueryDeepPartialEntity<OAuthClientEntity>;
     if (clientSecretHash !== undefined) patch.clientSecretHash = clientSecretHash;
     await this.repo(manager).update({ clientId }, patch);
   }

@@ -19,6 +19,17 @@ describe('grant eligibility', () => {
     );
   });
 
+  it('client_credentials: registered confidential clients only (RFC 6749 §4.4, EXT-CC-01)', () => {
+    requireGrantEligibility(client(['client_credentials'], 'private_key_jwt'), 'client_credentials');
+    requireGrantEligibility(client(['client_credentials'], 'client_secret_basic'), 'client_credentials');
+    for (const c of [
+      client(['client_credentials'], 'none'),
+      client(['authorization_code'], 'client_secret_basic'),
+    ]) {
+      assert.throws(() => requireGrantEligibility(c, 'client_credentials'), UnauthorizedClientError);
+    }
+  });
+
   it('refresh: registered confidential clients and every public client; other confidential ones not', () => {
     const confidential = client(['authorization_code'], 'client_secret_basic');
     assert.equal(mayReceiveRefreshToken(confidential), false);

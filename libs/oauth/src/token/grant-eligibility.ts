@@ -29,7 +29,9 @@ export function requireGrantEligibility(
       ? mayReceiveRefreshToken(client)
       : grantType === JWT_BEARER_GRANT_TYPE
         ? idJag.enabled && (idJag.clients.length === 0 || idJag.clients.includes(client.clientId))
-        : client.grantTypes.includes(grantType as never);
+        : client.grantTypes.includes(grantType as never) &&
+          // RFC 6749 §4.4, EXT-CC-01: client_credentials is for confidential clients only.
+          (grantType !== 'client_credentials' || client.tokenEndpointAuthMethod !== 'none');
   if (!eligible && grantType === JWT_BEARER_GRANT_TYPE) {
     throw new UnauthorizedClientError('This client may not present identity assertion grants');
   }

@@ -54,7 +54,8 @@ export class IntrospectionService {
           active: true,
           scope: access.scopes.join(' '),
           client_id: access.clientId,
-          sub: access.userId,
+          // RFC 7662 §2.2 `sub` is the resource owner: the client itself for client_credentials (EXT-CC-06).
+          sub: access.userId ?? access.clientId,
           aud: access.audience,
           iss: this.config.issuer,
           exp: seconds(access.expiresAt),

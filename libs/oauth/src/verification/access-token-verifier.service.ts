@@ -1,7 +1,5 @@
 import { Injectable, Optional } from '@nestjs/common';
 import { digest, SECRET_PREFIX } from '../common/secrets';
-
-const ACCESS_TOKEN_SHAPE = new RegExp(`^${SECRET_PREFIX.accessToken}[A-Za-z0-9_-]{43}$`);
 import type {
   AccessTokenCheck,
   AccessTokenVerifier,
@@ -11,6 +9,9 @@ import type { RevocationNotice } from '../repositories/sql';
 import { AccessTokenRepository, type AccessTokenRecord } from '../repositories/access-token.repository';
 import { GrantUsageRecorder } from '../grants-directory/grant-usage';
 import { RevocationListener } from './revocation-listener';
+
+/** newSecret('accessToken'): the prefix and 32 random bytes in base64url; no access token has another shape. */
+export const ACCESS_TOKEN_SHAPE = new RegExp(`^${SECRET_PREFIX.accessToken}[A-Za-z0-9_-]{43}$`);
 
 /** Small and short: a hot token is read from PostgreSQL at most every few seconds per replica. */
 const CACHE_TTL_MS = 10_000;
