@@ -453,3 +453,27 @@ describe('enterprise-managed authorization: configuration narrows who may use it
     assert.deepEqual(identity, { email: 'u4@corp.example', email_verified: true });
   });
 });
+
+describe('enterprise-managed authorization: off without a trusted IdP', () => {
+  let t: TestApp;
+  before(async () => {
+    t = await startTestApp();
+  });
+  after(async () => {
+    await t?.close();
+  });
+
+  it('the jwt-bearer grant is unsupported_grant_type and not advertised', async () => {
+    const client = await registerClient(t.url, { token_endpoint_auth_method: 'client_secret_basic' });
+    const res = await tokenRequest(
+      t.url,
+      { grant_type: JWT_BEARER, assertion: 'a.b.c' },
+      { clientId: client.client_id, clientSecret: client.client_secret! },
+    );
+    assert.equal(res.status, 400);
+    assert.equal((await readJson(res)).error, 'unsupported_grant_type');
+    const m = await readJson(await fetch(`${t.url}/.well-known/oauth-authorization-server`));
+    assert.ok(!(m.grant_types_supported as string[]).includes(JWT_BEARER));
+    assert.equal(m.authorization_grant_profiles_supported, undefined);
+  });
+});
