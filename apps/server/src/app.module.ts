@@ -11,7 +11,7 @@ import { AccountModule } from '@app/account';
 import { HealthController } from './health.controller';
 import { Lifecycle } from './lifecycle';
 import { ENTITIES, MIGRATIONS } from './schema';
-import { TOOL_MODULES } from './tool-modules';
+import { toolModules } from './tool-modules';
 
 export interface AppModuleOptions {
   config: AppConfig;
@@ -42,7 +42,7 @@ export class AppModule {
         OAuthModule,
         DiscoveryModule,
         McpModule,
-        ...TOOL_MODULES,
+        ...toolModules(config),
         AccountModule,
         ...extraModules,
       ],

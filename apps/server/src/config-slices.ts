@@ -1,9 +1,17 @@
 import { ADMIN_CONFIG } from '@app/account';
 import { AUDIT_CONFIG } from '@app/audit';
 import { CORE_CONFIG, loadConfig, variableNames, type AppConfig, type ConfigSlice } from '@app/config';
-import { EMAIL_LOGIN_CONFIG, GITHUB_CONFIG, GOOGLE_CONFIG, OIDC_CONFIG, SIGN_IN_CONFIG } from '@app/identity';
+import {
+  EMAIL_LOGIN_CONFIG,
+  GITHUB_CONFIG,
+  GOOGLE_CONFIG,
+  OIDC_CONFIG,
+  SIGN_IN_CONFIG,
+  UPSTREAM_TOKEN_CONFIG,
+} from '@app/identity';
 import { MCP_CONFIG } from '@app/mcp';
 import { CIMD_CONFIG, ENTERPRISE_CONFIG, OAUTH_CONFIG } from '@app/oauth';
+import { TOOL_MODULES_CONFIG } from './tool-modules.config';
 
 /**
  * Every library's slice of the environment, composed like ENTITIES in schema.ts: the order here is the
@@ -18,7 +26,9 @@ export const CONFIG_SLICES: readonly ConfigSlice<object, object>[] = [
   OIDC_CONFIG,
   ENTERPRISE_CONFIG,
   EMAIL_LOGIN_CONFIG,
+  UPSTREAM_TOKEN_CONFIG,
   MCP_CONFIG,
+  TOOL_MODULES_CONFIG,
   ADMIN_CONFIG,
   AUDIT_CONFIG,
 ];

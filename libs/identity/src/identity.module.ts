@@ -1,7 +1,7 @@
 import { Global, Module } from '@nestjs/common';
 import { DiscoveryModule } from '@nestjs/core';
 import { APP_CONFIG, type AppConfig } from '@app/config';
-import { CALLER_PROFILE_READER } from '@app/mcp';
+import { CALLER_PROFILE_READER, UPSTREAM_TOKEN_PORT, UpstreamRequirements } from '@app/mcp';
 import { ENTERPRISE_SUBJECT_RESOLVER, OAuthModule, SIGNED_IN_USER_RESOLVER } from '@app/oauth';
 import { WebModule } from '@app/web';
 import { IDENTITY_PROVIDERS, type IdentityProvider } from './providers/identity-provider';
@@ -29,11 +29,15 @@ import { EmailSignInService } from './email/email-sign-in.service';
 import { SignInMailer } from './email/sign-in-mailer';
 import { EmailSignInController } from './web/email-sign-in.controller';
 import { SignInPages } from './web/sign-in-pages';
+import { UpstreamConnections } from './upstream-tokens/upstream-connections.service';
+import { UpstreamTokenRepository } from './upstream-tokens/upstream-token.repository';
+import { UpstreamTokenVault } from './upstream-tokens/upstream-token-vault';
 
 /**
  * Who is the person in this browser: users, linked upstream identities, login sessions, the sign-in
- * page and the Passport-based providers. Global so SIGNED_IN_USER_RESOLVER reaches OAuthModule and
- * CALLER_PROFILE_READER (a port of libs/mcp) reaches the tool modules.
+ * page and the Passport-based providers, and the vault of upstream tokens. Global so
+ * SIGNED_IN_USER_RESOLVER reaches OAuthModule and CALLER_PROFILE_READER and UPSTREAM_TOKEN_PORT
+ * (ports of libs/mcp) reach the tool modules and McpModule.
  * Extra providers come from `@SignInProvider()` classes in any imported module (docs/guide.md).
  */
 @Global()
@@ -43,11 +47,15 @@ import { SignInPages } from './web/sign-in-pages';
   providers: [
     {
       provide: IDENTITY_PROVIDERS,
-      inject: [APP_CONFIG],
-      useFactory: (config: AppConfig): IdentityProvider[] =>
-        IDENTITY_PROVIDER_DEFINITIONS.map((d) => d.create(config)).filter(
-          (p): p is IdentityProvider => p !== null,
-        ),
+      inject: [APP_CONFIG, UpstreamRequirements, UpstreamTokenVault],
+      useFactory: (
+        config: AppConfig,
+        requirements: UpstreamRequirements,
+        vault: UpstreamTokenVault,
+      ): IdentityProvider[] =>
+        IDENTITY_PROVIDER_DEFINITIONS.map((d) =>
+          d.create(config, { scopes: requirements.scopesFor(d.key), keepTokens: vault.keeps(d.key) }),
+        ).filter((p): p is IdentityProvider => p !== null),
     },
     IdentityProviderRegistry,
     UpstreamAttemptRepository,
@@ -72,6 +80,10 @@ import { SignInPages } from './web/sign-in-pages';
     { provide: CALLER_PROFILE_READER, useExisting: UserProfileReader },
     EnterpriseSubjectResolverService,
     { provide: ENTERPRISE_SUBJECT_RESOLVER, useExisting: EnterpriseSubjectResolverService },
+    UpstreamTokenRepository,
+    UpstreamTokenVault,
+    { provide: UPSTREAM_TOKEN_PORT, useExisting: UpstreamTokenVault },
+    UpstreamConnections,
   ],
   exports: [
     SIGNED_IN_USER_RESOLVER,
@@ -81,6 +93,8 @@ import { SignInPages } from './web/sign-in-pages';
     UserRepository,
     LoginCsrf,
     UserAdministration,
+    UPSTREAM_TOKEN_PORT,
+    UpstreamConnections,
   ],
 })
 export class IdentityModule {}

@@ -14,8 +14,15 @@ export type { IdentityProvider, UpstreamRedirect, ConsumedAttempt } from './prov
 export { PassportIdentityProvider, UPSTREAM_TIMEOUT_MS } from './providers/passport-identity-provider';
 export { AttemptContextStateStore } from './providers/attempt-context';
 export { SignInRefused, type UpstreamProfile, type SignInRefusal } from './users/upstream-profile';
+export {
+  UpstreamConnections,
+  AUDIT_UPSTREAM_DISCONNECTED,
+  type UpstreamConnectionView,
+} from './upstream-tokens/upstream-connections.service';
+export type { UpstreamSignInNeeds } from './providers/identity-provider-definition';
 export { SIGN_IN_CONFIG } from './config/sign-in.config';
 export { EMAIL_LOGIN_CONFIG, type EmailLoginConfig } from './config/email-login.config';
 export { GITHUB_CONFIG, type GithubProviderConfig } from './config/github.config';
 export { GOOGLE_CONFIG, type GoogleProviderConfig } from './config/google.config';
 export { OIDC_CONFIG, type OidcProviderConfig } from './config/oidc.config';
+export { UPSTREAM_TOKEN_CONFIG } from './config/upstream-tokens.config';

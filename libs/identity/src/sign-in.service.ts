@@ -2,7 +2,10 @@ import { Injectable, Logger } from '@nestjs/common';
 import type { Request, Response } from 'express';
 import { DataSource, QueryFailedError } from 'typeorm';
 import { AuditLog } from '@app/audit';
+import { LoginSessionRepository } from './sessions/login-session.repository';
 import { LoginSessionService } from './sessions/login-session.service';
+import { UpstreamTokenRepository } from './upstream-tokens/upstream-token.repository';
+import { UpstreamTokenVault } from './upstream-tokens/upstream-token-vault';
 import { AccessPolicy } from './users/access-policy';
 import { AccountService } from './users/account.service';
 import { SignInRefused, type SignInRefusal, type UpstreamProfile } from './users/upstream-profile';
@@ -26,6 +29,9 @@ export class SignInService {
     private readonly accounts: AccountService,
     private readonly sessions: LoginSessionService,
     private readonly audit: AuditLog,
+    private readonly vault: UpstreamTokenVault,
+    private readonly sessionRows: LoginSessionRepository,
+    private readonly upstreamTokens: UpstreamTokenRepository,
   ) {}
 
   async complete(req: Request, res: Response, profile: UpstreamProfile): Promise<{ userId: string }> {
@@ -49,6 +55,9 @@ export class SignInService {
     return this.dataSource.transaction(async (manager) => {
       const account = await this.accounts.resolve(manager, profile);
       const { sessionId, token } = await this.sessions.start(req, account.user.id, profile.provider, manager);
+      if (profile.upstreamTokens) {
+        await this.vault.store(manager, account.user.id, profile.provider, profile.upstreamTokens);
+      }
       await this.audit.record(
         {
           type: AUDIT_SIGN_IN_SUCCEEDED,
@@ -102,5 +111,31 @@ export class SignInService {
   async signOut(req: Request, res: Response): Promise<void> {
     const userId = await this.sessions.end(req, res);
     if (userId) await this.audit.record({ type: AUDIT_SIGN_OUT, userId, ip: req.ip ?? null, detail: {} });
+  }
+
+  /**
+   * Ends every browser session of the signed-in person and forgets their upstream tokens, in one
+   * transaction (UP-15); their MCP grants stay (Connected apps revokes those). Returns false when no
+   * one is signed in on this browser.
+   */
+  async signOutEverywhere(req: Request, res: Response): Promise<boolean> {
+    const current = await this.sessions.current(req);
+    await this.sessions.end(req, res);
+    if (!current) return false;
+    const userId = current.user.id;
+    await this.dataSource.transaction(async (manager) => {
+      const sessions = await this.sessionRows.deleteAllForUser(manager, userId);
+      const upstream = await this.upstreamTokens.deleteAllForUser(userId, manager);
+      await this.audit.record(
+        {
+          type: AUDIT_SIGN_OUT,
+          userId,
+          ip: req.ip ?? null,
+          detail: { everywhere: true, sessions, upstream },
+        },
+        manager,
+      );
+    });
+    return true;
   }
 }

@@ -37,6 +37,9 @@ export {
   LEGACY_PROTOCOL_VERSIONS,
 } from './protocol/protocol-versions';
 export { CALLER_PROFILE_READER, type CallerProfile, type CallerProfileReader } from './ports/caller-profile';
+export { UsesUpstream, type UpstreamDeclaration } from './tools/upstream.decorator';
+export { UPSTREAM_TOKEN_PORT, type UpstreamApi, type UpstreamTokenPort } from './ports/upstream-tokens';
+export { UpstreamRequirements, type UpstreamNeed } from './upstream/upstream-requirements';
 export { MCP_CONFIG } from './config/mcp.config';
 // For tool authors' unit tests (docs/tools.md, "Test a tool").
 export {

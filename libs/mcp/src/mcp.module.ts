@@ -7,6 +7,8 @@ import { McpOriginPolicy } from './http/mcp-origin-policy';
 import { McpRoute } from './http/mcp-route';
 import { McpDispatcher } from './protocol/mcp-dispatcher';
 import { ToolCatalog } from './tools/tool-catalog';
+import { UpstreamAccess } from './upstream/upstream-access';
+import { UpstreamRequirements } from './upstream/upstream-requirements';
 
 /**
  * MCP resource server: the /mcp route (McpRoute, which the app's edge serves), bearer auth and the
@@ -24,7 +26,9 @@ import { ToolCatalog } from './tools/tool-catalog';
     McpEndpoint,
     McpOriginPolicy,
     McpRoute,
+    UpstreamRequirements,
+    UpstreamAccess,
   ],
-  exports: [SCOPE_REGISTRY, McpRoute],
+  exports: [SCOPE_REGISTRY, McpRoute, UpstreamRequirements],
 })
 export class McpModule {}

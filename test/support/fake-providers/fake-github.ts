@@ -10,6 +10,22 @@ export interface FakeGithubUser {
   avatar_url?: string;
   emails: { email: string; primary: boolean; verified: boolean }[];
   orgs?: string[];
+  /** What /user/repos lists for this account. */
+  repos?: { name: string; private?: boolean; description?: string | null }[];
+}
+
+/** GitHub App style user tokens: they expire and come with a single-use refresh token. */
+export interface ExpiringTokens {
+  /** `expires_in` of access tokens (seconds). */
+  expiresIn: number;
+  /** `refresh_token_expires_in` (seconds). */
+  refreshExpiresIn: number;
+}
+
+interface IssuedToken {
+  user: FakeGithubUser;
+  /** Epoch ms; undefined = never expires (classic OAuth app token). */
+  expiresAt?: number;
 }
 
 export interface AuthorizeRequestSeen {
@@ -32,7 +48,9 @@ interface IssuedCode {
 /**
  * A small GitHub-shaped OAuth server for tests: /login/oauth/authorize (auto-approves as the
  * "signed-in" fake user, or denies), /login/oauth/access_token (checks client credentials,
- * redirect_uri, single use and PKCE like GitHub does), /user, /user/emails, /user/orgs.
+ * redirect_uri, single use and PKCE like GitHub does; with `expiringTokens`, GitHub App style expiring
+ * tokens and the refresh_token grant with single-use refresh tokens), /user, /user/emails, /user/orgs,
+ * /user/repos. `revoke()` is the person removing the app's access on GitHub.
  */
 export class FakeGithub {
   readonly clientId = 'fake-github-client';
@@ -45,8 +63,17 @@ export class FakeGithub {
   tokenEndpointFailure: number | 'hang' | undefined;
   readonly authorizeRequests: AuthorizeRequestSeen[] = [];
   readonly tokenRequests: Record<string, string>[] = [];
+  /** Issue expiring tokens with refresh tokens (GitHub Apps); undefined = classic non-expiring tokens. */
+  expiringTokens: ExpiringTokens | undefined;
+  /** Delay before answering a refresh_token grant (to overlap concurrent callers). */
+  refreshDelayMs = 0;
+  /** The Authorization header of every API request (to prove which token reached GitHub). */
+  readonly apiAuthorizations: string[] = [];
+  /** The path of every API request, in the same order. */
+  readonly apiPaths: string[] = [];
   private readonly codes = new Map<string, IssuedCode>();
-  private readonly tokens = new Map<string, FakeGithubUser>();
+  private readonly tokens = new Map<string, IssuedToken>();
+  private readonly refreshTokens = new Map<string, FakeGithubUser>();
   private readonly hanging = new Set<ServerResponse>();
   private server: Server | undefined;
   url = '';
@@ -89,9 +116,34 @@ export class FakeGithub {
       const body = Object.fromEntries(new URLSearchParams(await readBody(req)));
       return this.token(body, res, json);
     }
+    // GitHub Enterprise Server serves the REST API under /api/v3; github.com at the root.
+    this.apiPaths.push(url.pathname);
+    url.pathname = url.pathname.replace(/^\/api\/v3(?=\/)/, '');
     const auth = req.headers.authorization ?? '';
-    const user = this.tokens.get(auth.replace(/^(token|bearer)\s+/i, ''));
-    if (!user) return json(401, { message: 'Bad credentials' });
+    this.apiAuthorizations.push(auth);
+    const issued = this.tokens.get(auth.replace(/^(token|bearer)\s+/i, ''));
+    if (!issued || (issued.expiresAt !== undefined && issued.expiresAt <= Date.now())) {
+      return json(401, { message: 'Bad credentials' });
+    }
+    const user = issued.user;
+    if (req.method === 'GET' && url.pathname === '/user/repos') {
+      const perPage = Number(url.searchParams.get('per_page') ?? '30');
+      const page = Number(url.searchParams.get('page') ?? '1');
+      const all = (user.repos ?? []).map((r, i) => ({
+        id: user.id * 1000 + i,
+        name: r.name,
+        full_name: `${user.login}/${r.name}`,
+        private: r.private === true,
+        html_url: `${this.url}/${user.login}/${r.name}`,
+        description: r.description ?? null,
+        updated_at: new Date(Date.UTC(2026, 0, 1 + i)).toISOString(),
+      }));
+      const slice = all.slice((page - 1) * perPage, page * perPage);
+      if (page * perPage < all.length) {
+        res.setHeader('link', `<${this.url}/user/repos?page=${page + 1}&per_page=${perPage}>; rel="next"`);
+      }
+      return json(200, slice);
+    }
     if (req.method === 'GET' && url.pathname === '/user') {
       return json(200, {
         id: user.id,
@@ -168,6 +220,15 @@ export class FakeGithub {
     if (body.client_id !== this.clientId || body.client_secret !== this.clientSecret) {
       return json(200, { error: 'incorrect_client_credentials' });
     }
+    if (body.grant_type === 'refresh_token') {
+      const user = this.refreshTokens.get(body.refresh_token ?? '');
+      // Single use, like GitHub: the old refresh token dies with the refresh.
+      this.refreshTokens.delete(body.refresh_token ?? '');
+      const answer = () =>
+        user ? json(200, this.issueTokens(user)) : json(200, { error: 'bad_refresh_token' });
+      if (this.refreshDelayMs > 0) return void setTimeout(answer, this.refreshDelayMs);
+      return answer();
+    }
     const issued = this.codes.get(body.code ?? '');
     // Like GitHub: errors come back as 200 with an `error` member.
     if (!issued || issued.used) return json(200, { error: 'bad_verification_code' });
@@ -180,9 +241,53 @@ export class FakeGithub {
         .digest('base64url');
       if (computed !== issued.challenge) return json(200, { error: 'bad_verification_code' });
     }
+    json(200, this.issueTokens(issued.user));
+  }
+
+  /** The refresh_token grants answered so far. */
+  get refreshRequests(): Record<string, string>[] {
+    return this.tokenRequests.filter((r) => r.grant_type === 'refresh_token');
+  }
+
+  /** Every access token issued so far (to look for them in a database dump). */
+  get issuedAccessTokens(): string[] {
+    return [...this.tokens.keys()];
+  }
+
+  /** Every refresh token issued so far, used or not. */
+  readonly issuedRefreshTokens: string[] = [];
+
+  /** The person removed the app on GitHub: every token and refresh token of theirs stops working. */
+  revoke(userId: number): void {
+    for (const [token, issued] of this.tokens) if (issued.user.id === userId) this.tokens.delete(token);
+    for (const [token, user] of this.refreshTokens) if (user.id === userId) this.refreshTokens.delete(token);
+  }
+
+  /** Every live access token expires now (their refresh tokens stay valid). */
+  expireAccessTokens(): void {
+    for (const issued of this.tokens.values()) issued.expiresAt = Date.now() - 1;
+  }
+
+  /** What the token endpoint would answer for a fresh authorization of `user`. */
+  issueTokens(user: FakeGithubUser): Record<string, unknown> {
     const accessToken = `gho_${randomBytes(18).toString('hex')}`;
-    this.tokens.set(accessToken, issued.user);
-    json(200, { access_token: accessToken, token_type: 'bearer', scope: 'read:user,user:email' });
+    const scope = (this.authorizeRequests.at(-1)?.scope ?? 'read:user user:email').replace(/ /g, ',');
+    if (!this.expiringTokens) {
+      this.tokens.set(accessToken, { user });
+      return { access_token: accessToken, token_type: 'bearer', scope };
+    }
+    const refreshToken = `ghr_${randomBytes(30).toString('hex')}`;
+    this.tokens.set(accessToken, { user, expiresAt: Date.now() + this.expiringTokens.expiresIn * 1000 });
+    this.refreshTokens.set(refreshToken, user);
+    this.issuedRefreshTokens.push(refreshToken);
+    return {
+      access_token: accessToken,
+      token_type: 'bearer',
+      scope,
+      expires_in: this.expiringTokens.expiresIn,
+      refresh_token: refreshToken,
+      refresh_token_expires_in: this.expiringTokens.refreshExpiresIn,
+    };
   }
 }
 

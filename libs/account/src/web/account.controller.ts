@@ -1,13 +1,14 @@
 import { Body, Controller, Get, Param, Post, Query, Req, Res } from '@nestjs/common';
 import type { Request, Response } from 'express';
 import { AuditLog } from '@app/audit';
-import { LoginCsrf, UserRepository } from '@app/identity';
+import { LoginCsrf, UpstreamConnections, UserRepository } from '@app/identity';
 import { GrantsDirectory, type ConnectedApp } from '@app/oauth';
 import { PageRenderer } from '@app/web';
 import { AccountAccess } from '../account-access';
 import { describeEvent } from './activity-words';
 import { ACCOUNT_VIEWS, formatTime, isoTime, loginRedirect } from './pages';
 
+const PROVIDER_KEY = /^[a-z][a-z0-9-]{0,31}$/;
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const EVENT_ID = /^[1-9][0-9]{0,18}$/;
 const ACTIVITY_PAGE_SIZE = 25;
@@ -23,6 +24,7 @@ export class AccountController {
     private readonly users: UserRepository,
     private readonly grants: GrantsDirectory,
     private readonly audit: AuditLog,
+    private readonly upstream: UpstreamConnections,
   ) {}
 
   @Get()
@@ -30,12 +32,14 @@ export class AccountController {
     @Req() req: Request,
     @Res() res: Response,
     @Query('revoked') revoked: unknown,
+    @Query('disconnected') disconnected: unknown,
   ): Promise<void> {
     const user = await this.access.signedInUser(req);
     if (!user) return res.redirect(303, loginRedirect('/account'));
-    const [identities, apps] = await Promise.all([
+    const [identities, apps, connections] = await Promise.all([
       this.users.identitiesOf(user.id),
       this.grants.connectedApps(user.id),
+      this.upstream.list(user.id),
     ]);
     this.pages.render(res, {
       viewsDir: ACCOUNT_VIEWS,
@@ -46,6 +50,14 @@ export class AccountController {
         providers: [...new Set(identities.map((i) => i.provider))],
         apps: apps.map((app) => this.appView(app)),
         revoked: revoked === '1',
+        disconnected: disconnected === '1',
+        connections: connections.map((c) => ({
+          provider: c.provider,
+          displayName: c.displayName,
+          scopes: c.scopes,
+          connectedAt: formatTime(c.connectedAt),
+          connectedAtIso: isoTime(c.connectedAt),
+        })),
         isAdmin: this.access.isAdmin(user),
         csrf: this.csrf.tokenFor(req, res),
       },
@@ -75,6 +87,33 @@ export class AccountController {
       return this.message(res, 404, 'Not found', 'This connection does not exist or was already revoked.');
     }
     res.set('Cache-Control', 'no-store').redirect(303, '/account?revoked=1');
+  }
+
+  /** UP-15: forget the person's upstream tokens for one provider (POST + CSRF, like revoke). */
+  @Post('upstream/:provider/disconnect')
+  async disconnect(
+    @Req() req: Request,
+    @Res() res: Response,
+    @Param('provider') provider: string,
+    @Body() body: unknown,
+  ): Promise<void> {
+    const user = await this.access.signedInUser(req);
+    if (!user) return res.redirect(303, loginRedirect('/account'));
+    if (!this.csrf.verify(req, (body as Record<string, unknown> | undefined)?.csrf)) {
+      return this.message(
+        res,
+        403,
+        'Request refused',
+        'The form expired or did not come from this site. Open your account page and try again.',
+      );
+    }
+    if (
+      !PROVIDER_KEY.test(provider) ||
+      !(await this.upstream.disconnect(user.id, provider, req.ip ?? null))
+    ) {
+      return this.message(res, 404, 'Not found', 'This connection does not exist or was already removed.');
+    }
+    res.set('Cache-Control', 'no-store').redirect(303, '/account?disconnected=1');
   }
 
   @Get('activity')

@@ -15,6 +15,7 @@ const WORDS: Readonly<Record<string, string>> = {
   'grant.revoked': 'Access revoked',
   'tool.called': 'Tool used',
   'user.disabled': 'Account disabled',
+  'upstream.disconnected': 'Disconnected an upstream account',
   'user.enabled': 'Account enabled',
   'client.disabled': 'Disabled an application (admin)',
   'client.enabled': 'Enabled an application (admin)',

@@ -6,7 +6,8 @@ import type { AppConfig } from '@app/config';
 import type { GithubProviderConfig } from '../config/github.config';
 import { SignInRefused, type UpstreamProfile } from '../users/upstream-profile';
 import { AttemptContextStateStore } from './attempt-context';
-import type { IdentityProviderDefinition } from './identity-provider-definition';
+import { toTokenSet } from '../upstream-tokens/upstream-refresh';
+import type { IdentityProviderDefinition, UpstreamSignInNeeds } from './identity-provider-definition';
 import {
   describeUpstreamError,
   PassportIdentityProvider,
@@ -23,17 +24,27 @@ interface GithubEmail {
  * passport-github2 through @nestjs/passport. Every URL comes from the config (GitHub Enterprise
  * Server, test fakes). Identity = GitHub's numeric user id (a login can be renamed and re-registered
  * by someone else); email = the primary address only if GitHub marks it verified (/user/emails).
- * With GITHUB_ALLOWED_ORGS, membership is checked at every sign-in with the user's token, which is
- * then dropped (never stored, never passed on: RS-TOK-06).
+ * With GITHUB_ALLOWED_ORGS, membership is checked at every sign-in with the user's token. The token
+ * is never passed on (RS-TOK-06); it is dropped, unless a tool uses the GitHub API: then the scopes
+ * the tools declared are asked for too and the tokens go to the vault, sealed (UP-11, UP-12).
  */
-export class GithubPassportStrategy extends PassportStrategy(GitHubStrategy, 'github') {
+// Arity 5: passport-oauth2 then hands validate() the token response (expires_in, scope …) as well.
+export class GithubPassportStrategy extends PassportStrategy(GitHubStrategy, 'github', 5) {
   private readonly log = new Logger('GithubSignIn');
 
   constructor(
     private readonly github: GithubProviderConfig,
     callbackURL: string,
+    private readonly upstream: UpstreamSignInNeeds = { scopes: [], keepTokens: false },
   ) {
-    const scope = ['read:user', 'user:email', ...(github.allowedOrgs.length > 0 ? ['read:org'] : [])];
+    const scope = [
+      ...new Set([
+        'read:user',
+        'user:email',
+        ...(github.allowedOrgs.length > 0 ? ['read:org'] : []),
+        ...upstream.scopes,
+      ]),
+    ];
     super({
       clientID: github.clientId,
       clientSecret: github.clientSecret,
@@ -51,7 +62,12 @@ export class GithubPassportStrategy extends PassportStrategy(GitHubStrategy, 'gi
     } as unknown as StrategyOptions);
   }
 
-  async validate(accessToken: string, _refreshToken: string, profile: Profile): Promise<UpstreamProfile> {
+  async validate(
+    accessToken: string,
+    refreshToken: string,
+    params: Record<string, unknown>,
+    profile: Profile,
+  ): Promise<UpstreamProfile> {
     const json = (profile as unknown as { _json?: Record<string, unknown> })._json ?? {};
     const id = json.id;
     const subject = typeof id === 'number' || typeof id === 'string' ? String(id) : '';
@@ -71,6 +87,10 @@ export class GithubPassportStrategy extends PassportStrategy(GitHubStrategy, 'gi
       email: primary ? primary.value.toLowerCase() : null,
       emailVerified: primary !== undefined,
       avatarUrl: typeof json.avatar_url === 'string' ? json.avatar_url.slice(0, 2048) : null,
+      ...(this.upstream.keepTokens && {
+        upstreamTokens:
+          toTokenSet({ ...params, access_token: accessToken, refresh_token: refreshToken }) ?? undefined,
+      }),
     };
   }
 
@@ -115,9 +135,9 @@ export class GithubIdentityProvider extends PassportIdentityProvider {
   readonly displayName = 'GitHub';
   private readonly instance: GithubPassportStrategy;
 
-  constructor(config: AppConfig, github: GithubProviderConfig) {
+  constructor(config: AppConfig, github: GithubProviderConfig, upstream?: UpstreamSignInNeeds) {
     super();
-    this.instance = new GithubPassportStrategy(github, `${config.publicUrl}/auth/github/callback`);
+    this.instance = new GithubPassportStrategy(github, `${config.publicUrl}/auth/github/callback`, upstream);
   }
 
   protected async strategy(): Promise<Strategy> {
@@ -127,6 +147,6 @@ export class GithubIdentityProvider extends PassportIdentityProvider {
 
 export const githubProviderDefinition: IdentityProviderDefinition = {
   key: 'github',
-  create: (config) =>
-    config.providers.github ? new GithubIdentityProvider(config, config.providers.github) : null,
+  create: (config, upstream) =>
+    config.providers.github ? new GithubIdentityProvider(config, config.providers.github, upstream) : null,
 };

@@ -5,7 +5,8 @@ import type { AppConfig } from '@app/config';
 import type { GoogleProviderConfig } from '../config/google.config';
 import { SignInRefused, type UpstreamProfile } from '../users/upstream-profile';
 import { AttemptContextStateStore } from './attempt-context';
-import type { IdentityProviderDefinition } from './identity-provider-definition';
+import { toTokenSet } from '../upstream-tokens/upstream-refresh';
+import type { IdentityProviderDefinition, UpstreamSignInNeeds } from './identity-provider-definition';
 import { PassportIdentityProvider } from './passport-identity-provider';
 
 /** Google accounts are keyed by Google's `sub`, whatever host the (overridable) endpoints are on. */
@@ -16,8 +17,12 @@ const GOOGLE_ISSUER = 'https://accounts.google.com';
  * the OpenID Connect `sub` from the userinfo endpoint; email only counts as verified when
  * `email_verified` is true.
  */
-export class GooglePassportStrategy extends PassportStrategy(GoogleStrategy, 'google') {
-  constructor(google: GoogleProviderConfig, callbackURL: string) {
+export class GooglePassportStrategy extends PassportStrategy(GoogleStrategy, 'google', 5) {
+  constructor(
+    google: GoogleProviderConfig,
+    callbackURL: string,
+    private readonly upstream: UpstreamSignInNeeds = { scopes: [], keepTokens: false },
+  ) {
     super({
       clientID: google.clientId,
       clientSecret: google.clientSecret,
@@ -25,7 +30,7 @@ export class GooglePassportStrategy extends PassportStrategy(GoogleStrategy, 'go
       authorizationURL: google.authorizationUrl,
       tokenURL: google.tokenUrl,
       userProfileURL: google.userProfileUrl,
-      scope: ['openid', 'email', 'profile'],
+      scope: [...new Set(['openid', 'email', 'profile', ...upstream.scopes])],
       state: true,
       pkce: true,
       store: new AttemptContextStateStore(),
@@ -37,7 +42,18 @@ export class GooglePassportStrategy extends PassportStrategy(GoogleStrategy, 'go
     )._oauth2.useAuthorizationHeaderforGET(true);
   }
 
-  validate(_accessToken: string, _refreshToken: string, profile: Profile): UpstreamProfile {
+  /** A refresh token only comes with offline access: asked for only when a tool needs the API (UP-11). */
+  override authorizationParams(options: object): object {
+    const params = super.authorizationParams(options) as Record<string, string>;
+    return this.upstream.keepTokens ? { ...params, access_type: 'offline' } : params;
+  }
+
+  validate(
+    accessToken: string,
+    refreshToken: string,
+    params: Record<string, unknown>,
+    profile: Profile,
+  ): UpstreamProfile {
     const json = (profile as unknown as { _json?: Record<string, unknown> })._json ?? {};
     const sub = json.sub;
     if (typeof sub !== 'string' || sub.length === 0 || sub.length > 255) {
@@ -55,6 +71,10 @@ export class GooglePassportStrategy extends PassportStrategy(GoogleStrategy, 'go
       email: email && verified ? email : null,
       emailVerified: email !== null && verified,
       avatarUrl: typeof json.picture === 'string' ? json.picture.slice(0, 2048) : null,
+      ...(this.upstream.keepTokens && {
+        upstreamTokens:
+          toTokenSet({ ...params, access_token: accessToken, refresh_token: refreshToken }) ?? undefined,
+      }),
     };
   }
 }
@@ -64,9 +84,9 @@ export class GoogleIdentityProvider extends PassportIdentityProvider {
   readonly displayName = 'Google';
   private readonly instance: GooglePassportStrategy;
 
-  constructor(config: AppConfig, google: GoogleProviderConfig) {
+  constructor(config: AppConfig, google: GoogleProviderConfig, upstream?: UpstreamSignInNeeds) {
     super();
-    this.instance = new GooglePassportStrategy(google, `${config.publicUrl}/auth/google/callback`);
+    this.instance = new GooglePassportStrategy(google, `${config.publicUrl}/auth/google/callback`, upstream);
   }
 
   protected async strategy(): Promise<Strategy> {
@@ -76,6 +96,6 @@ export class GoogleIdentityProvider extends PassportIdentityProvider {
 
 export const googleProviderDefinition: IdentityProviderDefinition = {
   key: 'google',
-  create: (config) =>
-    config.providers.google ? new GoogleIdentityProvider(config, config.providers.google) : null,
+  create: (config, upstream) =>
+    config.providers.google ? new GoogleIdentityProvider(config, config.providers.google, upstream) : null,
 };

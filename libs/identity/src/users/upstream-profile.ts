@@ -1,6 +1,9 @@
+import type { UpstreamTokenSet } from '../upstream-tokens/upstream-refresh';
+
 /**
- * What a sign-in provider proved about the person, normalised. Upstream tokens are not part of it:
- * they stay inside the strategy that used them and are never stored or passed on (RS-TOK-06).
+ * What a sign-in provider proved about the person, normalised. Upstream tokens are never passed on
+ * (RS-TOK-06); they ride along only when a tool needs the provider's API, to be sealed into the
+ * vault in the sign-in's transaction (UP-11, UP-12).
  */
 export interface UpstreamProfile {
   /** Provider key (`github`, `google`, `oidc`, `dev`). */
@@ -21,6 +24,8 @@ export interface UpstreamProfile {
    * address's local part): an existing user keeps the name they have.
    */
   readonly displayNameIsPlaceholder?: boolean;
+  /** The provider's tokens, only when a tool uses its API (UpstreamTokenVault.keeps). */
+  readonly upstreamTokens?: UpstreamTokenSet;
 }
 
 /** Why a sign-in was refused; each has its own sentence on the error page and in the audit log. */

@@ -3,6 +3,7 @@ import { DataSource } from 'typeorm';
 import { AuditLog } from '@app/audit';
 import { USER_GRANT_REVOKER, type UserGrantRevoker } from '@app/oauth';
 import { LoginSessionRepository } from '../sessions/login-session.repository';
+import { UpstreamTokenRepository } from '../upstream-tokens/upstream-token.repository';
 import { UserRepository } from './user.repository';
 
 export const AUDIT_USER_DISABLED = 'user.disabled';
@@ -16,7 +17,7 @@ export interface DisableResult {
 
 /**
  * Operator actions on a person. Disabling stops every way in at once: no new sign-in (AccountService
- * refuses disabled users), every browser session deleted, and — through OAuthModule's
+ * refuses disabled users), every browser session and stored upstream token deleted (UP-15), and — through OAuthModule's
  * USER_GRANT_REVOKER — every grant revoked with all replicas' token caches told. Idempotent: run it
  * again if the grant revocation failed after the user was marked disabled.
  */
@@ -27,6 +28,7 @@ export class UserAdministration {
     private readonly users: UserRepository,
     private readonly sessions: LoginSessionRepository,
     private readonly audit: AuditLog,
+    private readonly upstreamTokens: UpstreamTokenRepository,
     // Required (fails closed): without it disabling would revoke nothing, so a missing provider stops the boot.
     @Inject(USER_GRANT_REVOKER) private readonly grants: UserGrantRevoker,
   ) {}
@@ -35,8 +37,9 @@ export class UserAdministration {
     const local = await this.dataSource.transaction(async (manager) => {
       if (!(await this.users.setDisabled(manager, userId, true))) return null;
       const sessionsEnded = await this.sessions.deleteAllForUser(manager, userId);
+      const upstreamTokens = await this.upstreamTokens.deleteAllForUser(userId, manager);
       await this.audit.record(
-        { type: AUDIT_USER_DISABLED, userId, detail: { reason, sessionsEnded } },
+        { type: AUDIT_USER_DISABLED, userId, detail: { reason, sessionsEnded, upstreamTokens } },
         manager,
       );
       return { sessionsEnded };

@@ -15,11 +15,13 @@ import type { Request, Response } from 'express';
 import { z } from 'zod';
 import { APP_CONFIG, type AppConfig } from '@app/config';
 import { isSafeLine } from '@app/persistence';
+import { UpstreamRequirements } from '@app/mcp';
 import { PENDING_AUTHORIZATION_DESCRIBER, type PendingAuthorizationDescriber } from '@app/oauth';
 import { PageRenderer } from '@app/web';
 import { IdentityProviderRegistry } from '../providers/identity-provider-registry';
 import { LoginSessionService } from '../sessions/login-session.service';
 import { SignInService } from '../sign-in.service';
+import { UpstreamTokenVault } from '../upstream-tokens/upstream-token-vault';
 import { SignInRefused } from '../users/upstream-profile';
 import { LoginCsrf } from './login-csrf';
 import { safeReturnTo } from './return-to';
@@ -59,6 +61,8 @@ export class LoginController {
     private readonly sessions: LoginSessionService,
     private readonly signIn: SignInService,
     private readonly csrf: LoginCsrf,
+    private readonly upstream: UpstreamRequirements,
+    private readonly vault: UpstreamTokenVault,
     @Optional()
     @Inject(PENDING_AUTHORIZATION_DESCRIBER)
     private readonly describer?: PendingAuthorizationDescriber,
@@ -76,6 +80,10 @@ export class LoginController {
       key: p.key,
       displayName: p.displayName,
       href: `/auth/${p.key}${returnTo === '/' ? '' : `?return_to=${encodeURIComponent(returnTo)}`}`,
+      // UP-11: the page says which extra access the provider will be asked for, and for which tools.
+      upstream: this.vault.keeps(p.key)
+        ? { scopes: this.upstream.scopesFor(p.key), tools: this.upstream.toolsFor(p.key).join(', ') }
+        : undefined,
     }));
     this.pages.render(res, {
       viewsDir: IDENTITY_VIEWS,
@@ -131,6 +139,15 @@ export class LoginController {
     if (!this.csrf.verify(req, token)) return this.errors.error(res, 'csrf_failed');
     await this.signIn.signOut(req, res);
     res.redirect(303, '/login');
+  }
+
+  /** Every browser of this person signed out, and their upstream tokens forgotten (UP-15). */
+  @Post('logout/everywhere')
+  async logoutEverywhere(@Req() req: Request, @Res() res: Response, @Body() body: unknown): Promise<void> {
+    const token = (body as Record<string, unknown> | undefined)?.csrf;
+    if (!this.csrf.verify(req, token)) return this.errors.error(res, 'csrf_failed');
+    await this.signIn.signOutEverywhere(req, res);
+    res.set('Cache-Control', 'no-store').redirect(303, '/login');
   }
 
   private async pendingClientName(returnTo: string): Promise<string | undefined> {

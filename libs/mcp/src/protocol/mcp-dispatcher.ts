@@ -15,6 +15,7 @@ import { SCOPE_GRANT_POLICY, type ScopeGrantPolicy } from '@app/oauth';
 import { McpAuthService } from '../auth/mcp-auth.service';
 import type { RpcId } from '../http/mcp-errors';
 import { ToolCatalog } from '../tools/tool-catalog';
+import { UpstreamAccess } from '../upstream/upstream-access';
 import type { McpCaller } from '../tools/tool-types';
 import {
   type Handler,
@@ -73,10 +74,11 @@ export class McpDispatcher {
     audit: AuditLog,
     @Inject(APP_CONFIG) config: AppConfig,
     @Optional() @Inject(SCOPE_GRANT_POLICY) scopePolicy?: ScopeGrantPolicy,
+    @Optional() upstream?: UpstreamAccess,
   ) {
     this.serverInfo = Object.freeze({ name: config.productName, version: '0.1.0' });
     const sealer = new RequestStateSealer([config.sessionSecret, ...config.previousSessionSecrets]);
-    this.toolCalls = new ToolCall(catalog, auth, audit, sealer);
+    this.toolCalls = new ToolCall(catalog, auth, audit, sealer, upstream);
     this.listing = new ToolListing(catalog, scopePolicy);
     // Each handler validates its request with the SDK schema first, as Protocol.setRequestHandler does.
     this.handlers = new Map<string, Handler>([

@@ -19,6 +19,7 @@ import {
   type ToolCallOutcome,
 } from './dispatch-types';
 import { ErrorCodes, JsonRpcError } from './modern';
+import { UpstreamAccess } from '../upstream/upstream-access';
 import { RequestStateSealer } from './request-state';
 import { errorResult, toResult } from './tool-results';
 
@@ -46,6 +47,7 @@ export class ToolCall {
     private readonly auth: McpAuthService,
     private readonly audit: AuditLog,
     private readonly sealer: RequestStateSealer,
+    private readonly upstream?: UpstreamAccess,
   ) {}
 
   async call(
@@ -112,7 +114,7 @@ export class ToolCall {
       }
       state = opened.state;
     }
-    const toolContext = this.toolContext(options, state);
+    const toolContext = this.toolContext(options, state, name, caller);
     try {
       const output = await tool.invoke(parsed.data, caller, toolContext);
       if (output instanceof InputRequired) {
@@ -156,14 +158,19 @@ export class ToolCall {
     }
   }
 
-  private toolContext(options: CallOptions, state: unknown): ToolContext {
+  private toolContext(options: CallOptions, state: unknown, tool: string, caller: McpCaller): ToolContext {
     const { progressToken, logLevel, notify } = options;
+    const upstream = this.upstream?.bind(tool, caller);
     const minimum = logLevel === undefined ? -1 : LOGGING_LEVELS.indexOf(logLevel as LoggingLevel);
     return {
       protocolVersion: options.modern ? '2026-07-28' : undefined,
       clientCapabilities: options.clientCapabilities,
       inputResponses: isObject(options.inputResponses) ? options.inputResponses : {},
       state,
+      upstream: (provider) => {
+        if (!upstream) throw new Error('UpstreamAccess is not provided');
+        return upstream(provider);
+      },
       progress: (progress, total, message) => {
         // MCP progress: only for a request that carried a progressToken.
         if (progressToken === undefined) return;

@@ -9,6 +9,9 @@ import { McpHttpError } from '../http/mcp-errors';
 import { McpDispatcher } from '../protocol/mcp-dispatcher';
 import { ToolCatalog } from '../tools/tool-catalog';
 import type { McpCaller } from '../tools/tool-types';
+import type { UpstreamTokenPort } from '../ports/upstream-tokens';
+import { UpstreamAccess } from '../upstream/upstream-access';
+import { UpstreamRequirements } from '../upstream/upstream-requirements';
 
 /** What a tools/call answered, as a tool author checks it. */
 export type TestToolAnswer =
@@ -33,6 +36,8 @@ export interface TestToolOptions<T> {
   readonly machine?: boolean;
   /** The tools instance, when its class takes constructor arguments (fakes of its dependencies). */
   readonly instance?: T;
+  /** A stand-in for the person's upstream accounts, for tools declared with @UsesUpstream. */
+  readonly upstream?: UpstreamTokenPort;
 }
 
 export interface TestTool {
@@ -63,7 +68,14 @@ export function newTestTool<T extends object>(tools: Type<T>, options: TestToolO
   const catalog = new ToolCatalog(discovery, new Reflector(), new MetadataScanner());
   const config = loadConfig({ NODE_ENV: 'test', PUBLIC_URL: 'https://mcp.test.example' });
   const auth = new McpAuthService(new ResourceServerAuthenticator(noToken, noLimits), config, catalog);
-  const endpoint = new McpEndpoint(new McpDispatcher(catalog, auth, noAudit, config), catalog, auth);
+  const scanner = new MetadataScanner();
+  const upstream = new UpstreamAccess(
+    new UpstreamRequirements(discovery, new Reflector(), scanner),
+    options.upstream,
+  );
+  upstream.onModuleInit(); // the boot check: every @UsesUpstream provider is served
+  const dispatcher = new McpDispatcher(catalog, auth, noAudit, config, undefined, upstream);
+  const endpoint = new McpEndpoint(dispatcher, catalog, auth);
   const token = {
     clientId: options.clientId ?? 'test-client',
     grantId: 'test-grant',

@@ -18,6 +18,9 @@ const context: ToolContext = {
   state: undefined,
   progress: () => undefined,
   log: () => undefined,
+  upstream: () => {
+    throw new Error('no upstream in this test');
+  },
 };
 
 const input = z.object({ id: z.uuid(), limit: z.number().int().default(5) });

@@ -1,3 +1,5 @@
+import type { UpstreamApi } from '../ports/upstream-tokens';
+
 /**
  * Who is calling a tool, as proven by the bearer token of this very request (RS-TOK-03/07): a person
  * through a client application, or a machine client acting for itself (an RFC 6749 §4.4
@@ -71,6 +73,12 @@ export interface ToolContext {
    * the client asked for a log level (`io.modelcontextprotocol/logLevel`) at or below `level`.
    */
   log(level: LoggingLevel, data: unknown, logger?: string): void;
+  /**
+   * The caller's own account at `provider` (their GitHub, their Google), for a tool declared with
+   * @UsesUpstream(provider): a `fetch` against the provider's API with the token the server holds
+   * for this person. Never the MCP token (RS-TOK-06); never another person's (UP-11).
+   */
+  upstream(provider: string): UpstreamApi;
 }
 
 /** Optional hints on any content block (MCP "Annotations"). */

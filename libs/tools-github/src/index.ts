@@ -1,0 +1,2 @@
+export { ToolsGithubModule } from './tools-github.module';
+export { GithubTools } from './github.tools';
