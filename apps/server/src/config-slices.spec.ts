@@ -3,6 +3,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { ConfigValidationError } from '@app/config';
+import { trustedIdpIssuers } from '@app/oauth';
 import { loadAppConfig as loadConfig } from './config-slices';
 
 function problemsOf(env: Record<string, string | undefined>): readonly string[] {
@@ -106,6 +107,34 @@ describe('loadConfig', () => {
     ]);
     assert.deepEqual(problemsOf({ OIDC_CLIENT_ID: 'a', OIDC_CLIENT_SECRET: 'b' }), [
       'OIDC_ISSUER is required when OIDC_CLIENT_ID is set',
+    ]);
+  });
+
+  it('trusts the company SSO issuer and ENTERPRISE_IDP_ISSUERS for ID-JAGs (EXT-EMA-03)', () => {
+    assert.deepEqual(trustedIdpIssuers(loadConfig({})), []);
+    assert.deepEqual(loadConfig({}).enterprise, { idpIssuers: [], clients: [] });
+    const c = loadConfig({
+      OIDC_ISSUER: 'https://sso.example.com',
+      OIDC_CLIENT_ID: 'a',
+      OIDC_CLIENT_SECRET: 'b',
+      ENTERPRISE_IDP_ISSUERS: 'https://login.partner.example/tenant, https://sso.example.com',
+      ENTERPRISE_IDP_CLIENTS: 'agent-1,agent-2',
+    });
+    assert.deepEqual(trustedIdpIssuers(c), [
+      'https://sso.example.com',
+      'https://login.partner.example/tenant',
+    ]);
+    assert.deepEqual(c.enterprise.clients, ['agent-1', 'agent-2']);
+    // OIDC_ISSUER alone (SSO not enabled) trusts nothing.
+    assert.deepEqual(trustedIdpIssuers(loadConfig({ OIDC_ISSUER: 'https://sso.example.com' })), []);
+    assert.deepEqual(problemsOf({ ENTERPRISE_IDP_ISSUERS: 'http://idp.example.com' }), [
+      'ENTERPRISE_IDP_ISSUERS entry "http://idp.example.com" must be an issuer URL such as https://login.example.com (https, no query)',
+    ]);
+    assert.equal(problemsOf({ ENTERPRISE_IDP_ISSUERS: 'https://idp.example.com?x=1' }).length, 1);
+    assert.equal(problemsOf({ ENTERPRISE_IDP_CLIENTS: 'a, ,b c' }).length, 1);
+    // Loopback http is for tests and development only.
+    assert.deepEqual(loadConfig({ ENTERPRISE_IDP_ISSUERS: 'http://127.0.0.1:4000' }).enterprise.idpIssuers, [
+      'http://127.0.0.1:4000',
     ]);
   });
 

@@ -10,7 +10,7 @@ import {
   UPSTREAM_TOKEN_CONFIG,
 } from '@app/identity';
 import { MCP_CONFIG } from '@app/mcp';
-import { CIMD_CONFIG, OAUTH_CONFIG } from '@app/oauth';
+import { CIMD_CONFIG, ENTERPRISE_CONFIG, OAUTH_CONFIG } from '@app/oauth';
 import { TOOL_MODULES_CONFIG } from './tool-modules.config';
 
 /**
@@ -24,6 +24,7 @@ export const CONFIG_SLICES: readonly ConfigSlice<object, object>[] = [
   GITHUB_CONFIG,
   GOOGLE_CONFIG,
   OIDC_CONFIG,
+  ENTERPRISE_CONFIG,
   EMAIL_LOGIN_CONFIG,
   UPSTREAM_TOKEN_CONFIG,
   MCP_CONFIG,

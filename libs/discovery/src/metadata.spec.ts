@@ -1,7 +1,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { loadConfig } from '@app/config';
-import type { ScopeDefinition, ScopeRegistry } from '@app/oauth';
+import { ENTERPRISE_CONFIG, type ScopeDefinition, type ScopeRegistry } from '@app/oauth';
 import {
   authorizationServerMetadataUrl,
   buildAuthorizationServerMetadata,
@@ -26,7 +26,23 @@ const scopes: ScopeRegistry = {
 };
 
 describe('discovery metadata', () => {
-  const config = loadConfig({ PUBLIC_URL: 'https://mcp.example.com' });
+  const config = loadConfig({ PUBLIC_URL: 'https://mcp.example.com' }, [ENTERPRISE_CONFIG]);
+
+  it('AS metadata: with a trusted company IdP, the jwt-bearer grant and the ID-JAG profile (EXT-EMA-01)', () => {
+    const withIdp = loadConfig(
+      { PUBLIC_URL: 'https://mcp.example.com', ENTERPRISE_IDP_ISSUERS: 'https://login.example.com' },
+      [ENTERPRISE_CONFIG],
+    );
+    const m = buildAuthorizationServerMetadata(withIdp, scopes);
+    assert.deepEqual(m.grant_types_supported, [
+      'authorization_code',
+      'refresh_token',
+      'urn:ietf:params:oauth:grant-type:jwt-bearer',
+    ]);
+    assert.deepEqual(m.authorization_grant_profiles_supported, [
+      'urn:ietf:params:oauth:grant-profile:id-jag',
+    ]);
+  });
 
   it('AS metadata: issuer is PUBLIC_URL exactly and every endpoint hangs off it (AS-MD-08/09)', () => {
     const m = buildAuthorizationServerMetadata(config, scopes);
@@ -39,6 +55,7 @@ describe('discovery metadata', () => {
     assert.deepEqual(m.response_types_supported, ['code']);
     assert.deepEqual(m.code_challenge_methods_supported, ['S256']);
     assert.deepEqual(m.grant_types_supported, ['authorization_code', 'refresh_token']);
+    assert.equal(m.authorization_grant_profiles_supported, undefined, 'no trusted IdP, no ID-JAG profile');
     assert.equal(m.authorization_response_iss_parameter_supported, true);
     // AS-MD-11: URL client ids (Client ID Metadata Documents) are advertised.
     assert.equal(m.client_id_metadata_document_supported, true);
@@ -62,7 +79,7 @@ describe('discovery metadata', () => {
       authorizationServerMetadataUrl(config),
       'https://mcp.example.com/.well-known/oauth-authorization-server',
     );
-    const withPath = loadConfig({ PUBLIC_URL: 'https://example.com/tenant1/' });
+    const withPath = loadConfig({ PUBLIC_URL: 'https://example.com/tenant1/' }, [ENTERPRISE_CONFIG]);
     assert.equal(
       protectedResourceMetadataUrl(withPath),
       'https://example.com/.well-known/oauth-protected-resource/tenant1/mcp',

@@ -1,5 +1,10 @@
 import type { AppConfig } from '@app/config';
-import { ASSERTION_SIGNING_ALGORITHMS, type ScopeRegistry } from '@app/oauth';
+import {
+  ASSERTION_SIGNING_ALGORITHMS,
+  JWT_BEARER_GRANT_TYPE,
+  trustedIdpIssuers,
+  type ScopeRegistry,
+} from '@app/oauth';
 
 /** Paths of the authorization server's endpoints (served by OAuthModule). One list, used here only. */
 export const OAUTH_ENDPOINT_PATHS = {
@@ -16,6 +21,9 @@ export const MCP_PATH = '/mcp';
 const CLIENT_AUTH_METHODS = ['client_secret_basic', 'client_secret_post', 'private_key_jwt', 'none'];
 /** Introspection is for confidential clients: every method but none. */
 const CONFIDENTIAL_AUTH_METHODS = ['client_secret_basic', 'client_secret_post', 'private_key_jwt'];
+
+/** The ID-JAG grant profile (ID-JAG draft, Resource Authorization Server Metadata; EXT-EMA-01). */
+export const ID_JAG_GRANT_PROFILE = 'urn:ietf:params:oauth:grant-profile:id-jag';
 
 /** The path part of PUBLIC_URL ('' when it is an origin). */
 function basePath(config: AppConfig): string {
@@ -65,6 +73,8 @@ export function buildAuthorizationServerMetadata(
   scopes: ScopeRegistry,
 ): Record<string, unknown> {
   const url = (path: string) => `${config.publicUrl}${path}`;
+  // EXT-EMA-01: with a trusted company IdP, ID-JAGs are accepted; the profile goes with its grant type.
+  const enterprise = trustedIdpIssuers(config).length > 0;
   return {
     // AS-MD-08: the issuer is PUBLIC_URL exactly, the same string as in PRM authorization_servers.
     issuer: config.issuer,
@@ -88,7 +98,9 @@ export function buildAuthorizationServerMetadata(
       'authorization_code',
       'refresh_token',
       ...(config.clientCredentialsGrant ? ['client_credentials'] : []),
+      ...(enterprise ? [JWT_BEARER_GRANT_TYPE] : []),
     ],
+    ...(enterprise ? { authorization_grant_profiles_supported: [ID_JAG_GRANT_PROFILE] } : {}),
     // AS-MD-10 / AS-PK-02: present, and S256 only.
     code_challenge_methods_supported: ['S256'],
     token_endpoint_auth_methods_supported: CLIENT_AUTH_METHODS,

@@ -2,7 +2,7 @@ import { Global, Module } from '@nestjs/common';
 import { DiscoveryModule } from '@nestjs/core';
 import { APP_CONFIG, type AppConfig } from '@app/config';
 import { CALLER_PROFILE_READER, UPSTREAM_TOKEN_PORT, UpstreamRequirements } from '@app/mcp';
-import { OAuthModule, SIGNED_IN_USER_RESOLVER } from '@app/oauth';
+import { ENTERPRISE_SUBJECT_RESOLVER, OAuthModule, SIGNED_IN_USER_RESOLVER } from '@app/oauth';
 import { WebModule } from '@app/web';
 import { IDENTITY_PROVIDERS, type IdentityProvider } from './providers/identity-provider';
 import { IdentityProviderRegistry } from './providers/identity-provider-registry';
@@ -19,6 +19,7 @@ import { AccessPolicy } from './users/access-policy';
 import { AccountService } from './users/account.service';
 import { UserRepository } from './users/user.repository';
 import { UserProfileReader } from './users/caller-profile.reader';
+import { EnterpriseSubjectResolverService } from './users/enterprise-subject.resolver';
 import { IdentityCookies } from './web/identity-cookies';
 import { IdentityErrorFilter } from './web/identity-error.filter';
 import { LoginController } from './web/login.controller';
@@ -77,6 +78,8 @@ import { UpstreamTokenVault } from './upstream-tokens/upstream-token-vault';
     { provide: SIGNED_IN_USER_RESOLVER, useExisting: SessionUserResolver },
     UserProfileReader,
     { provide: CALLER_PROFILE_READER, useExisting: UserProfileReader },
+    EnterpriseSubjectResolverService,
+    { provide: ENTERPRISE_SUBJECT_RESOLVER, useExisting: EnterpriseSubjectResolverService },
     UpstreamTokenRepository,
     UpstreamTokenVault,
     { provide: UPSTREAM_TOKEN_PORT, useExisting: UpstreamTokenVault },
@@ -84,6 +87,7 @@ import { UpstreamTokenVault } from './upstream-tokens/upstream-token-vault';
   ],
   exports: [
     SIGNED_IN_USER_RESOLVER,
+    ENTERPRISE_SUBJECT_RESOLVER,
     CALLER_PROFILE_READER,
     LoginSessionService,
     UserRepository,

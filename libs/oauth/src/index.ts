@@ -47,5 +47,15 @@ export {
 } from './rate-limit/rate-limiter';
 export { RateLimitGuard, RateLimited } from './rate-limit/rate-limit.guard';
 export { TooManyRequestsError } from './common/oauth-errors';
+export {
+  ENTERPRISE_SUBJECT_RESOLVER,
+  type EnterpriseSubjectResolver,
+  type EnterpriseSubject,
+  type EnterpriseSubjectResolution,
+  type EnterpriseSubjectRefusal,
+} from './ports/enterprise-subject';
+export { JWT_BEARER_GRANT_TYPE } from './token/grants/jwt-bearer.grant';
 export { OAUTH_CONFIG } from './config/oauth.config';
 export { CIMD_CONFIG } from './config/cimd.config';
+export { ENTERPRISE_CONFIG } from './config/enterprise.config';
+export { trustedIdpIssuers } from './enterprise/trusted-idps';

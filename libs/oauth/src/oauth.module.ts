@@ -15,7 +15,13 @@ import { RegistrationService } from './clients/registration.service';
 import { OAuthBodyErrorHandler } from './common/body-error.handler';
 import { oauthCors } from './common/cors.middleware';
 import { OAuthHousekeeping } from './housekeeping';
-import { JwtIdRegistry, RemoteJwksCache } from './jose';
+import {
+  fetchJson,
+  JwtIdRegistry,
+  REMOTE_JWKS_OPTIONS,
+  RemoteJwksCache,
+  type RemoteJwksOptions,
+} from './jose';
 import { AuthorizeExceptionFilter, OAuthJsonExceptionFilter } from './common/oauth-error.filters';
 import { PendingAuthorizationDescriberService } from './pending-authorization-describer';
 import { ACCESS_TOKEN_VERIFIER } from './ports/access-token-verifier';
@@ -43,6 +49,9 @@ import { RefreshTokenRepository } from './repositories/refresh-token.repository'
 import { AuthorizationCodeGrant } from './token/grants/authorization-code.grant';
 import { GRANT_HANDLERS, type GrantHandler } from './token/grants/grant-handler';
 import { RefreshTokenGrant } from './token/grants/refresh-token.grant';
+import { JWT_BEARER_GRANT_TYPE, JwtBearerGrant } from './token/grants/jwt-bearer.grant';
+import { trustedIdpIssuers } from './enterprise/trusted-idps';
+import { EnterpriseGrantStore } from './enterprise/enterprise-grant.store';
 import { IntrospectionController } from './token/introspection.controller';
 import { IntrospectionService } from './token/introspection.service';
 import { RevocationController } from './token/revocation.controller';
@@ -57,7 +66,12 @@ import { ResourceServerAuthenticator } from './verification/resource-server';
 import { RevocationListener } from './verification/revocation-listener';
 
 /** The grant registry (docs/architecture.md C3): adding a grant is one class here plus its file. */
-const GRANT_HANDLER_CLASSES = [AuthorizationCodeGrant, RefreshTokenGrant, ClientCredentialsGrant];
+const GRANT_HANDLER_CLASSES = [
+  AuthorizationCodeGrant,
+  RefreshTokenGrant,
+  ClientCredentialsGrant,
+  JwtBearerGrant,
+];
 
 /**
  * The authorization server. Global because McpModule takes ResourceServerAuthenticator from the global
@@ -99,9 +113,14 @@ const GRANT_HANDLER_CLASSES = [AuthorizationCodeGrant, RefreshTokenGrant, Client
     ...GRANT_HANDLER_CLASSES,
     {
       provide: GRANT_HANDLERS,
-      // RFC 6749 §4.4 only with CLIENT_CREDENTIALS_GRANT=true; otherwise unsupported_grant_type.
+      // RFC 6749 §4.4 only with CLIENT_CREDENTIALS_GRANT=true, ID-JAGs (EXT-EMA-01) only with a trusted
+      // company IdP; otherwise unsupported_grant_type.
       useFactory: (config: AppConfig, ...handlers: GrantHandler[]) =>
-        handlers.filter((h) => h.grantType !== 'client_credentials' || config.clientCredentialsGrant),
+        handlers.filter(
+          (h) =>
+            (h.grantType !== 'client_credentials' || config.clientCredentialsGrant) &&
+            (h.grantType !== JWT_BEARER_GRANT_TYPE || trustedIdpIssuers(config).length > 0),
+        ),
       inject: [APP_CONFIG, ...GRANT_HANDLER_CLASSES],
     },
     RevocationListener,
@@ -109,8 +128,17 @@ const GRANT_HANDLER_CLASSES = [AuthorizationCodeGrant, RefreshTokenGrant, Client
     { provide: ACCESS_TOKEN_VERIFIER, useExisting: AccessTokenVerifierService },
     ResourceServerAuthenticator,
     OAuthHousekeeping,
+    {
+      provide: REMOTE_JWKS_OPTIONS,
+      // GEN-04: https only; http from loopback hosts outside production (local test IdPs).
+      useFactory: (config: AppConfig): RemoteJwksOptions => ({
+        fetchJson: (url) => fetchJson(url, { allowInsecureLocalhost: !config.isProduction }),
+      }),
+      inject: [APP_CONFIG],
+    },
     RemoteJwksCache,
     JwtIdRegistry,
+    EnterpriseGrantStore,
     UserGrantRevokerService,
     { provide: USER_GRANT_REVOKER, useExisting: UserGrantRevokerService },
     PendingAuthorizationDescriberService,

@@ -14,6 +14,7 @@ import { AddGrantLastUsedAndClientDisabled1764250000000 } from './migrations/176
 import { TokenEndpointHotPath1764270000000 } from './migrations/1764270000000-TokenEndpointHotPath';
 import { ConsentHardening1764280000000 } from './migrations/1764280000000-ConsentHardening';
 import { CreateJwtIds1764400000000 } from './migrations/1764400000000-CreateJwtIds';
+import { AddGrantGrantedByIssuer1764400000100 } from './migrations/1764400000100-AddGrantGrantedByIssuer';
 import { JwtIdEntity } from './jose/jwt-id.entity';
 import { MachineClients1764410000000 } from './migrations/1764410000000-MachineClients';
 import { RecordCoveredTools1764420000000 } from './migrations/1764420000000-RecordCoveredTools';
@@ -41,6 +42,7 @@ export const OAUTH_MIGRATIONS: Function[] = [
   TokenEndpointHotPath1764270000000,
   ConsentHardening1764280000000,
   CreateJwtIds1764400000000,
+  AddGrantGrantedByIssuer1764400000100,
   MachineClients1764410000000,
   RecordCoveredTools1764420000000,
 ];

@@ -147,7 +147,7 @@ export class AccountController {
         events: page.map((e) => ({
           id: e.id,
           type: e.type,
-          what: describeEvent(e.type),
+          what: describeEvent(e.type, e.detail),
           tool: typeof e.detail?.tool === 'string' ? e.detail.tool : undefined,
           outcome: typeof e.detail?.outcome === 'string' ? e.detail.outcome : undefined,
           clientId: e.clientId,
@@ -177,6 +177,8 @@ export class AccountController {
       grantedAtIso: isoTime(app.grantedAt),
       lastUsedAt: formatTime(app.lastUsedAt),
       lastUsedAtIso: isoTime(app.lastUsedAt),
+      // EXT-EMA-08: access a company IdP granted (ID-JAG) says so; revoking it works the same.
+      grantedBy: app.grantedBy?.name,
     };
   }
 

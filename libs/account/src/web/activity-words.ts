@@ -22,6 +22,10 @@ const WORDS: Readonly<Record<string, string>> = {
   'client.deleted': 'Deleted an application (admin)',
 };
 
-export function describeEvent(type: string): string {
+export function describeEvent(type: string, detail?: Record<string, unknown> | null): string {
+  // EXT-EMA-08: a token a company IdP granted (ID-JAG) says so.
+  if (type === 'token.issued' && typeof detail?.grantedBy === 'string') {
+    return 'Access granted through your company identity provider';
+  }
   return WORDS[type] ?? type;
 }

@@ -43,6 +43,7 @@ export class AdminApiController {
         token_endpoint_auth_method: c.tokenEndpointAuthMethod,
         remember_consent: c.rememberConsent,
         active_grants: c.activeGrants,
+        granted_by: c.grantedBy,
         deletable: c.deletable,
       })),
     }));

@@ -47,6 +47,7 @@ export class AdminClientsController {
           lastUsedAtIso: isoTime(c.lastUsedAt),
           disabled: c.disabledAt !== null,
           activeGrants: c.activeGrants,
+          grantedBy: c.grantedBy.join(', '),
           deletable: c.deletable,
           path: encodeURIComponent(c.clientId),
         })),

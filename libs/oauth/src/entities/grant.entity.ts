@@ -44,6 +44,10 @@ export class GrantEntity {
   @Column({ name: 'revoked_reason', type: 'varchar', length: 64, nullable: true })
   revokedReason: string | null;
 
+  /** The company IdP whose identity assertion grant (ID-JAG) made this grant; null: approved here. */
+  @Column({ name: 'granted_by_issuer', type: 'text', nullable: true })
+  grantedByIssuer: string | null;
+
   /** Last successful use of one of its access tokens; written at most once a minute. */
   @Column({ name: 'last_used_at', type: 'timestamptz', nullable: true })
   lastUsedAt: Date | null;

@@ -1,7 +1,9 @@
-import { Injectable } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { AuditLog } from '@app/audit';
+import { APP_CONFIG, type AppConfig } from '@app/config';
 import { inTransaction } from '@app/persistence';
+import { idpName } from '../enterprise/idp-name';
 import { RevocationListener } from '../verification/revocation-listener';
 import { RegistrationService, type ClientInformationResponse } from '../clients/registration.service';
 import { OAuthError } from '../common/oauth-errors';
@@ -20,6 +22,8 @@ export interface ClientSummary {
   /** An administrator let a remembered consent skip that page (administrator-registered clients only). */
   rememberConsent: boolean;
   activeGrants: number;
+  /** The company IdPs (by name) whose ID-JAGs made some of its active grants (EXT-EMA-08). */
+  grantedBy: string[];
   /** Only never-used self-registered clients may be deleted. */
   deletable: boolean;
 }
@@ -40,6 +44,7 @@ export class ClientAdministration {
     private readonly audit: AuditLog,
     private readonly listener: RevocationListener,
     private readonly registration: RegistrationService,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
   /**
@@ -134,6 +139,7 @@ export class ClientAdministration {
       tokenEndpointAuthMethod: row.tokenEndpointAuthMethod,
       rememberConsent: row.rememberConsent,
       activeGrants: row.activeGrants,
+      grantedBy: row.grantedByIssuers.map((issuer) => idpName(issuer, this.config)),
       deletable: row.createdVia === 'dcr' && !row.everUsed,
     };
   }

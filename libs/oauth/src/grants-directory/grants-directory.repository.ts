@@ -15,6 +15,8 @@ export interface ActiveGrantRow {
   resource: string;
   createdAt: Date;
   lastUsedAt: Date | null;
+  /** The IdP whose ID-JAG made the grant; null when the person approved it here. */
+  grantedByIssuer: string | null;
 }
 
 export interface ClientRow {
@@ -29,6 +31,8 @@ export interface ClientRow {
   activeGrants: number;
   /** Whether any grant was ever made for it or it ever used the token endpoint. */
   everUsed: boolean;
+  /** The IdPs whose ID-JAGs made its active grants. */
+  grantedByIssuers: string[];
 }
 
 /**
@@ -49,7 +53,7 @@ export class GrantsDirectoryRepository {
     return this.dataSource.query<ActiveGrantRow[]>(
       `SELECT g.id, g.client_id AS "clientId", c.client_name AS "clientName", c.created_via AS "createdVia",
               d.url AS "documentUrl", c.redirect_uris AS "redirectUris", g.scopes, g.resource,
-              g.created_at AS "createdAt", g.last_used_at AS "lastUsedAt"
+              g.created_at AS "createdAt", g.last_used_at AS "lastUsedAt", g.granted_by_issuer AS "grantedByIssuer"
          FROM oauth_grants g JOIN oauth_clients c ON c.client_id = g.client_id
          LEFT JOIN cimd_documents d ON d.client_id = c.client_id
         WHERE g.user_id = $1 AND c.disabled_at IS NULL AND ${GRANT_IS_LIVE}
@@ -112,7 +116,10 @@ export class GrantsDirectoryRepository {
               c.token_endpoint_auth_method AS "tokenEndpointAuthMethod", c.remember_consent AS "rememberConsent",
               GREATEST(c.last_used_at, (SELECT max(g.last_used_at) FROM oauth_grants g WHERE g.client_id = c.client_id)) AS "lastUsedAt",
               (SELECT count(*)::int FROM oauth_grants g WHERE g.client_id = c.client_id AND ${GRANT_IS_LIVE}) AS "activeGrants",
-              (c.last_used_at IS NOT NULL OR EXISTS (SELECT 1 FROM oauth_grants g WHERE g.client_id = c.client_id)) AS "everUsed"
+              (c.last_used_at IS NOT NULL OR EXISTS (SELECT 1 FROM oauth_grants g WHERE g.client_id = c.client_id)) AS "everUsed",
+              ARRAY(SELECT DISTINCT g.granted_by_issuer FROM oauth_grants g
+                     WHERE g.client_id = c.client_id AND g.granted_by_issuer IS NOT NULL AND ${GRANT_IS_LIVE}
+                     ORDER BY 1) AS "grantedByIssuers"
          FROM oauth_clients c
         ORDER BY c.created_at DESC, c.client_id`,
     );

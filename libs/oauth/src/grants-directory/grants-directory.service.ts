@@ -4,6 +4,7 @@ import { AuditLog } from '@app/audit';
 import { APP_CONFIG, type AppConfig } from '@app/config';
 import { inTransaction } from '@app/persistence';
 import { isAllowedPublisher } from '../cimd/trust-policy';
+import { idpName } from '../enterprise/idp-name';
 import { SCOPE_REGISTRY, type ScopeRegistry } from '../ports/scope-registry';
 import { GrantRepository } from '../repositories/grant.repository';
 import { RevocationListener } from '../verification/revocation-listener';
@@ -27,6 +28,8 @@ export interface ConnectedApp {
   scopes: { name: string; description: string }[];
   grantedAt: Date;
   lastUsedAt: Date | null;
+  /** The company IdP that granted it through an ID-JAG (its name for pages), or null: approved here. */
+  grantedBy: { issuer: string; name: string } | null;
 }
 
 function urlOrNull(uri: string): URL | null {
@@ -119,6 +122,9 @@ export class GrantsDirectory {
       })),
       grantedAt: row.createdAt,
       lastUsedAt: row.lastUsedAt,
+      grantedBy: row.grantedByIssuer
+        ? { issuer: row.grantedByIssuer, name: idpName(row.grantedByIssuer, this.config) }
+        : null,
     };
   }
 }

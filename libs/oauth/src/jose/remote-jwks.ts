@@ -10,7 +10,7 @@ export interface RemoteJwksOptions {
   readonly fetchJson?: JsonFetcher;
   /** How long a fetched key set is used before it is fetched again. */
   readonly maxAgeMs?: number;
-  /** The least time between two fetches of one source, so unknown `kid`s cannot make us hammer it. */
+  /** The least time between two fetches of one source for an unknown `kid`, so they cannot make us hammer it. */
   readonly cooldownMs?: number;
   /** How many sources are kept; the oldest is dropped beyond it. */
   readonly maxEntries?: number;
@@ -40,15 +40,15 @@ const DEFAULT_MAX_ENTRIES = 500;
  * Verification keys of remote signers (RFC 7517 key sets), shared by everything that checks a JWT signed
  * elsewhere. An issuer's set is found through its metadata: OpenID Connect Discovery first, then the
  * RFC 8414 §3 path-inserted document, whose `issuer` must equal the issuer exactly (RFC 8414 §3.3).
- * A set is cached for `maxAgeMs`; a `kid` it does not hold triggers one fresh fetch, at most once per
- * `cooldownMs` per source (key rotation without a restart); concurrent fetches of one source share one
+ * A set is cached for `maxAgeMs`; a `kid` it does not hold triggers one fresh fetch, and such fetches
+ * happen at most once per `cooldownMs` per source (key rotation without a restart); concurrent fetches of one source share one
  * request. When a refresh fails, the last good set stays in use.
  */
 @Injectable()
 export class RemoteJwksCache {
   private readonly entries = new Map<string, Entry>();
   private readonly inFlight = new Map<string, Promise<Entry>>();
-  private readonly lastAttempt = new Map<string, number>();
+  private readonly lastKidMiss = new Map<string, number>();
   private readonly fetch: JsonFetcher;
   private readonly maxAgeMs: number;
   private readonly cooldownMs: number;
@@ -74,8 +74,9 @@ export class RemoteJwksCache {
       } catch (error) {
         if (!(error instanceof errors.JWKSNoMatchingKey)) throw error;
         // An unknown kid may be a key the signer has just rotated in; ask again, but not too often.
-        const since = this.now() - (this.lastAttempt.get(key) ?? 0);
-        if (since < this.cooldownMs) throw error;
+        const last = this.lastKidMiss.get(key);
+        if (last !== undefined && this.now() - last < this.cooldownMs) throw error;
+        this.lastKidMiss.set(key, this.now());
         const fresh = await this.refresh(source, entry);
         return fresh.select(header, token);
       }
@@ -85,14 +86,13 @@ export class RemoteJwksCache {
   /** Forgets every cached set (tests, or a configuration reload). */
   clear(): void {
     this.entries.clear();
-    this.lastAttempt.clear();
+    this.lastKidMiss.clear();
   }
 
   private async refresh(source: JwksSource, stale: Entry | undefined): Promise<Entry> {
     const key = keyOf(source);
     let pending = this.inFlight.get(key);
     if (!pending) {
-      this.lastAttempt.set(key, this.now());
       pending = this.load(source).finally(() => this.inFlight.delete(key));
       this.inFlight.set(key, pending);
     }
@@ -112,7 +112,7 @@ export class RemoteJwksCache {
     while (this.entries.size > this.maxEntries) {
       const oldest = this.entries.keys().next().value as string;
       this.entries.delete(oldest);
-      this.lastAttempt.delete(oldest);
+      this.lastKidMiss.delete(oldest);
     }
   }
 

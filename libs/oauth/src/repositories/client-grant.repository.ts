@@ -3,6 +3,7 @@ import { Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { auditInsertSql } from '@app/audit';
 import type { PreparedToken } from './prepared-token';
+import type { CoveredTools } from '../tool-coverage/tool-coverage';
 
 /** The `token.issued` event of a client_credentials grant, written from the new grant row. */
 const ISSUED_EVENT = auditInsertSql(
@@ -23,6 +24,8 @@ export interface ClientGrantRequest {
   readonly resource: string;
   readonly access: PreparedToken;
   readonly ip: string;
+  /** EXT-RC-01: the tools the granted scopes reach at issuance. */
+  readonly coveredTools: CoveredTools;
 }
 
 /**
@@ -38,8 +41,8 @@ export class ClientGrantRepository {
     const grantId = randomUUID();
     await this.dataSource.query(
       `WITH created AS (
-           INSERT INTO oauth_grants (id, user_id, client_id, scopes, resource, approved_at)
-           VALUES ($1, NULL, $2, $3, $4, now())
+           INSERT INTO oauth_grants (id, user_id, client_id, scopes, resource, approved_at, covered_tools)
+           VALUES ($1, NULL, $2, $3, $4, now(), $9)
            RETURNING id, client_id, scopes, resource
          ), access AS (
            INSERT INTO oauth_access_tokens (id, token_hash, grant_id, client_id, user_id, scopes, audience, expires_at)
@@ -58,6 +61,7 @@ export class ClientGrantRepository {
         request.access.tokenHash,
         request.ip,
         request.access.ttlSeconds,
+        request.coveredTools,
       ],
     );
     return grantId;

@@ -14,6 +14,8 @@ export interface NewGrant {
   approvedAt?: Date | null;
   /** EXT-RC-01: per granted scope, the tools the person approved with it (omitted: none recorded). */
   coveredTools?: CoveredTools | null;
+  /** The company IdP whose identity assertion grant (ID-JAG) made it (EXT-EMA-08); null: approved here. */
+  grantedByIssuer?: string | null;
 }
 
 /** Grants: the only code that writes oauth_grants (docs/architecture.md C6). */
@@ -22,8 +24,9 @@ export class GrantRepository {
   async createGrant(manager: EntityManager, grant: NewGrant): Promise<string> {
     const id = randomUUID();
     await manager.query(
-      `INSERT INTO oauth_grants (id, user_id, client_id, scopes, resource, approved_at, covered_tools)
-       VALUES ($1, $2, $3, $4, $5, COALESCE($6::timestamptz, now()), $7)`,
+      `INSERT INTO oauth_grants
+         (id, user_id, client_id, scopes, resource, approved_at, covered_tools, granted_by_issuer)
+       VALUES ($1, $2, $3, $4, $5, COALESCE($6::timestamptz, now()), $7, $8)`,
       [
         id,
         grant.userId,
@@ -32,9 +35,41 @@ export class GrantRepository {
         grant.resource,
         grant.approvedAt ?? null,
         grant.coveredTools ?? null,
+        grant.grantedByIssuer ?? null,
       ],
     );
     return id;
+  }
+
+  /**
+   * The live grant an IdP already made for this person, client and resource that covers `scopes`
+   * (EXT-EMA-08): its approval moves to now and it is reused, so a client renewing its token with a
+   * new ID-JAG keeps one grant (one row on the Connected apps page) instead of adding one each time.
+   */
+  async renewIdpGrant(
+    manager: EntityManager,
+    grant: {
+      userId: string;
+      clientId: string;
+      issuer: string;
+      resource: string;
+      scopes: readonly string[];
+      coveredTools: CoveredTools;
+    },
+  ): Promise<string | null> {
+    const rows = rowsOf<{ id: string }>(
+      await manager.query(
+        `UPDATE oauth_grants SET approved_at = now(), covered_tools = $6
+          WHERE id = (SELECT id FROM oauth_grants
+                       WHERE user_id = $1 AND client_id = $2 AND granted_by_issuer = $3 AND resource = $4
+                         AND revoked_at IS NULL AND scopes @> $5::text[]
+                       ORDER BY created_at DESC LIMIT 1 FOR UPDATE)
+            AND revoked_at IS NULL
+          RETURNING id`,
+        [grant.userId, grant.clientId, grant.issuer, grant.resource, grant.scopes, grant.coveredTools],
+      ),
+    );
+    return rows[0]?.id ?? null;
   }
 
   /**

@@ -1,4 +1,4 @@
-// Who may use which grant (AS-RT-05, RFC 6749 §5.2 unauthorized_client): one check for every grant.
+// Who may use which grant (AS-RT-05, EXT-EMA-04, RFC 6749 §5.2 unauthorized_client): one check for every grant.
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { UnauthorizedClientError } from '../common/oauth-errors';
@@ -44,6 +44,25 @@ describe('grant eligibility', () => {
     requireGrantEligibility(
       client(['authorization_code', 'refresh_token'], 'client_secret_post'),
       'refresh_token',
+    );
+  });
+
+  it('jwt-bearer (ID-JAG): nobody without a trusted IdP; then every client, or the listed ones', () => {
+    const jwtBearer = 'urn:ietf:params:oauth:grant-type:jwt-bearer';
+    const agent = {
+      ...client(['authorization_code'], 'client_secret_basic'),
+      clientId: 'agent',
+    };
+    const refused = (e: Error) =>
+      e instanceof UnauthorizedClientError &&
+      e.description === 'This client may not present identity assertion grants';
+    assert.throws(() => requireGrantEligibility(agent, jwtBearer), refused);
+    assert.throws(() => requireGrantEligibility(agent, jwtBearer, { enabled: false, clients: [] }), refused);
+    requireGrantEligibility(agent, jwtBearer, { enabled: true, clients: [] });
+    requireGrantEligibility(agent, jwtBearer, { enabled: true, clients: ['agent'] });
+    assert.throws(
+      () => requireGrantEligibility(agent, jwtBearer, { enabled: true, clients: ['other'] }),
+      refused,
     );
   });
 });

@@ -1,8 +1,10 @@
 import { Inject, Injectable } from '@nestjs/common';
+import { APP_CONFIG, type AppConfig } from '@app/config';
 import { ClientAuthenticator, type ClientRequest } from '../clients/client-authenticator';
 import { InvalidRequestError, UnsupportedGrantTypeError } from '../common/oauth-errors';
 import { paramReader } from '../common/params';
 import { ClientRepository } from '../repositories/client.repository';
+import { idJagPolicy } from '../enterprise/trusted-idps';
 import { requireGrantEligibility } from './grant-eligibility';
 import { GRANT_HANDLERS, type GrantHandler } from './grants/grant-handler';
 import type { TokenResponse } from './token-issuer';
@@ -22,6 +24,7 @@ export class TokenEndpoint {
     @Inject(GRANT_HANDLERS) handlers: GrantHandler[],
     private readonly authenticator: ClientAuthenticator,
     private readonly clients: ClientRepository,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {
     this.handlers = new Map(handlers.map((h) => [h.grantType, h]));
   }
@@ -35,7 +38,7 @@ export class TokenEndpoint {
       throw new UnsupportedGrantTypeError(`grant_type ${grantType.slice(0, 60)} is not supported`);
     for (const name of handler.parameters) param(name); // refuses repeated parameters up front
     const client = await this.authenticator.authenticate(request, param);
-    requireGrantEligibility(client, grantType);
+    requireGrantEligibility(client, grantType, idJagPolicy(this.config));
     const response = await handler.handle({ client, param, ip: request.ip });
     this.touchLastUsed(client.clientId);
     return response;

@@ -7,6 +7,7 @@ import { ClientGrantRepository } from '../../repositories/client-grant.repositor
 import { TokenIssuer, type TokenResponse } from '../token-issuer';
 import { clientCredentialsScopes } from './client-scope';
 import type { GrantContext, GrantHandler } from './grant-handler';
+import { ToolCoveragePolicy } from '../../tool-coverage/tool-coverage.policy';
 
 /**
  * RFC 6749 §4.4 client credentials, for machine clients (EXT-CC-01/05/08):
@@ -26,6 +27,7 @@ export class ClientCredentialsGrant implements GrantHandler {
     private readonly audit: AuditLog,
     @Inject(SCOPE_REGISTRY) private readonly scopes: ScopeRegistry,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
+    private readonly coverage: ToolCoveragePolicy,
   ) {}
 
   async handle({ client, param, ip }: GrantContext): Promise<TokenResponse> {
@@ -39,6 +41,9 @@ export class ClientCredentialsGrant implements GrantHandler {
       resource,
       access: minted.access,
       ip,
+      // EXT-RC-01: no person approves here; the administrator's registration is the approval, so the
+      // grant covers what its scopes reach now (a tool added later is covered by the next grant).
+      coveredTools: this.coverage.record(scopes),
     });
     this.audit.written({
       type: 'token.issued',
