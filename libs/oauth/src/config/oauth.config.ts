@@ -72,6 +72,8 @@ export class OAuthEnvironment {
   @IsOptional()
   @IsBooleanString({ message: 'CLIENT_CREDENTIALS_GRANT must be true or false' })
   CLIENT_CREDENTIALS_GRANT?: string;
+
+  @IsOptional()
   @IsBooleanString({ message: 'RECONSENT_EXEMPT_READ_ONLY must be true or false' })
   RECONSENT_EXEMPT_READ_ONLY?: string;
 }
