@@ -11,7 +11,11 @@ import { MIGRATIONS } from '../../apps/server/src/schema';
 import { createTestDatabase, type TestDatabase } from '../support/database';
 
 const MIGRATE = join(__dirname, '../../apps/server/src/migrate.js');
-const lastMigration = MIGRATIONS[MIGRATIONS.length - 1].name;
+// TypeORM runs migrations in the order of their timestamps (the digits ending each name), whatever
+// the order of the composed list: that is the order applied, and the last one is what --revert undoes.
+const timestampOf = (name: string) => Number(/(\d+)$/.exec(name)?.[1] ?? 0);
+const BY_TIME = MIGRATIONS.map((m) => m.name).sort((a, b) => timestampOf(a) - timestampOf(b));
+const lastMigration = BY_TIME[BY_TIME.length - 1];
 
 function runMigrate(env: Record<string, string>, args: string[] = []) {
   return new Promise<{ code: number | null; output: string }>((resolve) => {
@@ -59,10 +63,7 @@ describe('the image migration runner (migrate.js)', () => {
     // One applied everything under the lock; the other waited for it and found nothing pending.
     assert.match(outputs[0], /^applied migrations: /);
     assert.match(outputs[1], new RegExp(`^schema is up to date \\(${MIGRATIONS.length} migrations\\)`));
-    assert.deepEqual(
-      await applied(db.url),
-      MIGRATIONS.map((m) => m.name),
-    );
+    assert.deepEqual(await applied(db.url), BY_TIME);
   });
 
   it('--revert undoes the last migration only; the next run applies it again', async () => {
@@ -73,18 +74,12 @@ describe('the image migration runner (migrate.js)', () => {
     const revert = await runMigrate(production(db.url), ['--revert']);
     assert.equal(revert.code, 0, revert.output);
     assert.equal(revert.output.trim(), `reverted migration: ${lastMigration}`);
-    assert.deepEqual(
-      await applied(db.url),
-      MIGRATIONS.slice(0, -1).map((m) => m.name),
-    );
+    assert.deepEqual(await applied(db.url), BY_TIME.slice(0, -1));
 
     const again = await runMigrate(production(db.url));
     assert.equal(again.code, 0, again.output);
     assert.equal(again.output.trim(), `applied migrations: ${lastMigration}`);
-    assert.deepEqual(
-      await applied(db.url),
-      MIGRATIONS.map((m) => m.name),
-    );
+    assert.deepEqual(await applied(db.url), BY_TIME);
   });
 
   it('refuses to run without DATABASE_URL, with invalid configuration, or with an unknown flag', async () => {
