@@ -132,12 +132,20 @@ describe('enterprise-managed authorization: identity assertion grants (ID-JAG)',
     const tokens = provider.tokens()!;
     assert.equal(tokens.refresh_token, undefined);
     const [grant] = await t.dataSource.query<
-      { granted_by_issuer: string; resource: string; scopes: string[] }[]
-    >(`SELECT granted_by_issuer, resource, scopes FROM oauth_grants WHERE client_id = $1`, [
+      {
+        granted_by_issuer: string;
+        resource: string;
+        scopes: string[];
+        covered_tools: Record<string, { tools: Record<string, string> }> | null;
+      }[]
+    >(`SELECT granted_by_issuer, resource, scopes, covered_tools FROM oauth_grants WHERE client_id = $1`, [
       client.client_id,
     ]);
     assert.equal(grant.granted_by_issuer, idp.url);
     assert.equal(grant.resource, `${t.url}/mcp`);
+    // EXT-RC-01: the IdP's decision approves the tools its scopes reach now (no consent page to re-ask).
+    assert.ok(grant.covered_tools, 'the ID-JAG grant records the tools it covers');
+    for (const scope of grant.scopes) assert.ok(grant.covered_tools[scope], `covered_tools has ${scope}`);
   });
 
   it('issues the intersection of requested and granted scopes, no refresh token, no-store', async () => {

@@ -197,11 +197,19 @@ describe('machine clients with CLIENT_CREDENTIALS_GRANT=true', () => {
     const tokens = provider.tokens()!;
     assert.equal(tokens.refresh_token, undefined, 'RFC 6749 §4.4.3: no refresh token');
     // The grant and its token name no person (client-only grant).
-    const [grant] = await t.dataSource.query<{ user_id: string | null; resource: string }[]>(
-      `SELECT g.user_id, g.resource FROM oauth_access_tokens a JOIN oauth_grants g ON g.id = a.grant_id WHERE a.token_hash = $1`,
+    const [grant] = await t.dataSource.query<
+      { user_id: string | null; resource: string; covered: string[] | null }[]
+    >(
+      `SELECT g.user_id, g.resource, (SELECT array_agg(k ORDER BY k) FROM jsonb_object_keys(g.covered_tools) k) AS covered
+         FROM oauth_access_tokens a JOIN oauth_grants g ON g.id = a.grant_id WHERE a.token_hash = $1`,
       [digest(tokens.access_token)],
     );
-    assert.deepEqual(grant, { user_id: null, resource: `${t.url}/mcp` });
+    // EXT-RC-01: the administrator's registration is the approval; the grant records what its scopes reach.
+    assert.deepEqual(grant, {
+      user_id: null,
+      resource: `${t.url}/mcp`,
+      covered: ['notes:read', 'profile:read'],
+    });
   });
 
   it('a person-only tool (notes_list) refuses a client caller with a tool error, and tools/list hides it', async () => {
