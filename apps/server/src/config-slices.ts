@@ -39,7 +39,7 @@ export const ALL_CONFIG_SLICES: readonly ConfigSlice<object, object>[] = [CORE_C
 /** Every environment variable the product reads. */
 export const ENVIRONMENT_VARIABLE_NAMES: readonly string[] = ALL_CONFIG_SLICES.flatMap(variableNames);
 
-/** The server's configuration: the environment (process.env unless given) validated against every slice. */
+/** The server's configuration: the process environment (unless a source is given) validated against every slice. */
 export function loadAppConfig(source?: Record<string, string | undefined>): AppConfig {
   return loadConfig(source, CONFIG_SLICES);
 }

@@ -72,16 +72,8 @@ export class AccountController {
     @Param('grantId') grantId: string,
     @Body() body: unknown,
   ): Promise<void> {
-    const user = await this.access.signedInUser(req);
-    if (!user) return res.redirect(303, loginRedirect('/account'));
-    if (!this.csrf.verify(req, (body as Record<string, unknown> | undefined)?.csrf)) {
-      return this.message(
-        res,
-        403,
-        'Request refused',
-        'The form expired or did not come from this site. Open your account page and try again.',
-      );
-    }
+    const user = await this.formUser(req, res, body);
+    if (!user) return;
     // Another user's grant is simply "not found" (the query is owner-scoped; docs/architecture.md C6).
     if (!UUID.test(grantId) || !(await this.grants.revoke(user.id, grantId, req.ip ?? null))) {
       return this.message(res, 404, 'Not found', 'This connection does not exist or was already revoked.');
@@ -97,16 +89,8 @@ export class AccountController {
     @Param('provider') provider: string,
     @Body() body: unknown,
   ): Promise<void> {
-    const user = await this.access.signedInUser(req);
-    if (!user) return res.redirect(303, loginRedirect('/account'));
-    if (!this.csrf.verify(req, (body as Record<string, unknown> | undefined)?.csrf)) {
-      return this.message(
-        res,
-        403,
-        'Request refused',
-        'The form expired or did not come from this site. Open your account page and try again.',
-      );
-    }
+    const user = await this.formUser(req, res, body);
+    if (!user) return;
     if (
       !PROVIDER_KEY.test(provider) ||
       !(await this.upstream.disconnect(user.id, provider, req.ip ?? null))
@@ -114,6 +98,28 @@ export class AccountController {
       return this.message(res, 404, 'Not found', 'This connection does not exist or was already removed.');
     }
     res.set('Cache-Control', 'no-store').redirect(303, '/account?disconnected=1');
+  }
+
+  /**
+   * The signed-in person behind a POST form of /account, with its signed double-submit CSRF token; null
+   * once the answer is sent (the sign-in redirect, or 403 for a foreign or expired form).
+   */
+  private async formUser(req: Request, res: Response, body: unknown) {
+    const user = await this.access.signedInUser(req);
+    if (!user) {
+      res.redirect(303, loginRedirect('/account'));
+      return null;
+    }
+    if (!this.csrf.verify(req, (body as Record<string, unknown> | undefined)?.csrf)) {
+      this.message(
+        res,
+        403,
+        'Request refused',
+        'The form expired or did not come from this site. Open your account page and try again.',
+      );
+      return null;
+    }
+    return user;
   }
 
   @Get('activity')

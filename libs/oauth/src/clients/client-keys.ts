@@ -1,25 +1,12 @@
 import { InvalidClientMetadataError } from '../common/oauth-errors';
+import { ASYMMETRIC_SIGNING_ALGORITHMS } from '../jose/signing-algorithms';
 import type { JsonWebKeySet, TokenEndpointAuthMethod } from '../entities/oauth-client.entity';
 
 /**
- * JWS algorithms a private_key_jwt assertion may use (RFC 7523 §2.2, RFC 7518 §3.1): asymmetric
- * signatures only. `none` is no signature, and the HS* family would take a public key as an HMAC
- * secret (the key-confusion attack), so neither is ever accepted. Advertised as
- * token_endpoint_auth_signing_alg_values_supported (RFC 8414 §2).
+ * JWS algorithms a private_key_jwt assertion may use (RFC 7523 §2.2): the shared asymmetric list.
+ * Advertised as token_endpoint_auth_signing_alg_values_supported (RFC 8414 §2).
  */
-export const ASSERTION_SIGNING_ALGORITHMS = [
-  'RS256',
-  'RS384',
-  'RS512',
-  'PS256',
-  'PS384',
-  'PS512',
-  'ES256',
-  'ES384',
-  'ES512',
-  'EdDSA',
-  'Ed25519',
-] as const;
+export const ASSERTION_SIGNING_ALGORITHMS = ASYMMETRIC_SIGNING_ALGORITHMS;
 
 /** Key types that can verify those algorithms (RFC 7518 §6, RFC 8037 §2). */
 const PUBLIC_KEY_TYPES = new Set(['RSA', 'EC', 'OKP']);

@@ -2,23 +2,13 @@ import { decodeJwt, decodeProtectedHeader, errors, jwtVerify, type JWTPayload } 
 import { InvalidGrantError } from '../common/oauth-errors';
 import { resolveResource } from '../common/resource';
 import { JwksUnavailableError, type RemoteJwksCache } from '../jose/remote-jwks';
+import { ASYMMETRIC_SIGNING_ALGORITHMS } from '../jose/signing-algorithms';
 
 /** The JOSE `typ` of an identity assertion grant (ID-JAG draft §3; RFC 8725 §3.11). */
 export const ID_JAG_TYP = 'oauth-id-jag+jwt';
 
 /** Asymmetric signatures only: an IdP signs with its private key and publishes the public one (EXT-EMA-02). */
-export const ID_JAG_ALGORITHMS = [
-  'RS256',
-  'RS384',
-  'RS512',
-  'PS256',
-  'PS384',
-  'PS512',
-  'ES256',
-  'ES384',
-  'ES512',
-  'EdDSA',
-];
+export const ID_JAG_ALGORITHMS: readonly string[] = ASYMMETRIC_SIGNING_ALGORITHMS;
 
 /** Clock difference tolerated on `exp` and `iat` (EXT-EMA-05). */
 export const ID_JAG_CLOCK_SKEW_SECONDS = 60;
@@ -87,7 +77,7 @@ export async function verifyIdJag(
     ({ payload } = await jwtVerify(assertion, keys.keyResolver({ issuer }), {
       issuer,
       typ: ID_JAG_TYP,
-      algorithms: ID_JAG_ALGORITHMS,
+      algorithms: [...ID_JAG_ALGORITHMS],
       clockTolerance: ID_JAG_CLOCK_SKEW_SECONDS,
       maxTokenAge: ID_JAG_MAX_LIFETIME_SECONDS,
       requiredClaims: ['sub', 'aud', 'exp', 'iat', 'jti', 'client_id'],
